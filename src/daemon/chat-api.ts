@@ -1,0 +1,112 @@
+/**
+ * The interface between a node and anything that shows it to a person: the TUI, the CLI commands.
+ * Implemented in-process by `NodeChatApi` (over a KonnectNode) and remotely by `ControlClient` (over
+ * the control socket), so the UI works the same on either. All values are plain data (JSON-safe).
+ */
+import type { MessageIdStr, NodeIdHex } from '../wire/index.js';
+
+export type { MessageIdStr, NodeIdHex };
+
+/** Where a message belongs: a room, or the direct conversation with one peer. */
+export type ConversationRef = { kind: 'room'; room: string } | { kind: 'direct'; peer: NodeIdHex };
+
+export interface ChatMessage {
+  id: MessageIdStr;
+  /** Room name; null for a direct message. */
+  room: string | null;
+  /** For a direct message, the other party of the conversation (recipient if own, sender if not). */
+  peer: NodeIdHex | null;
+  direct: boolean;
+  /** Origin node id. */
+  from: NodeIdHex;
+  /** Origin's nick when it wrote the message. */
+  nick: string;
+  /** Origin's clock, ms since the epoch. */
+  ts: number;
+  text: string;
+  /** An action (/me). */
+  action: boolean;
+  /** Written by this node. */
+  own: boolean;
+  /** For own direct messages: 'sent' until a receipt arrives, then 'delivered'. */
+  status: 'sent' | 'delivered' | null;
+  /** How this node got it: written here, flooded live, or learned by history sync. */
+  via: 'local' | 'live' | 'sync';
+  /** Timestamp is more than FUTURE_SKEW_MS ahead of the receiver's clock when it arrived. */
+  future: boolean;
+}
+
+export interface PeerInfo {
+  id: NodeIdHex;
+  fingerprint: string;
+  nick: string;
+  /** Addresses (`host:port`) this node knows for the peer. */
+  addresses: string[];
+  /** A TCP link to this peer is up. */
+  linked: boolean;
+  /** Heard from recently (linked, or presence flooded through the mesh). */
+  online: boolean;
+  /** How the peer was found, first method first. */
+  foundBy: ('static' | 'exchange' | 'mdns' | 'inbound' | 'presence')[];
+  /** Round-trip time of the link, ms; null when not linked. */
+  rttMs: number | null;
+  lastSeen: number | null;
+  rooms: string[];
+  /** Why the last attempt to link failed (e.g. 'refused', 'timed out', 'version mismatch'). */
+  lastError: string | null;
+}
+
+export interface NodeStatus {
+  id: NodeIdHex;
+  fingerprint: string;
+  nick: string;
+  host: string;
+  port: number;
+  rooms: string[];
+  links: number;
+  peers: number;
+  dataDir: string;
+  version: string;
+  protocol: number;
+  mdns: boolean;
+  startedAt: number;
+}
+
+export interface HistoryQuery {
+  room?: string;
+  /** Direct conversation with this peer. */
+  peer?: NodeIdHex;
+  /** Newest `limit` messages matching, returned oldest first. @default 100 */
+  limit?: number;
+  /** Only messages strictly before this (ts, id) position, for scrolling back. */
+  before?: { ts: number; id: MessageIdStr };
+  /** Full-text search (FTS5). */
+  search?: string;
+}
+
+export type ChatEvent =
+  | { type: 'message'; message: ChatMessage }
+  | { type: 'receipt'; id: MessageIdStr; peer: NodeIdHex }
+  | { type: 'peer'; peer: PeerInfo }
+  | { type: 'link:up'; peer: NodeIdHex; nick: string }
+  | { type: 'link:down'; peer: NodeIdHex; nick: string; reason: string }
+  | { type: 'presence'; peer: NodeIdHex; nick: string; event: 'join' | 'leave' | 'nick'; rooms: string[]; oldNick?: string }
+  | { type: 'sync'; peer: NodeIdHex; nick: string; count: number; scope: string }
+  | { type: 'status'; status: NodeStatus };
+
+export interface ChatApi {
+  status(): Promise<NodeStatus>;
+  peers(): Promise<PeerInfo[]>;
+  history(query: HistoryQuery): Promise<ChatMessage[]>;
+  /** Writes and floods a message; resolves with it as stored. */
+  send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage>;
+  setNick(nick: string): Promise<void>;
+  joinRoom(room: string): Promise<void>;
+  leaveRoom(room: string): Promise<void>;
+  /** Finds one peer by nick, fingerprint or id prefix. Throws UsageError UNKNOWN_PEER / AMBIGUOUS_PEER. */
+  resolvePeer(query: string): Promise<PeerInfo>;
+  /** Calls `listener` for every event until the returned function is called. */
+  subscribe(listener: (event: ChatEvent) => void): () => void;
+  /** Releases the client (a control-socket client disconnects; the daemon goes on). */
+  close(): Promise<void>;
+}

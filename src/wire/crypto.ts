@@ -1,0 +1,136 @@
+/**
+ * Signing (ed25519) and sealing (X25519 + HKDF-SHA256 + ChaCha20-Poly1305) on node:crypto, plus the
+ * handshake transcript and the human fingerprint. Raw 32-byte keys are what travel on the wire.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+} from 'node:crypto';
+import { NODE_ID_BYTES, PROTOCOL_VERSION, SIGNATURE_BYTES, X25519_KEY_BYTES } from './constants.js';
+import { CryptoError } from './errors.js';
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const SEAL_INFO = Buffer.from(`konnect/${PROTOCOL_VERSION} direct`);
+const HELLO_CONTEXT = Buffer.from(`konnect/${PROTOCOL_VERSION} hello`);
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+/** Ephemeral public key, nonce and tag around the ciphertext of a sealed box. */
+export const SEAL_OVERHEAD_BYTES = X25519_KEY_BYTES + NONCE_BYTES + TAG_BYTES;
+
+export function ed25519PublicKey(raw: Uint8Array): KeyObject {
+  if (raw.length !== NODE_ID_BYTES) throw new CryptoError('KEY_INVALID', `ed25519 key of ${raw.length} bytes`);
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+export function x25519PublicKey(raw: Uint8Array): KeyObject {
+  if (raw.length !== X25519_KEY_BYTES) throw new CryptoError('KEY_INVALID', `X25519 key of ${raw.length} bytes`);
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+/** The raw 32 bytes of an ed25519 or X25519 public key. */
+export function rawPublicKey(key: KeyObject): Uint8Array {
+  const der = key.export({ format: 'der', type: 'spki' });
+  return Uint8Array.from(der.subarray(der.length - 32));
+}
+
+export function sign(data: Uint8Array, privateKey: KeyObject): Uint8Array {
+  return cryptoSign(null, data, privateKey);
+}
+
+/** True when `signature` is the signer's ed25519 signature over exactly `data`. */
+export function verify(data: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean {
+  if (signature.length !== SIGNATURE_BYTES) return false;
+  try {
+    return cryptoVerify(null, data, publicKey, signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The bytes each side signs in the handshake: context, the signer's id, the peer's id, the peer's
+ * nonce, the signer's nonce. Signing the peer's fresh nonce proves key possession now; including both
+ * ids binds the proof to this pair so it cannot be replayed elsewhere.
+ */
+export function helloTranscript(
+  signerId: Uint8Array,
+  peerId: Uint8Array,
+  peerNonce: Uint8Array,
+  signerNonce: Uint8Array,
+): Buffer {
+  return Buffer.concat([HELLO_CONTEXT, signerId, peerId, peerNonce, signerNonce]);
+}
+
+/**
+ * Seals `plaintext` to a recipient's X25519 key: a fresh ephemeral key per message, HKDF-SHA256 over the
+ * shared secret (salt: ephemeral key ‖ recipient key), ChaCha20-Poly1305 with `aad` authenticated.
+ * Output: ephemeral public key (32) ‖ nonce (12) ‖ ciphertext ‖ tag (16).
+ */
+export function sealDirect(plaintext: Uint8Array, recipientX25519: Uint8Array, aad: Uint8Array): Buffer {
+  const recipient = x25519PublicKey(recipientX25519);
+  const eph = generateKeyPairSync('x25519');
+  const ephRaw = rawPublicKey(eph.publicKey);
+  const key = deriveKey(diffieHellman({ privateKey: eph.privateKey, publicKey: recipient }), ephRaw, recipientX25519);
+  const nonce = randomBytes(NONCE_BYTES);
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([ephRaw, nonce, ciphertext, cipher.getAuthTag()]);
+}
+
+/** Opens a sealed box with the recipient's X25519 private key; any tampering throws SEAL_INVALID. */
+export function openDirect(box: Uint8Array, recipientPrivate: KeyObject, recipientX25519: Uint8Array, aad: Uint8Array): Buffer {
+  if (box.length < SEAL_OVERHEAD_BYTES) throw new CryptoError('SEAL_INVALID', 'sealed box too short');
+  const b = Buffer.from(box.buffer, box.byteOffset, box.length);
+  const ephRaw = b.subarray(0, X25519_KEY_BYTES);
+  const nonce = b.subarray(X25519_KEY_BYTES, X25519_KEY_BYTES + NONCE_BYTES);
+  const ciphertext = b.subarray(X25519_KEY_BYTES + NONCE_BYTES, b.length - TAG_BYTES);
+  const tag = b.subarray(b.length - TAG_BYTES);
+  try {
+    const shared = diffieHellman({ privateKey: recipientPrivate, publicKey: x25519PublicKey(ephRaw) });
+    const key = deriveKey(shared, ephRaw, recipientX25519);
+    const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+    decipher.setAAD(aad, { plaintextLength: ciphertext.length });
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
+  } catch (err) {
+    if (err instanceof CryptoError) throw err;
+    throw new CryptoError('SEAL_INVALID', 'sealed box does not open with this key', { cause: err });
+  }
+}
+
+function deriveKey(shared: Buffer, ephRaw: Uint8Array, recipientRaw: Uint8Array): Buffer {
+  // An all-zero secret means a low-order public key: refuse it rather than encrypt under a known key.
+  if (shared.every((b) => b === 0)) throw new CryptoError('SEAL_INVALID', 'low-order X25519 key');
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.concat([ephRaw, recipientRaw]), SEAL_INFO, 32));
+}
+
+/** Associated data of a direct message: binds the box to its id, sender and recipient. */
+export function directAad(id: Uint8Array, from: Uint8Array, to: Uint8Array): Buffer {
+  return Buffer.concat([SEAL_INFO, id, from, to]);
+}
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/**
+ * Human fingerprint of a node id: the first 40 bits of SHA-256(public key) in lower-case RFC 4648
+ * base32, as two groups of four (`k3x9-ab2q`).
+ */
+export function fingerprint(nodeId: Uint8Array): string {
+  const digest = createHash('sha256').update(nodeId).digest();
+  let bits = 0n;
+  for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i]);
+  let out = '';
+  for (let i = 7; i >= 0; i--) out += BASE32[Number((bits >> BigInt(i * 5)) & 31n)];
+  return `${out.slice(0, 4)}-${out.slice(4)}`;
+}

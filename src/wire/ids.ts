@@ -1,0 +1,37 @@
+/** Message ids: UUIDv7 (time-ordered, chosen by the origin), 16 bytes on the wire, canonical text in APIs. */
+import { parse, stringify, v7, validate, version } from 'uuid';
+import { MESSAGE_ID_BYTES } from './constants.js';
+import { WireError } from './errors.js';
+
+/** Canonical UUID text, e.g. `0192e3c4-7f1a-7c3e-9d2b-5a1f0e8c4b21`. */
+export type MessageIdStr = string;
+/** 64 lower-case hex characters: an ed25519 public key. */
+export type NodeIdHex = string;
+
+export function newMessageId(msecs?: number): Uint8Array {
+  const out = new Uint8Array(MESSAGE_ID_BYTES);
+  v7(msecs === undefined ? undefined : { msecs }, out);
+  return out;
+}
+
+export function messageIdToString(id: Uint8Array): MessageIdStr {
+  return stringify(id);
+}
+
+export function messageIdFromString(id: string): Uint8Array {
+  if (!validate(id) || version(id) !== 7) throw new WireError('SCHEMA_INVALID', `not a UUIDv7: ${id}`);
+  return Uint8Array.from(parse(id));
+}
+
+/** Milliseconds encoded in the first 48 bits of a UUIDv7. */
+export function messageIdTime(id: Uint8Array): number {
+  return id[0] * 2 ** 40 + id[1] * 2 ** 32 + ((id[2] << 24) >>> 0) + (id[3] << 16) + (id[4] << 8) + id[5];
+}
+
+export function toHex(bytesIn: Uint8Array): string {
+  return Buffer.from(bytesIn.buffer, bytesIn.byteOffset, bytesIn.length).toString('hex');
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}

@@ -1,0 +1,10 @@
+/** src/wire: the pure protocol layer (framing, schemas, signing, sealing). No sockets, no timers. */
+export * from './constants.js';
+export * from './errors.js';
+export { packValue, unpackValue } from './codec.js';
+export { encodeFrame, FrameDecoder, type FrameDecoderOptions } from './frame.js';
+export * from './messages.js';
+export * from './payloads.js';
+export * from './ids.js';
+export * from './crypto.js';
+export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';

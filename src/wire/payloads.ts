@@ -1,0 +1,109 @@
+/**
+ * Signed payloads: what an origin writes, signs and floods. The payload bytes are MessagePack of one of
+ * these maps; relays forward them verbatim, so the signature (over exactly these bytes) holds end to end.
+ */
+import * as C from './constants.js';
+import { WireError } from './errors.js';
+import { packValue, unpackValue } from './codec.js';
+import { nickCheck, roomCheck, type Bytes } from './messages.js';
+import { bool, bytes, type Check, isPlainObject, list, object, oneOf, optional, text, uint } from './schema.js';
+
+interface PayloadBase {
+  /** UUIDv7 bytes chosen by the origin; equal to the flood envelope's id. */
+  id: Bytes;
+  /** Origin's ed25519 public key (its node id). */
+  from: Bytes;
+  /** Origin's clock, ms since the Unix epoch. */
+  ts: number;
+}
+export interface ChatPayload extends PayloadBase {
+  kind: 'chat';
+  room: string;
+  nick: string;
+  text: string;
+  /** An action line (/me). */
+  action?: boolean;
+}
+export interface DirectPayload extends PayloadBase {
+  kind: 'direct';
+  to: Bytes;
+  /** sealDirect() output: only the recipient can open it. */
+  box: Bytes;
+}
+export interface ReceiptPayload extends PayloadBase {
+  kind: 'receipt';
+  to: Bytes;
+  /** Id of the direct message that was delivered. */
+  of: Bytes;
+}
+export type PresenceEvent = 'join' | 'leave' | 'nick' | 'here';
+export interface PresencePayload extends PayloadBase {
+  kind: 'presence';
+  event: PresenceEvent;
+  nick: string;
+  /** X25519 public key that direct messages to this node are sealed to. */
+  xkey: Bytes;
+  rooms: string[];
+  /** Nick before a `nick` event. */
+  old?: string;
+}
+export type Payload = ChatPayload | DirectPayload | ReceiptPayload | PresencePayload;
+export type PayloadKind = Payload['kind'];
+
+/** Plaintext inside a direct message's box. */
+export interface DirectPlaintext {
+  nick: string;
+  text: string;
+  action?: boolean;
+}
+
+const base = { id: bytes(C.MESSAGE_ID_BYTES), from: bytes(C.NODE_ID_BYTES), ts: uint() };
+const chatText = text(C.MAX_TEXT_CHARS, { maxBytes: C.MAX_TEXT_BYTES, min: 1 });
+
+const SCHEMAS: { [K in PayloadKind]: Check<Omit<Extract<Payload, { kind: K }>, 'kind'>> } = {
+  chat: object({ ...base, room: roomCheck, nick: nickCheck, text: chatText, action: optional(bool) }),
+  direct: object({ ...base, to: bytes(C.NODE_ID_BYTES), box: bytes(1, C.MAX_BOX_BYTES) }),
+  receipt: object({ ...base, to: bytes(C.NODE_ID_BYTES), of: bytes(C.MESSAGE_ID_BYTES) }),
+  presence: object({
+    ...base,
+    event: oneOf('join', 'leave', 'nick', 'here'),
+    nick: nickCheck,
+    xkey: bytes(C.X25519_KEY_BYTES),
+    rooms: list(roomCheck, C.MAX_ROOMS),
+    old: optional(nickCheck),
+  }),
+};
+
+const directPlaintext = object({ nick: nickCheck, text: chatText, action: optional(bool) });
+
+/** Encodes a payload after checking it, so a node never signs what its peers would reject. */
+export function encodePayload(payload: Payload): Buffer {
+  const bytesOut = packValue(payload);
+  if (bytesOut.length > C.MAX_PAYLOAD_BYTES) {
+    throw new WireError('SCHEMA_INVALID', `payload: ${bytesOut.length} bytes, above ${C.MAX_PAYLOAD_BYTES}`);
+  }
+  parsePayloadValue(payload);
+  return bytesOut;
+}
+
+/** Decodes payload bytes; null for a kind this version ignores. Throws WireError when malformed. */
+export function decodePayload(payloadBytes: Uint8Array): Payload | null {
+  return parsePayloadValue(unpackValue(payloadBytes));
+}
+
+function parsePayloadValue(value: unknown): Payload | null {
+  if (!isPlainObject(value)) throw new WireError('SCHEMA_INVALID', 'payload: expected a map');
+  const kind = value.kind;
+  if (typeof kind !== 'string') throw new WireError('SCHEMA_INVALID', 'payload.kind: expected a string');
+  if (!Object.prototype.hasOwnProperty.call(SCHEMAS, kind)) return null;
+  return { kind, ...SCHEMAS[kind as PayloadKind](value, kind) } as Payload;
+}
+
+export function encodeDirectPlaintext(plain: DirectPlaintext): Buffer {
+  directPlaintext(plain, 'direct-plaintext');
+  return packValue(plain);
+}
+
+export function decodeDirectPlaintext(plainBytes: Uint8Array): DirectPlaintext {
+  return directPlaintext(unpackValue(plainBytes), 'direct-plaintext') as DirectPlaintext;
+}

@@ -90,7 +90,14 @@ export type ChatEvent =
   | { type: 'peer'; peer: PeerInfo }
   | { type: 'link:up'; peer: NodeIdHex; nick: string }
   | { type: 'link:down'; peer: NodeIdHex; nick: string; reason: string }
-  | { type: 'presence'; peer: NodeIdHex; nick: string; event: 'join' | 'leave' | 'nick'; rooms: string[]; oldNick?: string }
+  | {
+      type: 'presence';
+      peer: NodeIdHex;
+      nick: string;
+      event: 'join' | 'leave' | 'nick';
+      rooms: string[];
+      oldNick?: string;
+    }
   | { type: 'sync'; peer: NodeIdHex; nick: string; count: number; scope: string }
   | { type: 'status'; status: NodeStatus };
 

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   // node and API use
   USAGE: 'the command or its arguments are wrong',
   NO_DAEMON: 'no daemon is running for this data directory',
+  ALREADY_RUNNING: 'a node is already running for this data directory',
   UNKNOWN_PEER: 'no known peer matches',
   AMBIGUOUS_PEER: 'several known peers match',
   NOT_RUNNING: 'the node is not running',

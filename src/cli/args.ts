@@ -1,0 +1,205 @@
+/**
+ * Command-line parsing: one table of flags (with help text) shared by every subcommand, parsed with
+ * node:util parseArgs in strict mode so a misspelt flag is a usage error, not silently ignored.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../wire/index.js';
+
+export const COMMANDS = [
+  'chat',
+  'daemon',
+  'status',
+  'peers',
+  'send',
+  'history',
+  'doctor',
+  'help',
+  'version',
+] as const;
+export type Command = (typeof COMMANDS)[number];
+
+interface FlagSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  arg?: string;
+  help: string;
+  commands: readonly Command[] | 'all';
+}
+
+const NODE_COMMANDS = ['chat', 'daemon'] as const;
+const CLIENT_COMMANDS = ['status', 'peers', 'send', 'history', 'doctor'] as const;
+
+export const FLAGS: Record<string, FlagSpec> = {
+  'data-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'data directory (identity, history, control socket); default $KONNECT_HOME or ~/.local/share/konnect',
+    commands: 'all',
+  },
+  nick: {
+    type: 'string',
+    arg: 'NAME',
+    help: 'your nick (1-32 letters, digits, _ - .); default your login name',
+    commands: NODE_COMMANDS,
+  },
+  room: {
+    type: 'string',
+    multiple: true,
+    arg: 'NAME',
+    help: 'room to join (repeatable; default lobby); with send/history: the room',
+    commands: [...NODE_COMMANDS, 'send', 'history'],
+  },
+  port: {
+    type: 'string',
+    arg: 'N',
+    help: 'TCP port to listen on; default 7420, or a free port when taken',
+    commands: NODE_COMMANDS,
+  },
+  host: {
+    type: 'string',
+    arg: 'ADDR',
+    help: 'address to listen on; default 0.0.0.0 (all interfaces)',
+    commands: NODE_COMMANDS,
+  },
+  peer: {
+    type: 'string',
+    multiple: true,
+    arg: 'HOST:PORT',
+    help: 'a peer to link to without discovery (repeatable)',
+    commands: NODE_COMMANDS,
+  },
+  'no-mdns': {
+    type: 'boolean',
+    help: 'do not use mDNS discovery (static --peer and peer exchange only)',
+    commands: NODE_COMMANDS,
+  },
+  interface: {
+    type: 'string',
+    arg: 'NAME|ADDR',
+    help: 'use mDNS only on this interface; default all interfaces',
+    commands: [...NODE_COMMANDS, 'doctor'],
+  },
+  degree: {
+    type: 'string',
+    arg: 'N',
+    help: 'target number of links per node; default 6',
+    commands: NODE_COMMANDS,
+  },
+  'log-level': {
+    type: 'string',
+    arg: 'LEVEL',
+    help: 'debug, info, warn, error or silent; default info (daemon), warn (chat, to DIR/konnect.log)',
+    commands: NODE_COMMANDS,
+  },
+  to: {
+    type: 'string',
+    arg: 'NICK|ID',
+    help: 'send a direct (end-to-end encrypted) message to this peer',
+    commands: ['send'],
+  },
+  with: {
+    type: 'string',
+    arg: 'NICK|ID',
+    help: 'show the direct conversation with this peer',
+    commands: ['history'],
+  },
+  limit: {
+    type: 'string',
+    arg: 'N',
+    help: 'how many messages (newest, shown oldest first); default 50',
+    commands: ['history'],
+  },
+  search: { type: 'string', arg: 'TEXT', help: 'full-text search of the history', commands: ['history'] },
+  all: { type: 'boolean', help: 'also list peers that are offline', commands: ['peers'] },
+  json: {
+    type: 'boolean',
+    help: 'machine-readable output (stable, documented in README)',
+    commands: CLIENT_COMMANDS,
+  },
+  help: { type: 'boolean', short: 'h', help: 'show help', commands: 'all' },
+  version: { type: 'boolean', short: 'v', help: 'show the version', commands: 'all' },
+};
+
+export interface ParsedArgs {
+  command: Command;
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export function parseCommandLine(argv: string[]): ParsedArgs {
+  let command: Command = 'chat';
+  let rest = argv;
+  if (argv.length > 0 && !argv[0].startsWith('-')) {
+    if (!(COMMANDS as readonly string[]).includes(argv[0])) {
+      throw new UsageError('USAGE', `unknown command "${argv[0]}"; try konnect --help`);
+    }
+    command = argv[0] as Command;
+    rest = argv.slice(1);
+  }
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, spec]) => [
+      name,
+      { type: spec.type, multiple: spec.multiple, short: spec.short },
+    ]),
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(
+      'USAGE',
+      `${(err as Error).message.split('\n')[0]}; try konnect ${command === 'chat' ? '' : command + ' '}--help`,
+    );
+  }
+  const values = parsed.values as ParsedArgs['values'];
+  if (values.help) return { command: 'help', values: { ...values, topic: command }, positionals: [] };
+  if (values.version) return { command: 'version', values, positionals: [] };
+  for (const name of Object.keys(values)) {
+    const spec = FLAGS[name];
+    if (spec.commands !== 'all' && !spec.commands.includes(command)) {
+      throw new UsageError('USAGE', `--${name} does not apply to "konnect ${command}"`);
+    }
+  }
+  if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {
+    throw new UsageError('USAGE', `unexpected argument "${parsed.positionals[0]}"`);
+  }
+  return { command, values, positionals: parsed.positionals };
+}
+
+export function intFlag(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) {
+    throw new UsageError('USAGE', `--${name} must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+export function helpText(topic?: string): string {
+  const lines = [
+    'konnect: serverless chat for the local network',
+    '',
+    'Usage:',
+    '  konnect [options]                         open the chat UI (starts a node, or attaches to a running daemon)',
+    '  konnect daemon [options]                  run a headless node with a control socket',
+    '  konnect status [--json]                   id, fingerprint, nick, port, rooms, links of the running node',
+    '  konnect peers [--all] [--json]            peers: nick, fingerprint, addresses, linked, how found, RTT',
+    '  konnect send [--room NAME | --to NICK|ID] TEXT   send a message; prints its id',
+    '  konnect history [--room NAME | --with NICK|ID] [--search TEXT] [--limit N] [--json]',
+    '  konnect doctor [--interface NAME]         diagnose discovery and links',
+    '',
+    'Options:',
+  ];
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    if (topic && topic !== 'chat' && spec.commands !== 'all' && !spec.commands.includes(topic as Command))
+      continue;
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.arg ? ' ' + spec.arg : ''}`;
+    lines.push(`  ${flag.padEnd(28)} ${spec.help}`);
+  }
+  lines.push(
+    '',
+    'Exit codes: 0 success, 1 error, 2 usage error, 3 no daemon running for the data directory.',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,106 @@
+/** The client subcommands (status, peers, send, history): talk to a running daemon and print. */
+import { UsageError } from '../wire/index.js';
+import type { ChatApi, ChatMessage, PeerInfo } from '../daemon/index.js';
+import { intFlag, type ParsedArgs } from './args.js';
+
+type Out = (line: string) => void;
+
+export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out): Promise<void> {
+  const v = args.values;
+  const json = v.json === true;
+  switch (args.command) {
+    case 'status': {
+      const s = await api.status();
+      if (json) return out(JSON.stringify(s));
+      out(`${s.nick} (${s.fingerprint})  id ${s.id}`);
+      out(
+        `listening on ${s.host}:${s.port}  rooms ${s.rooms.join(', ')}  links ${s.links}  peers online ${s.peers}  mDNS ${s.mdns ? 'on' : 'off'}`,
+      );
+      out(`data ${s.dataDir}  konnect ${s.version} protocol ${s.protocol}`);
+      return;
+    }
+    case 'peers': {
+      const all = await api.peers();
+      const shown = v.all ? all : all.filter((p) => p.online);
+      if (json) return out(JSON.stringify(shown));
+      if (shown.length === 0)
+        return out(v.all ? 'no peers known yet' : 'no peers online (konnect peers --all lists known ones)');
+      for (const p of shown) out(formatPeer(p));
+      return;
+    }
+    case 'send': {
+      const text = args.positionals.join(' ');
+      if (!text.trim())
+        throw new UsageError('USAGE', 'nothing to send: konnect send [--room NAME | --to NICK] TEXT');
+      const rooms = (v.room as string[] | undefined) ?? [];
+      if (rooms.length > 1) throw new UsageError('USAGE', 'send takes one --room');
+      if (v.to && rooms.length) throw new UsageError('USAGE', 'use --room or --to, not both');
+      let message: ChatMessage;
+      if (v.to) {
+        const peer = await api.resolvePeer(v.to as string);
+        message = await api.send({ kind: 'direct', peer: peer.id }, text);
+      } else {
+        const room = rooms[0] ?? (await api.status()).rooms[0];
+        message = await api.send({ kind: 'room', room }, text);
+      }
+      out(json ? JSON.stringify({ id: message.id }) : message.id);
+      return;
+    }
+    case 'history': {
+      const rooms = (v.room as string[] | undefined) ?? [];
+      if (rooms.length > 1) throw new UsageError('USAGE', 'history takes one --room');
+      if (v.with && rooms.length) throw new UsageError('USAGE', 'use --room or --with, not both');
+      const limit = intFlag(v.limit, 'limit', 1, 1_000_000) ?? 50;
+      const search = v.search as string | undefined;
+      let messages: ChatMessage[];
+      if (v.with) {
+        const peer = await api.resolvePeer(v.with as string);
+        messages = await api.history({ peer: peer.id, limit, search });
+      } else {
+        const room = rooms[0] ?? (search ? undefined : (await api.status()).rooms[0]);
+        messages = await api.history({ room, limit, search });
+      }
+      if (json) {
+        return out(
+          JSON.stringify(
+            messages.map((m) => ({
+              id: m.id,
+              ...(m.direct ? { direct: true, peer: m.peer } : { room: m.room }),
+              from: m.from,
+              nick: m.nick,
+              ts: m.ts,
+              text: m.text,
+              action: m.action,
+              own: m.own,
+              status: m.status,
+              via: m.via,
+            })),
+          ),
+        );
+      }
+      for (const m of messages) out(formatMessage(m));
+      return;
+    }
+    default:
+      throw new UsageError('USAGE', `not a client command: ${args.command}`);
+  }
+}
+
+function formatPeer(p: PeerInfo): string {
+  const state = p.linked
+    ? `linked${p.rttMs !== null ? ` ${p.rttMs} ms` : ''}`
+    : p.online
+      ? 'via mesh'
+      : 'offline';
+  const err = !p.linked && p.lastError ? `  last error: ${p.lastError}` : '';
+  return `${p.nick.padEnd(16)} ${p.fingerprint}  ${state.padEnd(14)} ${p.addresses.join(' ') || '-'}  found by ${p.foundBy.join(',') || '-'}${err}`;
+}
+
+function formatMessage(m: ChatMessage): string {
+  const time = new Date(m.ts).toISOString().replace('T', ' ').slice(0, 19);
+  const where = m.direct ? '(direct)' : `#${m.room}`;
+  const mark = m.own && m.direct ? (m.status === 'delivered' ? ' ✓✓' : ' ✓') : '';
+  return m.action
+    ? `${time} ${where} * ${m.nick} ${m.text}${mark}`
+    : `${time} ${where} <${m.nick}> ${m.text}${mark}`;
+}

@@ -1,0 +1,75 @@
+/** Wires a real node from command-line values: data dir, logger, discoveries, control socket. */
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../wire/index.js';
+import {
+  createLogger,
+  dataFiles,
+  ensureDataDir,
+  KonnectNode,
+  LOG_LEVELS,
+  type LogLevel,
+  resolveDataDir,
+  ControlServer,
+  type Discovery,
+  type Logger,
+} from '../daemon/index.js';
+import { MdnsDiscovery, StaticDiscovery } from '../discovery/index.js';
+import { intFlag, type ParsedArgs } from './args.js';
+
+export interface RunningNode {
+  node: KonnectNode;
+  control: ControlServer;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Promise<RunningNode> {
+  const v = args.values;
+  const dataDir = resolveDataDir(v['data-dir'] as string | undefined);
+  ensureDataDir(dataDir);
+  const level = (v['log-level'] as string | undefined) ?? (mode === 'daemon' ? 'info' : 'warn');
+  if (!LOG_LEVELS.includes(level as LogLevel))
+    throw new UsageError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  // The chat UI owns the terminal: its log goes to a file beside the history.
+  const logger = createLogger(
+    level as LogLevel,
+    mode === 'daemon' ? process.stderr : createWriteStream(join(dataDir, 'konnect.log'), { flags: 'a' }),
+  );
+  const peers = (v.peer as string[] | undefined) ?? [];
+  const discoveries: Discovery[] = [];
+  if (peers.length > 0) discoveries.push(new StaticDiscovery(peers));
+  if (!v['no-mdns'])
+    discoveries.push(new MdnsDiscovery({ interface: v.interface as string | undefined, logger }));
+  const node = new KonnectNode(
+    {
+      dataDir,
+      nick: v.nick as string | undefined,
+      rooms: v.room as string[] | undefined,
+      host: v.host as string | undefined,
+      port: intFlag(v.port, 'port', 0, 65535),
+      degree: intFlag(v.degree, 'degree', 2, 64),
+    },
+    { logger, discoveries },
+  );
+  const control = new ControlServer(node, dataFiles(dataDir).socket, logger);
+  try {
+    await control.start();
+    await node.start();
+  } catch (err) {
+    await control.stop();
+    await node.stop();
+    throw err;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    node,
+    control,
+    logger,
+    stop: () =>
+      (stopping ??= (async () => {
+        await control.stop();
+        await node.stop();
+      })()),
+  };
+}

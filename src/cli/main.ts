@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * The `konnect` command: parses arguments, runs a subcommand, and maps errors to exit codes
+ * (0 success, 1 error, 2 usage, 3 no daemon) with one clear sentence on stderr.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isKonnectError } from '../wire/index.js';
+import { ControlClient, dataFiles, resolveDataDir, VERSION } from '../daemon/index.js';
+import { helpText, parseCommandLine, type ParsedArgs } from './args.js';
+import { runClientCommand } from './client-commands.js';
+import { createNode } from './create-node.js';
+import { runChat } from './chat-command.js';
+import { runDoctor } from './doctor.js';
+
+export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3 } as const;
+
+export async function main(
+  argv: string[],
+  out: (line: string) => void = (l) => process.stdout.write(l + '\n'),
+): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseCommandLine(argv);
+    switch (args.command) {
+      case 'help':
+        out(helpText(args.values.topic as string | undefined));
+        return EXIT.ok;
+      case 'version':
+        out(`konnect ${VERSION}`);
+        return EXIT.ok;
+      case 'daemon':
+        return await runDaemon(args);
+      case 'chat':
+        return await runChat(args);
+      case 'doctor':
+        return await runDoctor(args, out);
+      default: {
+        const socket = dataFiles(resolveDataDir(args.values['data-dir'] as string | undefined)).socket;
+        const client = await ControlClient.connect(socket);
+        try {
+          await runClientCommand(client, args, out);
+        } finally {
+          await client.close();
+        }
+        return EXIT.ok;
+      }
+    }
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+function reportError(err: unknown): number {
+  if (isKonnectError(err)) {
+    if (err.code === 'NO_DAEMON') {
+      process.stderr.write(
+        `konnect: ${err.message}. Start one with: konnect daemon (or konnect) with the same --data-dir\n`,
+      );
+      return EXIT.noDaemon;
+    }
+    process.stderr.write(`konnect: ${err.message}\n`);
+    return err.code === 'USAGE' ? EXIT.usage : EXIT.error;
+  }
+  process.stderr.write(`konnect: ${(err as Error)?.message ?? String(err)}\n`);
+  return EXIT.error;
+}
+
+async function runDaemon(args: ParsedArgs): Promise<number> {
+  const running = await createNode(args, 'daemon');
+  const { node, logger } = running;
+  const s = node.status();
+  logger.info(
+    `konnect daemon ready: ${s.nick} (${s.fingerprint}) on port ${s.port}, control socket ${running.control.path}`,
+  );
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info(`${signal}: stopping`);
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await running.stop();
+  return EXIT.ok;
+}
+
+function isMain(): boolean {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  main(process.argv.slice(2)).then(
+    // Exit explicitly: a discovery socket or a stray timer must not keep a finished command alive.
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`konnect: ${(err as Error).stack ?? err}\n`);
+      process.exit(EXIT.error);
+    },
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * ChatApi over the control socket of a running daemon: what `konnect send/peers/history/status` and an
+ * attached TUI use. Closing it disconnects; the daemon goes on.
+ */
+import { connect, type Socket } from 'node:net';
+import { encodeFrame, FrameDecoder, KonnectError, type ErrorCode, ERROR_CODES } from '../wire/index.js';
+import type {
+  ChatApi,
+  ChatEvent,
+  ChatMessage,
+  ConversationRef,
+  HistoryQuery,
+  NodeStatus,
+  PeerInfo,
+} from './chat-api.js';
+import {
+  type ControlEvent,
+  type ControlMethod,
+  type ControlResponse,
+  parseControlReply,
+} from './control-protocol.js';
+
+export class ControlClient implements ChatApi {
+  private nextRid = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly listeners = new Set<(event: ChatEvent) => void>();
+  private subscribed = false;
+  private closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    const decoder = new FrameDecoder<ControlResponse | ControlEvent>({
+      parse: parseControlReply,
+      maxFrameBytes: 1024 * 1024,
+    });
+    socket.on('data', (chunk: Buffer) => {
+      let replies: (ControlResponse | ControlEvent)[];
+      try {
+        replies = decoder.push(chunk);
+      } catch (err) {
+        this.failAll(err as Error);
+        socket.destroy();
+        return;
+      }
+      for (const reply of replies) {
+        if (reply.kind === 'event') {
+          for (const l of this.listeners) l(reply.event);
+          continue;
+        }
+        const waiter = this.pending.get(reply.rid);
+        if (!waiter) continue;
+        this.pending.delete(reply.rid);
+        if (reply.ok) waiter.resolve(reply.result);
+        else {
+          const code = (reply.error.code in ERROR_CODES ? reply.error.code : 'USAGE') as ErrorCode;
+          waiter.reject(new KonnectError(code, reply.error.message));
+        }
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.failAll(new KonnectError('NO_DAEMON', 'the daemon closed the control connection'));
+    });
+    socket.on('error', () => {
+      // 'close' follows and reports it
+    });
+  }
+
+  /** Connects to the daemon's socket; NO_DAEMON when nothing listens there. */
+  static connect(path: string, timeoutMs = 3000): Promise<ControlClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(path);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new KonnectError('NO_DAEMON', `no answer on ${path} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new ControlClient(socket));
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          new KonnectError('NO_DAEMON', `no daemon is listening on ${path} (${err.code ?? err.message})`),
+        );
+      });
+    });
+  }
+
+  private call<T>(method: ControlMethod, params: Record<string, unknown> = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new KonnectError('NO_DAEMON', 'the control connection is closed'));
+    const rid = this.nextRid++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject });
+      this.socket.write(encodeFrame({ kind: 'req', rid, method, params }, 1024 * 1024));
+    });
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.pending.values()) w.reject(err);
+    this.pending.clear();
+  }
+
+  status(): Promise<NodeStatus> {
+    return this.call('status');
+  }
+  peers(): Promise<PeerInfo[]> {
+    return this.call('peers');
+  }
+  history(query: HistoryQuery): Promise<ChatMessage[]> {
+    return this.call('history', { ...query });
+  }
+  send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
+    return this.call('send', { to, text, action: options.action ?? false });
+  }
+  async setNick(nick: string): Promise<void> {
+    await this.call('setNick', { nick });
+  }
+  async joinRoom(room: string): Promise<void> {
+    await this.call('joinRoom', { room });
+  }
+  async leaveRoom(room: string): Promise<void> {
+    await this.call('leaveRoom', { room });
+  }
+  resolvePeer(query: string): Promise<PeerInfo> {
+    return this.call('resolvePeer', { query });
+  }
+  subscribe(listener: (event: ChatEvent) => void): () => void {
+    this.listeners.add(listener);
+    if (!this.subscribed) {
+      this.subscribed = true;
+      this.call('subscribe').catch(() => undefined);
+    }
+    return () => this.listeners.delete(listener);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    this.socket.end();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The node's keys: ed25519 (its id; signs everything it writes) and X25519 (direct messages are sealed
+ * to it). Made on first run and kept in `identity.json` with mode 0600. A file that exists but cannot be
+ * used is an error the user must resolve: it is never silently replaced, since that would change who
+ * this node is and lose its direct conversations.
+ */
+import { createPrivateKey, generateKeyPairSync, type KeyObject, createPublicKey } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { fingerprint, rawPublicKey, StorageError, toHex, type NodeIdHex } from '../wire/index.js';
+
+export interface Identity {
+  id: Uint8Array;
+  idHex: NodeIdHex;
+  fingerprint: string;
+  signingKey: KeyObject;
+  xPublic: Uint8Array;
+  xPrivate: KeyObject;
+}
+
+const FORMAT = 'konnect-identity';
+const VERSION = 1;
+
+interface IdentityFile {
+  format: string;
+  version: number;
+  ed25519: string; // PKCS#8 DER, base64
+  x25519: string;
+}
+
+export function generateIdentity(): Identity {
+  const ed = generateKeyPairSync('ed25519');
+  const x = generateKeyPairSync('x25519');
+  return fromKeys(ed.privateKey, x.privateKey);
+}
+
+function fromKeys(signingKey: KeyObject, xPrivate: KeyObject): Identity {
+  const id = rawPublicKey(createPublicKey(signingKey));
+  return {
+    id,
+    idHex: toHex(id),
+    fingerprint: fingerprint(id),
+    signingKey,
+    xPublic: rawPublicKey(createPublicKey(xPrivate)),
+    xPrivate,
+  };
+}
+
+/** Loads the identity in `file`, or creates it (mode 0600) when there is none. */
+export function loadOrCreateIdentity(file: string): Identity {
+  if (!existsSync(file)) {
+    const identity = generateIdentity();
+    const body: IdentityFile = {
+      format: FORMAT,
+      version: VERSION,
+      ed25519: identity.signingKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      x25519: identity.xPrivate.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    };
+    writeFileSync(file, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    return identity;
+  }
+  return loadIdentity(file);
+}
+
+export function loadIdentity(file: string): Identity {
+  let parsed: Partial<IdentityFile>;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<IdentityFile>;
+  } catch (err) {
+    throw new StorageError(
+      'IDENTITY_CORRUPT',
+      `identity file ${file} is not readable JSON; move it away to start with a new identity`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (parsed?.format !== FORMAT || parsed.version !== VERSION) {
+    throw new StorageError(
+      'IDENTITY_FOREIGN',
+      `${file} is not a konnect identity of version ${VERSION}; move it away to start with a new identity`,
+    );
+  }
+  try {
+    const ed = createPrivateKey({
+      key: Buffer.from(parsed.ed25519 ?? '', 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const x = createPrivateKey({
+      key: Buffer.from(parsed.x25519 ?? '', 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    if (ed.asymmetricKeyType !== 'ed25519' || x.asymmetricKeyType !== 'x25519') {
+      throw new Error(`key types ${ed.asymmetricKeyType}/${x.asymmetricKeyType}`);
+    }
+    // Tighten a file that was loosened by hand: it holds private keys.
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return fromKeys(ed, x);
+  } catch (err) {
+    throw new StorageError(
+      'IDENTITY_CORRUPT',
+      `identity file ${file} holds no valid keys; move it away to start with a new identity`,
+      {
+        cause: err,
+      },
+    );
+  }
+}

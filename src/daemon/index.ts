@@ -1,0 +1,30 @@
+/** src/daemon: the node (links, overlay, flooding, direct mode, history, sync) and its control socket. */
+export type * from './chat-api.js';
+export {
+  KonnectNode,
+  VERSION,
+  defaultNick,
+  checkNick,
+  checkRoom,
+  toChatMessage,
+  type NodeOptions,
+  type NodeComponents,
+  type NodeEvents,
+} from './node.js';
+export { NodeChatApi } from './node-chat-api.js';
+export { ControlServer, socketAnswers } from './control-server.js';
+export { ControlClient } from './control-client.js';
+export { type Clock, type Timer, systemClock } from './clock.js';
+export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+export { resolveDataDir, ensureDataDir, dataFiles } from './data-dir.js';
+export { loadOrCreateIdentity, loadIdentity, generateIdentity, type Identity } from './identity.js';
+export { desiredPeers, linkWanted, DEFAULT_DEGREE } from './overlay.js';
+export { SeenCache } from './seen-cache.js';
+export { Link, type LinkClosed, type LinkTimings, DEFAULT_LINK_TIMINGS } from './link.js';
+export { LinkManager, DEFAULT_PORT } from './link-manager.js';
+export { FloodRouter, type SignedMessage, type FloodStats } from './flood-router.js';
+export { PeerTable, PRESENCE_TTL_MS } from './peer-table.js';
+export { parseHostPort, formatHostPort } from './addresses.js';
+export { resolvePeerQuery } from './resolve-peer.js';
+export { HistoryStore, type StoredMessage, type StoreOptions } from './store.js';
+export type { Discovery, Candidate } from '../discovery/index.js';

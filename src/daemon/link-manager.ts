@@ -1,0 +1,415 @@
+/**
+ * Owns the TCP side of a node: the listening socket, outbound dials with exponential backoff and
+ * jitter, the cap on links and pending handshakes, resolution of duplicate links, the overlay (which
+ * links to keep) and peer exchange. It hands every message of an up link to the node.
+ */
+import { EventEmitter } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import {
+  type LinkMessage,
+  type NodeIdHex,
+  type PeerRecord,
+  MAX_PEERS_PER_EXCHANGE,
+  fromHex,
+  toHex,
+} from '../wire/index.js';
+import type { Candidate } from '../discovery/types.js';
+import type { Clock, Timer } from './clock.js';
+import type { Identity } from './identity.js';
+import { Link, type LinkClosed, type LinkTimings } from './link.js';
+import type { Logger } from './logger.js';
+import { DEFAULT_DEGREE, desiredPeers, linkWanted } from './overlay.js';
+import type { PeerTable } from './peer-table.js';
+import { formatHostPort, parseHostPort } from './addresses.js';
+
+export const DEFAULT_PORT = 7420;
+
+export interface LinkManagerOptions {
+  identity: Identity;
+  peers: PeerTable;
+  clock: Clock;
+  logger: Logger;
+  hello: () => { nick: string; port: number; rooms: string[] };
+  /** Bind address. @default '0.0.0.0' */
+  host?: string;
+  /** TCP port; 0 picks a free one. @default 7420, falling back to a free port when taken */
+  port?: number;
+  /** Target links per node. @default 6 */
+  degree?: number;
+  /** Hard cap on links, inbound and outbound. @default 32 */
+  maxLinks?: number;
+  /** Cap on connections still in their handshake. @default 16 */
+  maxPendingHandshakes?: number;
+  timings?: Partial<LinkTimings>;
+  maxFrameBytes?: number;
+  maxQueueBytes?: number;
+  /** Socket factory for outbound dials (tests inject failures). @default net.connect */
+  connect?: (host: string, port: number) => Socket;
+  /** Backoff between dials of one target. @default { baseMs: 250, maxMs: 30_000 } */
+  backoff?: { baseMs: number; maxMs: number };
+  /** How often the overlay is checked. @default 1000 */
+  tickMs?: number;
+  random?: () => number;
+}
+
+export interface LinkManagerEvents {
+  'link:up': [Link];
+  'link:down': [Link, LinkClosed];
+  'link:message': [Link, LinkMessage];
+}
+
+interface StaticTarget {
+  address: string;
+  id: NodeIdHex | null;
+  failures: number;
+  nextDialAt: number;
+  lastError: string | null;
+}
+
+export class LinkManager extends EventEmitter<LinkManagerEvents> {
+  private readonly opts: LinkManagerOptions;
+  private readonly degree: number;
+  private readonly maxLinks: number;
+  private server: Server | null = null;
+  private tickTimer: Timer | null = null;
+  private readonly up = new Map<NodeIdHex, Link>();
+  private readonly pending = new Set<Link>();
+  private readonly dialing = new Set<string>();
+  private readonly staticTargets = new Map<string, StaticTarget>();
+  private sentVersion = new WeakMap<Link, number>();
+  private stopped = false;
+  port = 0;
+
+  constructor(opts: LinkManagerOptions) {
+    super();
+    this.opts = opts;
+    this.degree = opts.degree ?? DEFAULT_DEGREE;
+    this.maxLinks = opts.maxLinks ?? 32;
+  }
+
+  get selfId(): NodeIdHex {
+    return this.opts.identity.idHex;
+  }
+
+  links(): Link[] {
+    return [...this.up.values()];
+  }
+
+  linkTo(id: NodeIdHex): Link | undefined {
+    return this.up.get(id);
+  }
+
+  async start(): Promise<number> {
+    const host = this.opts.host ?? '0.0.0.0';
+    const wanted = this.opts.port ?? DEFAULT_PORT;
+    const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = this.maxLinks + (this.opts.maxPendingHandshakes ?? 16);
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        const onError = (err: Error) => reject(err);
+        server.once('error', onError);
+        server.listen({ host, port, exclusive: true }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      });
+    try {
+      await listen(wanted);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.opts.port !== undefined) throw err;
+      this.opts.logger.warn(`port ${wanted} is taken; listening on a free port instead`);
+      await listen(0);
+    }
+    server.on('error', (err) => this.opts.logger.error('listening socket error', { error: err.message }));
+    this.server = server;
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : wanted;
+    this.tickTimer = this.opts.clock.setInterval(() => this.tick(), this.opts.tickMs ?? 1000);
+    return this.port;
+  }
+
+  async stop(reason = 'shutting down'): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer) this.opts.clock.clearInterval(this.tickTimer);
+    for (const link of [...this.up.values(), ...this.pending]) link.close(reason);
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** A --peer address: dialled (with backoff) until linked, and again whenever it is lost. */
+  addStatic(address: string): void {
+    if (!parseHostPort(address)) throw new Error(`bad address ${address}`);
+    if (!this.staticTargets.has(address)) {
+      this.staticTargets.set(address, { address, id: null, failures: 0, nextDialAt: 0, lastError: null });
+    }
+    this.tick();
+  }
+
+  /** A candidate from discovery; the overlay decides whether to link to it. */
+  onCandidate(candidate: Candidate): void {
+    if (candidate.id) {
+      const entry = this.opts.peers.upsert(candidate.id, {
+        nick: candidate.nick,
+        addresses: candidate.addresses,
+        foundBy: candidate.method,
+      });
+      // Rediscovery is fresh evidence that the peer is there: dial it again now.
+      if (entry && !entry.link) {
+        entry.failures = 0;
+        entry.nextDialAt = 0;
+        entry.left = false;
+      }
+      this.tick();
+    } else {
+      for (const address of candidate.addresses) this.addStatic(address);
+    }
+  }
+
+  staticStatus(): StaticTarget[] {
+    return [...this.staticTargets.values()].map((t) => ({ ...t }));
+  }
+
+  /** One round of upkeep: dial what the overlay wants, prune what nobody wants, exchange peers. */
+  tick(): void {
+    if (this.stopped || !this.server) return;
+    const now = this.opts.clock.now();
+    const peers = this.opts.peers;
+    const eligible = peers.eligible(now).map((p) => p.id);
+    const want = desiredPeers(this.selfId, eligible, { degree: this.degree });
+    for (const id of want) {
+      const entry = peers.get(id);
+      if (!entry || entry.link || entry.nextDialAt > now || entry.addresses.length === 0) continue;
+      if (this.up.size + this.pending.size >= this.maxLinks) break;
+      const address = entry.addresses[entry.failures % entry.addresses.length];
+      this.dial(address, id);
+    }
+    for (const target of this.staticTargets.values()) {
+      const linked = target.id !== null && this.up.has(target.id);
+      // A static peer whose id we know is an ordinary peer for the overlay; dial it by address only
+      // while we have too few links, so a single --peer always gets a node into the mesh.
+      if (linked || target.nextDialAt > now) continue;
+      if (target.id !== null && this.up.size >= Math.min(this.degree, eligible.length)) continue;
+      this.dial(target.address, target.id);
+    }
+    if (this.up.size > this.degree) {
+      for (const [id, link] of this.up) {
+        if (this.up.size <= this.degree) break;
+        if (now - link.upAt < 15_000) continue;
+        if (!linkWanted(this.selfId, id, eligible, { degree: this.degree })) link.close('overlay');
+      }
+    }
+    for (const link of this.up.values()) {
+      if (this.sentVersion.get(link) !== peers.version) this.sendPeers(link);
+    }
+  }
+
+  private backoffDelay(failures: number): number {
+    const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 250, maxMs: 30_000 };
+    const raw = Math.min(maxMs, baseMs * 2 ** Math.min(failures, 20));
+    return Math.round(raw * (0.5 + (this.opts.random ?? Math.random)()));
+  }
+
+  private dial(address: string, id: NodeIdHex | null): void {
+    if (this.dialing.has(address)) return;
+    const target = parseHostPort(address);
+    if (!target) return;
+    this.dialing.add(address);
+    const socket = (this.opts.connect ?? ((h, p) => connect({ host: h, port: p })))(target.host, target.port);
+    const connectTimer = this.opts.clock.setTimeout(() => socket.destroy(new Error('timed out')), 5000);
+    const onFail = (err: Error) => {
+      this.opts.clock.clearTimeout(connectTimer);
+      this.dialing.delete(address);
+      this.recordFailure(address, id, describeDialError(err));
+    };
+    socket.once('error', onFail);
+    socket.once('connect', () => {
+      this.opts.clock.clearTimeout(connectTimer);
+      socket.off('error', onFail);
+      this.dialing.delete(address);
+      this.startLink(socket, 'outbound', address);
+    });
+  }
+
+  private recordFailure(address: string, id: NodeIdHex | null, reason: string): void {
+    const now = this.opts.clock.now();
+    const target = this.staticTargets.get(address);
+    if (target) {
+      target.failures++;
+      target.lastError = reason;
+      target.nextDialAt = now + this.backoffDelay(target.failures);
+    }
+    const entry = id ? this.opts.peers.get(id) : undefined;
+    if (entry) {
+      entry.failures++;
+      entry.lastError = reason;
+      entry.nextDialAt = now + this.backoffDelay(entry.failures);
+    }
+    this.opts.logger.debug('dial failed', { address, reason });
+  }
+
+  private accept(socket: Socket): void {
+    if (
+      this.stopped ||
+      this.up.size + this.pending.size >= this.maxLinks + (this.opts.maxPendingHandshakes ?? 16)
+    ) {
+      socket.destroy();
+      return;
+    }
+    this.startLink(socket, 'inbound', null);
+  }
+
+  private startLink(socket: Socket, direction: 'inbound' | 'outbound', dialedAddress: string | null): void {
+    if (this.pending.size >= (this.opts.maxPendingHandshakes ?? 16)) {
+      socket.destroy();
+      return;
+    }
+    const link = new Link({
+      socket,
+      direction,
+      identity: this.opts.identity,
+      hello: this.opts.hello,
+      clock: this.opts.clock,
+      logger: this.opts.logger,
+      timings: this.opts.timings,
+      maxFrameBytes: this.opts.maxFrameBytes,
+      maxQueueBytes: this.opts.maxQueueBytes,
+    });
+    this.pending.add(link);
+    link.on('up', () => this.onUp(link, dialedAddress));
+    link.on('closed', (closed) => this.onClosed(link, closed, dialedAddress));
+    link.start();
+  }
+
+  private onUp(link: Link, dialedAddress: string | null): void {
+    this.pending.delete(link);
+    const id = link.remoteIdHex!;
+    const hello = link.remoteHello!;
+    const listenAddress =
+      dialedAddress ?? (hello.port > 0 ? formatHostPort(link.remoteAddress, hello.port) : undefined);
+    if (dialedAddress) {
+      const target = this.staticTargets.get(dialedAddress);
+      if (target) {
+        target.id = id;
+        target.failures = 0;
+        target.lastError = null;
+      }
+    }
+    const existing = this.up.get(id);
+    if (existing) {
+      // Both ends keep the link dialled by the smaller id, so they agree without talking.
+      const dialer = (l: Link) => (l.direction === 'outbound' ? this.selfId : id);
+      // Same dialer twice (a dial race): keep the older one.
+      if (dialer(link) >= dialer(existing)) {
+        link.close('duplicate');
+        return;
+      }
+      this.up.delete(id);
+      existing.close('duplicate');
+    }
+    if (this.up.size >= this.maxLinks) {
+      link.fail('LINK_LIMIT', `this node holds ${this.maxLinks} links`);
+      return;
+    }
+    this.up.set(id, link);
+    const entry = this.opts.peers.upsert(id, {
+      nick: hello.nick,
+      address: listenAddress,
+      foundBy:
+        link.direction === 'inbound'
+          ? 'inbound'
+          : dialedAddress && this.staticTargets.has(dialedAddress)
+            ? 'static'
+            : undefined,
+    });
+    if (entry) {
+      entry.link = link;
+      entry.xkey = hello.xkey;
+      entry.rooms = hello.rooms;
+      entry.failures = 0;
+      entry.lastError = null;
+      entry.left = false;
+      entry.lastSeen = this.opts.clock.now();
+      if (listenAddress && dialedAddress) this.opts.peers.confirmAddress(entry, listenAddress);
+    }
+    link.on('message', (message) => {
+      if (entry) entry.lastSeen = this.opts.clock.now();
+      if (message.kind === 'peers') this.onPeers(message.peers);
+      else this.emit('link:message', link, message);
+    });
+    this.opts.logger.info('link up', {
+      peer: hello.nick,
+      id: id.slice(0, 12),
+      direction: link.direction,
+      address: link.remoteAddress,
+    });
+    this.emit('link:up', link);
+    this.sendPeers(link);
+  }
+
+  private onClosed(link: Link, closed: LinkClosed, dialedAddress: string | null): void {
+    this.pending.delete(link);
+    const id = link.remoteIdHex;
+    if (id && this.up.get(id) === link) {
+      this.up.delete(id);
+      const entry = this.opts.peers.get(id);
+      if (entry) {
+        entry.link = null;
+        // A dropped link is evidence the peer is gone: it stays offline until heard from again.
+        entry.presenceAt = null;
+        entry.nextDialAt = this.opts.clock.now() + this.backoffDelay(0);
+        if (closed.code !== 'BYE') entry.lastError = closed.reason;
+      }
+      this.opts.logger.info('link down', { peer: link.label, code: closed.code, reason: closed.reason });
+      this.emit('link:down', link, closed);
+    } else if (link.upAt === 0) {
+      const reason = closed.code === 'CLOSED' ? closed.reason : `${closed.code}: ${closed.reason}`;
+      if (dialedAddress || id) this.recordFailure(dialedAddress ?? '', id ?? null, reason);
+    }
+    if (!this.stopped && dialedAddress) {
+      const target = this.staticTargets.get(dialedAddress);
+      if (target && target.nextDialAt < this.opts.clock.now()) {
+        target.nextDialAt = this.opts.clock.now() + this.backoffDelay(target.failures);
+      }
+    }
+  }
+
+  private sendPeers(link: Link): void {
+    const now = this.opts.clock.now();
+    this.sentVersion.set(link, this.opts.peers.version);
+    const records: PeerRecord[] = [];
+    for (const entry of this.opts.peers.all()) {
+      if (
+        entry.id === link.remoteIdHex ||
+        entry.addresses.length === 0 ||
+        !this.opts.peers.isOnline(entry, now)
+      )
+        continue;
+      records.push({
+        id: fromHex(entry.id),
+        addrs: entry.addresses.slice(0, 8),
+        nick: entry.nick === 'unknown' ? undefined : entry.nick,
+      });
+      if (records.length >= MAX_PEERS_PER_EXCHANGE) break;
+    }
+    if (records.length > 0) link.send({ kind: 'peers', peers: records });
+  }
+
+  private onPeers(records: PeerRecord[]): void {
+    for (const record of records) {
+      const addresses = record.addrs.filter((a) => parseHostPort(a) !== null);
+      if (addresses.length === 0) continue;
+      this.opts.peers.upsert(toHex(record.id), { nick: record.nick, addresses, foundBy: 'exchange' });
+    }
+  }
+}
+
+function describeDialError(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (err.message === 'timed out') return 'timed out';
+  return err.message;
+}

@@ -1,0 +1,326 @@
+/**
+ * One TCP link to a peer: framing, the hello/hello-ack handshake that proves each side holds its key,
+ * keepalive pings (RTT, dead-peer detection), and a send queue capped in bytes. A link owns its socket
+ * and timers; whatever goes wrong, it ends in exactly one 'closed' event.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  encodeFrame,
+  type ErrorCode,
+  FrameDecoder,
+  type HelloMessage,
+  helloTranscript,
+  isKonnectError,
+  type LinkMessage,
+  NONCE_BYTES,
+  PROTOCOL_VERSION,
+  sign,
+  toHex,
+  verify,
+  ed25519PublicKey,
+  type NodeIdHex,
+} from '../wire/index.js';
+import type { Clock, Timer } from './clock.js';
+import type { Identity } from './identity.js';
+import type { Logger } from './logger.js';
+
+export interface LinkTimings {
+  /** @default 5000 */
+  handshakeTimeoutMs: number;
+  /** @default 1000 */
+  pingIntervalMs: number;
+  /** A link that receives nothing for this long is closed. @default 3000 */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_LINK_TIMINGS: LinkTimings = {
+  handshakeTimeoutMs: 5000,
+  pingIntervalMs: 1000,
+  idleTimeoutMs: 3000,
+};
+
+export interface LinkOptions {
+  socket: Socket;
+  direction: 'inbound' | 'outbound';
+  identity: Identity;
+  /** What this node says of itself in its hello (read when the link starts). */
+  hello: () => Pick<HelloMessage, 'nick' | 'port' | 'rooms'>;
+  clock: Clock;
+  logger: Logger;
+  timings?: Partial<LinkTimings>;
+  /** @default DEFAULT_MAX_FRAME_BYTES */
+  maxFrameBytes?: number;
+  /** Bytes queued for a slow peer before it is dropped (it catches up later by sync). @default 8 MiB */
+  maxQueueBytes?: number;
+}
+
+export interface LinkClosed {
+  code: ErrorCode | 'BYE' | 'CLOSED';
+  reason: string;
+  /** True when the peer ended the link (bye, error frame or socket end). */
+  byPeer: boolean;
+}
+
+export interface LinkEvents {
+  up: [];
+  message: [LinkMessage];
+  closed: [LinkClosed];
+}
+
+let nextLinkNumber = 1;
+
+export class Link extends EventEmitter<LinkEvents> {
+  readonly number = nextLinkNumber++;
+  readonly direction: 'inbound' | 'outbound';
+  readonly remoteAddress: string;
+  state: 'handshake' | 'up' | 'closed' = 'handshake';
+  remoteHello: HelloMessage | undefined;
+  remoteIdHex: NodeIdHex | undefined;
+  rttMs: number | null = null;
+  upAt = 0;
+  /** Frames this link sent that failed verification (counted against it). */
+  badMessages = 0;
+  framesIn = 0;
+  framesOut = 0;
+
+  private readonly socket: Socket;
+  private readonly opts: LinkOptions;
+  private readonly timings: LinkTimings;
+  private readonly decoder: FrameDecoder;
+  private readonly maxQueueBytes: number;
+  private readonly nonce = randomBytes(NONCE_BYTES);
+  private sentAck = false;
+  private gotAck = false;
+  private timers: Timer[] = [];
+  private lastHeard: number;
+  private pingSeq = 0;
+  private pingSentAt = new Map<number, number>();
+  private corked = false;
+
+  constructor(opts: LinkOptions) {
+    super();
+    this.opts = opts;
+    this.socket = opts.socket;
+    this.direction = opts.direction;
+    this.timings = { ...DEFAULT_LINK_TIMINGS, ...opts.timings };
+    this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
+    this.maxQueueBytes = opts.maxQueueBytes ?? 8 * 1024 * 1024;
+    this.remoteAddress = this.socket.remoteAddress ?? '?';
+    this.lastHeard = opts.clock.now();
+  }
+
+  /** Starts the handshake. Call once, after attaching listeners. */
+  start(): void {
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('error', (err) => this.finish({ code: 'CLOSED', reason: err.message, byPeer: true }));
+    this.socket.on('close', () => this.finish({ code: 'CLOSED', reason: 'connection closed', byPeer: true }));
+    this.socket.on('end', () => this.socket.end());
+    const { clock } = this.opts;
+    this.timers.push(
+      clock.setTimeout(() => {
+        if (this.state === 'handshake') this.fail('HANDSHAKE_TIMEOUT', 'handshake not completed in time');
+      }, this.timings.handshakeTimeoutMs),
+    );
+    const self = this.opts.hello();
+    this.send({
+      kind: 'hello',
+      v: PROTOCOL_VERSION,
+      id: this.opts.identity.id,
+      xkey: this.opts.identity.xPublic,
+      nick: self.nick,
+      nonce: this.nonce,
+      port: self.port,
+      rooms: self.rooms,
+    });
+  }
+
+  get remoteId(): Uint8Array | undefined {
+    return this.remoteHello?.id;
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  send(message: LinkMessage): boolean {
+    if (this.state === 'closed') return false;
+    return this.sendFrame(encodeFrame(message));
+  }
+
+  /**
+   * Writes an encoded frame (one call per frame). Writes made in the same tick are corked into one
+   * syscall. A peer whose queue stays above the cap is dropped.
+   */
+  sendFrame(frame: Buffer): boolean {
+    if (this.state === 'closed') return false;
+    if (this.socket.writableLength + frame.length > this.maxQueueBytes) {
+      this.fail('SEND_QUEUE_FULL', `more than ${this.maxQueueBytes} bytes queued`);
+      return false;
+    }
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.framesOut++;
+    this.socket.write(frame);
+    return true;
+  }
+
+  /** Sends an error frame naming the code, then closes. */
+  fail(code: ErrorCode, reason: string): void {
+    if (this.state === 'closed') return;
+    this.opts.logger.debug('link failed', { link: this.number, peer: this.label, code, reason });
+    try {
+      this.socket.write(encodeFrame({ kind: 'error', code, reason: reason.slice(0, 200) }));
+    } catch {
+      // the socket may already be gone; closing is what matters
+    }
+    this.finish({ code, reason, byPeer: false });
+  }
+
+  /** Says bye and closes. */
+  close(reason = 'closing'): void {
+    if (this.state === 'closed') return;
+    try {
+      this.socket.write(encodeFrame({ kind: 'bye', reason: reason.slice(0, 200) }));
+    } catch {
+      // ignore
+    }
+    this.finish({ code: 'BYE', reason, byPeer: false });
+  }
+
+  get label(): string {
+    return this.remoteHello ? `${this.remoteHello.nick}@${this.remoteAddress}` : this.remoteAddress;
+  }
+
+  private finish(closed: LinkClosed): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const t of this.timers) {
+      this.opts.clock.clearTimeout(t);
+      this.opts.clock.clearInterval(t);
+    }
+    this.timers = [];
+    this.socket.end();
+    // Give a polite end a moment to flush the bye/error frame, but never keep a dead socket around.
+    const kill = setTimeout(() => this.socket.destroy(), 1000);
+    kill.unref();
+    this.emit('closed', closed);
+    this.removeAllListeners('message');
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.lastHeard = this.opts.clock.now();
+    let messages: LinkMessage[];
+    try {
+      messages = this.decoder.push(chunk);
+    } catch (err) {
+      const code = isKonnectError(err) ? err.code : 'FRAME_MALFORMED';
+      this.fail(code, (err as Error).message);
+      return;
+    }
+    for (const message of messages) {
+      if ((this.state as Link['state']) === 'closed') return;
+      this.framesIn++;
+      this.onMessage(message);
+    }
+  }
+
+  private onMessage(message: LinkMessage): void {
+    switch (message.kind) {
+      case 'error':
+        this.finish({
+          code: 'CLOSED',
+          reason: `peer error ${message.code}: ${message.reason ?? ''}`,
+          byPeer: true,
+        });
+        return;
+      case 'bye':
+        this.finish({ code: 'BYE', reason: message.reason ?? 'bye', byPeer: true });
+        return;
+      case 'hello':
+        return this.onHello(message);
+      case 'hello-ack':
+        return this.onHelloAck(message.sig);
+    }
+    if (this.state !== 'up') {
+      this.fail('PROTOCOL_VIOLATION', `${message.kind} before the handshake completed`);
+      return;
+    }
+    if (message.kind === 'ping') {
+      this.send({ kind: 'pong', n: message.n });
+      return;
+    }
+    if (message.kind === 'pong') {
+      const sentAt = this.pingSentAt.get(message.n);
+      if (sentAt !== undefined) {
+        this.rttMs = this.opts.clock.now() - sentAt;
+        this.pingSentAt.delete(message.n);
+      }
+      return;
+    }
+    this.emit('message', message);
+  }
+
+  private onHello(hello: HelloMessage): void {
+    if (this.remoteHello) return this.fail('PROTOCOL_VIOLATION', 'second hello');
+    if (hello.v !== PROTOCOL_VERSION) {
+      return this.fail('VERSION_MISMATCH', `peer speaks protocol ${hello.v}, this node ${PROTOCOL_VERSION}`);
+    }
+    if (Buffer.compare(hello.id, this.opts.identity.id) === 0)
+      return this.fail('SELF_LINK', 'this is our own node');
+    this.remoteHello = hello;
+    this.remoteIdHex = toHex(hello.id);
+    const { identity } = this.opts;
+    this.send({
+      kind: 'hello-ack',
+      sig: sign(helloTranscript(identity.id, hello.id, hello.nonce, this.nonce), identity.signingKey),
+    });
+    this.sentAck = true;
+    this.maybeUp();
+  }
+
+  private onHelloAck(sig: Uint8Array): void {
+    const hello = this.remoteHello;
+    if (!hello || this.gotAck) return this.fail('PROTOCOL_VIOLATION', 'hello-ack out of order');
+    const transcript = helloTranscript(hello.id, this.opts.identity.id, this.nonce, hello.nonce);
+    if (!verify(transcript, sig, ed25519PublicKey(hello.id))) {
+      return this.fail('HANDSHAKE_FAILED', 'the peer did not prove it holds its key');
+    }
+    this.gotAck = true;
+    this.maybeUp();
+  }
+
+  private maybeUp(): void {
+    if (!this.sentAck || !this.gotAck || this.state !== 'handshake') return;
+    this.state = 'up';
+    this.upAt = this.opts.clock.now();
+    const { clock } = this.opts;
+    this.timers.push(clock.setInterval(() => this.keepalive(), this.timings.pingIntervalMs));
+    this.emit('up');
+    this.keepalive();
+  }
+
+  private keepalive(): void {
+    if (this.state !== 'up') return;
+    const now = this.opts.clock.now();
+    if (now - this.lastHeard > this.timings.idleTimeoutMs) {
+      this.fail('PEER_TIMEOUT', `nothing heard for ${now - this.lastHeard} ms`);
+      return;
+    }
+    const n = ++this.pingSeq;
+    this.pingSentAt.set(n, now);
+    if (this.pingSentAt.size > 8) this.pingSentAt.delete(this.pingSentAt.keys().next().value as number);
+    this.send({ kind: 'ping', n });
+  }
+}

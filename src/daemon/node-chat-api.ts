@@ -1,0 +1,47 @@
+/** ChatApi over an in-process KonnectNode (the TUI without a separate daemon). */
+import type {
+  ChatApi,
+  ChatEvent,
+  ChatMessage,
+  ConversationRef,
+  HistoryQuery,
+  NodeStatus,
+  PeerInfo,
+} from './chat-api.js';
+import type { KonnectNode } from './node.js';
+
+export class NodeChatApi implements ChatApi {
+  constructor(private readonly node: KonnectNode) {}
+
+  async status(): Promise<NodeStatus> {
+    return this.node.status();
+  }
+  async peers(): Promise<PeerInfo[]> {
+    return this.node.peers();
+  }
+  async history(query: HistoryQuery): Promise<ChatMessage[]> {
+    return this.node.history(query);
+  }
+  async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
+    return this.node.send(to, text, options);
+  }
+  async setNick(nick: string): Promise<void> {
+    this.node.setNick(nick);
+  }
+  async joinRoom(room: string): Promise<void> {
+    this.node.joinRoom(room);
+  }
+  async leaveRoom(room: string): Promise<void> {
+    this.node.leaveRoom(room);
+  }
+  async resolvePeer(query: string): Promise<PeerInfo> {
+    return this.node.resolvePeer(query);
+  }
+  subscribe(listener: (event: ChatEvent) => void): () => void {
+    this.node.on('event', listener);
+    return () => this.node.off('event', listener);
+  }
+  async close(): Promise<void> {
+    // the node's owner stops it
+  }
+}

@@ -1,0 +1,667 @@
+/**
+ * KonnectNode: one chat node. It owns the identity, the link manager, the flood router, the history
+ * store and per-link history sync, turns what users write into signed payloads, and turns what arrives
+ * into ChatEvents. Every ChatApi consumer (TUI, control socket) goes through the methods below.
+ */
+import { EventEmitter } from 'node:events';
+import { userInfo } from 'node:os';
+import {
+  DEFAULT_HOPS,
+  directAad,
+  decodeDirectPlaintext,
+  encodeDirectPlaintext,
+  FUTURE_SKEW_MS,
+  fromHex,
+  isKonnectError,
+  type LinkMessage,
+  messageIdToString,
+  newMessageId,
+  NICK_PATTERN,
+  type NodeIdHex,
+  openDirect,
+  type Payload,
+  type PresenceEvent,
+  PROTOCOL_VERSION,
+  ROOM_PATTERN,
+  sealDirect,
+  toHex,
+  UsageError,
+  MAX_ROOMS,
+} from '../wire/index.js';
+import type { Discovery } from '../discovery/types.js';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ConversationRef,
+  HistoryQuery,
+  NodeStatus,
+  PeerInfo,
+} from './chat-api.js';
+import { type Clock, type Timer, systemClock } from './clock.js';
+import { ensureDataDir, dataFiles } from './data-dir.js';
+import { FloodRouter, type SignedMessage } from './flood-router.js';
+import { type Identity, loadOrCreateIdentity } from './identity.js';
+import type { Link, LinkClosed, LinkTimings } from './link.js';
+import { LinkManager } from './link-manager.js';
+import { type Logger, silentLogger } from './logger.js';
+import { PeerTable } from './peer-table.js';
+import { HistoryStore, type StoreOptions, type StoredMessage } from './store.js';
+import { SyncCoordinator } from './sync-coordinator.js';
+import type { SyncMessage } from './sync-session.js';
+import { resolvePeerQuery } from './resolve-peer.js';
+
+export const VERSION = '0.1.0';
+
+export interface NodeOptions {
+  dataDir: string;
+  /** @default the login name, or 'anon' */
+  nick?: string;
+  /** @default ['lobby'] */
+  rooms?: string[];
+  /** @default '0.0.0.0' */
+  host?: string;
+  /** @default 7420, or a free port when taken */
+  port?: number;
+  /** Static peers (`host:port`). */
+  peers?: string[];
+  /** Target links per node. @default 6 */
+  degree?: number;
+  maxLinks?: number;
+  timings?: Partial<LinkTimings>;
+  /** How often a node floods a presence heartbeat. @default 30_000 */
+  presenceIntervalMs?: number;
+  store?: StoreOptions;
+  /** Reconcile history on every new link. @default true */
+  sync?: boolean;
+}
+
+export interface NodeComponents {
+  clock?: Clock;
+  logger?: Logger;
+  discoveries?: Discovery[];
+  identity?: Identity;
+}
+
+export interface NodeEvents {
+  event: [ChatEvent];
+}
+
+export function defaultNick(): string {
+  let name = 'anon';
+  try {
+    name = userInfo().username;
+  } catch {
+    // no user database entry: keep the default
+  }
+  const clean = [...name]
+    .filter((c) => NICK_PATTERN.test(c))
+    .join('')
+    .slice(0, 32);
+  return clean || 'anon';
+}
+
+export class KonnectNode extends EventEmitter<NodeEvents> {
+  readonly identity: Identity;
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly peerTable: PeerTable;
+  readonly links: LinkManager;
+  readonly router: FloodRouter;
+  readonly store: HistoryStore;
+  private readonly opts: NodeOptions;
+  private readonly discoveries: Discovery[];
+  private readonly sync: SyncCoordinator | null;
+  private nick: string;
+  private rooms: string[];
+  private state: 'new' | 'running' | 'stopped' = 'new';
+  private presenceTimer: Timer | null = null;
+  private startedAt = 0;
+  private pendingWrites: StoredMessage[] = [];
+  /** Our latest signed presence, sent to every new link so the mesh learns our nick and key at once. */
+  private ownPresence: SignedMessage | null = null;
+
+  constructor(opts: NodeOptions, components: NodeComponents = {}) {
+    super();
+    this.setMaxListeners(100);
+    this.opts = opts;
+    this.dataDir = opts.dataDir;
+    ensureDataDir(this.dataDir);
+    const files = dataFiles(this.dataDir);
+    this.identity = components.identity ?? loadOrCreateIdentity(files.identity);
+    this.clock = components.clock ?? systemClock;
+    this.logger = components.logger ?? silentLogger;
+    this.discoveries = components.discoveries ?? [];
+    this.nick = checkNick(opts.nick ?? defaultNick());
+    this.rooms = [...new Set((opts.rooms?.length ? opts.rooms : ['lobby']).map(checkRoom))];
+    this.store = HistoryStore.open(files.history, { now: () => this.clock.now(), ...opts.store });
+    if (this.store.recoveredFrom) {
+      this.logger.error(
+        `history database was unreadable; it was moved to ${this.store.recoveredFrom} and a new one started`,
+      );
+    }
+    this.peerTable = new PeerTable(this.identity.idHex);
+    this.links = new LinkManager({
+      identity: this.identity,
+      peers: this.peerTable,
+      clock: this.clock,
+      logger: this.logger,
+      hello: () => ({ nick: this.nick, port: this.links.port, rooms: this.rooms }),
+      host: opts.host,
+      port: opts.port,
+      degree: opts.degree,
+      maxLinks: opts.maxLinks,
+      timings: opts.timings,
+    });
+    this.router = new FloodRouter({
+      identity: this.identity,
+      links: () => this.links.links(),
+      now: () => this.clock.now(),
+      deliver: (payload, signed, from) => this.deliver(payload, signed, from, 'live'),
+      isKnown: (id) => this.store.has(messageIdToString(id)),
+      onRejected: (link, reason) =>
+        this.logger.warn('dropped a message', { from: link?.label ?? 'sync', reason }),
+    });
+    this.sync =
+      opts.sync === false
+        ? null
+        : new SyncCoordinator({
+            node: this,
+            store: this.store,
+            ingest: (signed, link) => this.ingestSynced(signed, link),
+            onDone: (link, count, scope) => {
+              if (count > 0) {
+                this.emitEvent({
+                  type: 'sync',
+                  peer: link.remoteIdHex!,
+                  nick: link.remoteHello!.nick,
+                  count,
+                  scope,
+                });
+              }
+            },
+          });
+    this.links.on('link:up', (link) => this.onLinkUp(link));
+    this.links.on('link:down', (link, closed) => this.onLinkDown(link, closed));
+    this.links.on('link:message', (link, message) => this.onLinkMessage(link, message));
+  }
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'running';
+    this.startedAt = this.clock.now();
+    await this.links.start();
+    for (const address of this.opts.peers ?? []) this.links.addStatic(address);
+    for (const discovery of this.discoveries) {
+      discovery.on('candidate:found', (candidate) => this.links.onCandidate(candidate));
+      discovery.on('discovery:error', (err) => this.logger.warn(`discovery: ${err.message}`));
+      await discovery.start(this.advertisement());
+    }
+    this.presence('join');
+    this.presenceTimer = this.clock.setInterval(
+      () => this.presence('here'),
+      this.opts.presenceIntervalMs ?? 30_000,
+    );
+    this.logger.info('node started', {
+      id: this.identity.idHex.slice(0, 12),
+      nick: this.nick,
+      port: this.links.port,
+    });
+  }
+
+  /** Says goodbye to the mesh, closes links and the database. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopped';
+    if (this.presenceTimer) this.clock.clearInterval(this.presenceTimer);
+    if (wasRunning) {
+      try {
+        this.presence('leave');
+      } catch (err) {
+        this.logger.warn(`could not send leave: ${(err as Error).message}`);
+      }
+      await Promise.allSettled(this.discoveries.map((d) => d.stop()));
+      await this.links.stop('shutting down');
+    }
+    this.flushWrites();
+    this.store.close();
+  }
+
+  // ---- API ----
+
+  status(): NodeStatus {
+    const now = this.clock.now();
+    return {
+      id: this.identity.idHex,
+      fingerprint: this.identity.fingerprint,
+      nick: this.nick,
+      host: this.opts.host ?? '0.0.0.0',
+      port: this.links.port,
+      rooms: [...this.rooms],
+      links: this.links.links().length,
+      peers: this.peerTable.all().filter((p) => this.peerTable.isOnline(p, now)).length,
+      dataDir: this.dataDir,
+      version: VERSION,
+      protocol: PROTOCOL_VERSION,
+      mdns: this.discoveries.some((d) => d.method === 'mdns'),
+      startedAt: this.startedAt,
+    };
+  }
+
+  peers(): PeerInfo[] {
+    const now = this.clock.now();
+    return this.peerTable.all().map((p) => this.peerTable.info(p, now));
+  }
+
+  history(query: HistoryQuery): ChatMessage[] {
+    this.flushWrites();
+    return this.store.query(query);
+  }
+
+  resolvePeer(query: string): PeerInfo {
+    return resolvePeerQuery(this.peers(), query);
+  }
+
+  send(to: ConversationRef, text: string, options: { action?: boolean } = {}): ChatMessage {
+    this.assertRunning();
+    if (to.kind === 'room') return this.sendRoom(checkRoom(to.room), text, options.action ?? false);
+    return this.sendDirect(to.peer, text, options.action ?? false);
+  }
+
+  setNick(nick: string): void {
+    const next = checkNick(nick);
+    if (next === this.nick) return;
+    const old = this.nick;
+    this.nick = next;
+    for (const d of this.discoveries) d.update(this.advertisement());
+    if (this.running) this.presence('nick', old);
+    this.emitEvent({ type: 'status', status: this.status() });
+  }
+
+  joinRoom(room: string): void {
+    const name = checkRoom(room);
+    if (this.rooms.includes(name)) return;
+    if (this.rooms.length >= MAX_ROOMS)
+      throw new UsageError('INVALID_ARGUMENT', `at most ${MAX_ROOMS} rooms`);
+    this.rooms.push(name);
+    if (this.running) this.presence('here');
+    this.sync?.roomJoined(name);
+    this.emitEvent({ type: 'status', status: this.status() });
+  }
+
+  leaveRoom(room: string): void {
+    const name = checkRoom(room);
+    if (!this.rooms.includes(name)) throw new UsageError('INVALID_ARGUMENT', `not in room ${name}`);
+    if (this.rooms.length === 1) throw new UsageError('INVALID_ARGUMENT', 'cannot leave the last room');
+    this.rooms = this.rooms.filter((r) => r !== name);
+    if (this.running) this.presence('here');
+    this.emitEvent({ type: 'status', status: this.status() });
+  }
+
+  inRoom(room: string): boolean {
+    return this.rooms.includes(room);
+  }
+
+  get roomList(): readonly string[] {
+    return this.rooms;
+  }
+
+  // ---- writing ----
+
+  private sendRoom(room: string, text: string, action: boolean): ChatMessage {
+    if (!this.rooms.includes(room))
+      throw new UsageError('INVALID_ARGUMENT', `not in room ${room}; /join it first`);
+    const now = this.clock.now();
+    const id = newMessageId(now);
+    const payload: Payload = {
+      kind: 'chat',
+      id,
+      from: this.identity.id,
+      ts: now,
+      room,
+      nick: this.nick,
+      text,
+      action: action || undefined,
+    };
+    const signed = this.router.originate(payload);
+    return this.storeOwn(payload, signed, { room, peer: null, text, action });
+  }
+
+  private sendDirect(peerId: NodeIdHex, text: string, action: boolean): ChatMessage {
+    const peer = this.peerTable.get(peerId);
+    if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${peerId.slice(0, 12)}`);
+    if (!peer.xkey)
+      throw new UsageError('UNKNOWN_PEER', `no key known yet for ${peer.nick}; wait until it is online`);
+    const now = this.clock.now();
+    const id = newMessageId(now);
+    const to = fromHex(peerId);
+    const box = sealDirect(
+      encodeDirectPlaintext({ nick: this.nick, text, action: action || undefined }),
+      peer.xkey,
+      directAad(id, this.identity.id, to),
+    );
+    const payload: Payload = { kind: 'direct', id, from: this.identity.id, ts: now, to, box };
+    // A direct link carries it alone; otherwise it floods as ciphertext that only the recipient opens.
+    const signed = this.router.originate(payload, { only: peer.link ?? undefined });
+    return this.storeOwn(payload, signed, { room: null, peer: peerId, text, action });
+  }
+
+  private storeOwn(
+    payload: Payload,
+    signed: SignedMessage,
+    m: { room: string | null; peer: NodeIdHex | null; text: string; action: boolean },
+  ): ChatMessage {
+    const stored: StoredMessage = {
+      id: messageIdToString(payload.id),
+      scope: m.room !== null ? `room:${m.room}` : `dm:${m.peer}`,
+      room: m.room,
+      peer: m.peer,
+      from: this.identity.idHex,
+      nick: this.nick,
+      ts: payload.ts,
+      text: m.text,
+      action: m.action,
+      own: true,
+      status: m.peer ? 'sent' : null,
+      via: 'local',
+      future: false,
+      receivedAt: payload.ts,
+      payload: signed.payload,
+      sig: signed.sig,
+    };
+    // Own messages are written before the call returns: an id printed by `konnect send` is durable.
+    this.flushWrites();
+    this.store.insert(stored);
+    const message = toChatMessage(stored);
+    this.emitEvent({ type: 'message', message });
+    return message;
+  }
+
+  private presence(event: PresenceEvent, old?: string): void {
+    const now = this.clock.now();
+    this.ownPresence = this.router.originate({
+      kind: 'presence',
+      id: newMessageId(now),
+      from: this.identity.id,
+      ts: now,
+      event,
+      nick: this.nick,
+      xkey: this.identity.xPublic,
+      rooms: this.rooms,
+      old,
+    });
+  }
+
+  // ---- receiving ----
+
+  private deliver(payload: Payload, signed: SignedMessage, from: Link | null, via: 'live' | 'sync'): boolean {
+    const fromHexId = toHex(payload.from);
+    if (fromHexId === this.identity.idHex && payload.kind !== 'direct' && payload.kind !== 'chat')
+      return false;
+    const now = this.clock.now();
+    const entry = this.peerTable.get(fromHexId);
+    if (entry) entry.lastSeen = now;
+    switch (payload.kind) {
+      case 'chat': {
+        if (!this.rooms.includes(payload.room)) return false;
+        return this.storeReceived(
+          signed,
+          {
+            scope: `room:${payload.room}`,
+            room: payload.room,
+            peer: null,
+            payload,
+            nick: payload.nick,
+            text: payload.text,
+            action: payload.action ?? false,
+          },
+          via,
+        );
+      }
+      case 'direct': {
+        const toHexId = toHex(payload.to);
+        const own = fromHexId === this.identity.idHex;
+        if (toHexId !== this.identity.idHex && !own) return false;
+        if (own) {
+          // Our own direct message coming back through sync: we cannot open it (sealed to the peer).
+          return false;
+        }
+        let plain;
+        try {
+          plain = decodeDirectPlaintext(
+            openDirect(
+              payload.box,
+              this.identity.xPrivate,
+              this.identity.xPublic,
+              directAad(payload.id, payload.from, payload.to),
+            ),
+          );
+        } catch (err) {
+          this.logger.warn('a direct message did not open', {
+            from: fromHexId.slice(0, 12),
+            error: isKonnectError(err) ? err.code : String(err),
+          });
+          return false;
+        }
+        const fresh = this.storeReceived(
+          signed,
+          {
+            scope: `dm:${fromHexId}`,
+            room: null,
+            peer: fromHexId,
+            payload,
+            nick: plain.nick,
+            text: plain.text,
+            action: plain.action ?? false,
+          },
+          via,
+        );
+        if (fresh) this.sendReceipt(payload.from, payload.id);
+        return fresh;
+      }
+      case 'receipt': {
+        if (toHex(payload.to) !== this.identity.idHex) return false;
+        const id = messageIdToString(payload.of);
+        this.flushWrites();
+        if (this.store.markDelivered(id)) this.emitEvent({ type: 'receipt', id, peer: fromHexId });
+        return true;
+      }
+      case 'presence':
+        this.onPresence(payload, signed);
+        return true;
+    }
+  }
+
+  private sendReceipt(to: Uint8Array, of: Uint8Array): void {
+    if (!this.running) return;
+    const now = this.clock.now();
+    const link = this.links.linkTo(toHex(to));
+    this.router.originate(
+      { kind: 'receipt', id: newMessageId(now), from: this.identity.id, ts: now, to, of },
+      { only: link },
+    );
+  }
+
+  private onPresence(payload: Extract<Payload, { kind: 'presence' }>, signed: SignedMessage): void {
+    const id = toHex(payload.from);
+    const entry = this.peerTable.upsert(id, { nick: payload.nick, foundBy: 'presence' });
+    if (!entry) return;
+    const now = this.clock.now();
+    const wasOnline = this.peerTable.isOnline(entry, now);
+    entry.xkey = payload.xkey;
+    entry.rooms = payload.rooms;
+    entry.presenceFrame = { id: signed.id, payload: signed.payload, sig: signed.sig };
+    entry.left = payload.event === 'leave';
+    entry.presenceAt = entry.left ? null : now;
+    if (payload.event === 'join' || payload.event === 'leave' || payload.event === 'nick') {
+      this.emitEvent({
+        type: 'presence',
+        peer: id,
+        nick: payload.nick,
+        event: payload.event,
+        rooms: payload.rooms,
+        oldNick: payload.old,
+      });
+    } else if (!wasOnline) {
+      this.emitEvent({ type: 'presence', peer: id, nick: payload.nick, event: 'join', rooms: payload.rooms });
+    }
+    this.emitEvent({ type: 'peer', peer: this.peerTable.info(entry, now) });
+  }
+
+  private storeReceived(
+    signed: SignedMessage,
+    m: {
+      scope: string;
+      room: string | null;
+      peer: NodeIdHex | null;
+      payload: Payload;
+      nick: string;
+      text: string;
+      action: boolean;
+    },
+    via: 'live' | 'sync',
+  ): boolean {
+    const id = messageIdToString(m.payload.id);
+    if (this.store.has(id) || this.pendingWrites.some((w) => w.id === id)) return false;
+    const now = this.clock.now();
+    const stored: StoredMessage = {
+      id,
+      scope: m.scope,
+      room: m.room,
+      peer: m.peer,
+      from: toHex(m.payload.from),
+      nick: m.nick,
+      ts: m.payload.ts,
+      text: m.text,
+      action: m.action,
+      own: toHex(m.payload.from) === this.identity.idHex,
+      status: null,
+      via,
+      future: m.payload.ts > now + FUTURE_SKEW_MS,
+      receivedAt: now,
+      payload: signed.payload,
+      sig: signed.sig,
+    };
+    // Received messages are written in batches (one transaction per tick) to keep up under load.
+    if (this.pendingWrites.length === 0) setImmediate(() => this.flushWrites());
+    this.pendingWrites.push(stored);
+    this.emitEvent({ type: 'message', message: toChatMessage(stored) });
+    return true;
+  }
+
+  private flushWrites(): void {
+    if (this.pendingWrites.length === 0) return;
+    const batch = this.pendingWrites;
+    this.pendingWrites = [];
+    try {
+      this.store.insertMany(batch);
+    } catch (err) {
+      this.logger.error(`could not write ${batch.length} messages to history: ${(err as Error).message}`);
+    }
+  }
+
+  /** A message learned by history sync: verified like any other, stored, and passed on to other links. */
+  private ingestSynced(signed: SignedMessage, link: Link): boolean {
+    if (this.store.has(messageIdToString(signed.id))) return false;
+    const payload = this.router.check(signed, link);
+    if (!payload || payload === 'ignored') return false;
+    const fresh = this.deliver(payload, signed, link, 'sync');
+    if (fresh && !this.router.hasSeen(signed.id)) {
+      this.router.markSeen(signed.id);
+      this.router.forward(signed, link);
+    }
+    return fresh;
+  }
+
+  private onLinkUp(link: Link): void {
+    const entry = this.peerTable.get(link.remoteIdHex!);
+    this.emitEvent({ type: 'link:up', peer: link.remoteIdHex!, nick: link.remoteHello!.nick });
+    if (entry) this.emitEvent({ type: 'peer', peer: this.peerTable.info(entry, this.clock.now()) });
+    // Tell the new neighbour (and, through it, a part of the mesh that may have been apart from ours)
+    // who is out there, without waiting for the next heartbeat. Copies it has seen die at its dedup.
+    const now = this.clock.now();
+    if (this.ownPresence) this.router.forward(this.ownPresence, null, DEFAULT_HOPS, link);
+    for (const peer of this.peerTable.all()) {
+      if (peer.presenceFrame && peer.id !== link.remoteIdHex && this.peerTable.isOnline(peer, now)) {
+        this.router.forward(peer.presenceFrame, null, DEFAULT_HOPS, link);
+      }
+    }
+    this.sync?.linkUp(link);
+  }
+
+  private onLinkDown(link: Link, closed: LinkClosed): void {
+    this.sync?.linkDown(link);
+    const id = link.remoteIdHex!;
+    this.emitEvent({ type: 'link:down', peer: id, nick: link.remoteHello!.nick, reason: closed.reason });
+    const entry = this.peerTable.get(id);
+    if (entry) this.emitEvent({ type: 'peer', peer: this.peerTable.info(entry, this.clock.now()) });
+  }
+
+  private onLinkMessage(link: Link, message: LinkMessage): void {
+    if (message.kind === 'flood') this.router.handle(message, link);
+    else if (isSyncMessage(message)) this.sync?.handle(link, message);
+  }
+
+  private emitEvent(event: ChatEvent): void {
+    this.emit('event', event);
+  }
+
+  private advertisement() {
+    return { id: this.identity.idHex, nick: this.nick, port: this.links.port, version: PROTOCOL_VERSION };
+  }
+
+  private assertRunning(): void {
+    if (this.state !== 'running') throw new UsageError('NOT_RUNNING', 'the node is not running');
+  }
+}
+
+function isSyncMessage(m: LinkMessage): m is SyncMessage {
+  return (
+    m.kind === 'sync-digest' ||
+    m.kind === 'sync-ids' ||
+    m.kind === 'sync-want' ||
+    m.kind === 'sync-msgs' ||
+    m.kind === 'sync-done'
+  );
+}
+
+export function toChatMessage(s: StoredMessage): ChatMessage {
+  return {
+    id: s.id,
+    room: s.room,
+    peer: s.peer,
+    direct: s.room === null,
+    from: s.from,
+    nick: s.nick,
+    ts: s.ts,
+    text: s.text,
+    action: s.action,
+    own: s.own,
+    status: s.status,
+    via: s.via,
+    future: s.future,
+  };
+}
+
+export function checkNick(nick: string): string {
+  if (!NICK_PATTERN.test(nick)) {
+    throw new UsageError('INVALID_ARGUMENT', `bad nick "${nick}": 1 to 32 letters, digits, "_", "-" or "."`);
+  }
+  return nick;
+}
+
+export function checkRoom(room: string): string {
+  const name = room.replace(/^#/, '').toLowerCase();
+  if (!ROOM_PATTERN.test(name)) {
+    throw new UsageError(
+      'INVALID_ARGUMENT',
+      `bad room "${room}": 1 to 48 lower-case letters, digits, "_", "-" or "."`,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,88 @@
+/**
+ * Runs history reconciliation on every link: one SyncSession per link over the scopes both ends share
+ * (each common room, and the direct conversation between the two). Messages learned this way go
+ * through the node's ingest (verified, stored, passed on), and a finished session reports how many
+ * messages it brought in, which the UI shows as "caught up N messages from NICK".
+ */
+import type { Link } from './link.js';
+import type { KonnectNode } from './node.js';
+import type { HistoryStore } from './store.js';
+import type { SignedMessage } from './flood-router.js';
+import { SyncSession, type SyncMessage } from './sync-session.js';
+
+export interface SyncCoordinatorOptions {
+  node: KonnectNode;
+  store: HistoryStore;
+  /** Verifies, stores and forwards one synced message; true when it was new. */
+  ingest: (signed: SignedMessage, link: Link) => boolean;
+  onDone: (link: Link, count: number, scope: string) => void;
+  windowMs?: number;
+}
+
+export class SyncCoordinator {
+  private readonly sessions = new Map<Link, { session: SyncSession; scopes: string[] }[]>();
+
+  constructor(private readonly opts: SyncCoordinatorOptions) {}
+
+  linkUp(link: Link): void {
+    const theirRooms = new Set(link.remoteHello?.rooms ?? []);
+    const scopes = this.opts.node.roomList.filter((r) => theirRooms.has(r)).map((r) => `room:${r}`);
+    this.open(link, [...scopes, 'dm']);
+  }
+
+  linkDown(link: Link): void {
+    for (const { session } of this.sessions.get(link) ?? []) session.stop();
+    this.sessions.delete(link);
+  }
+
+  /** After joining a room, catch up on it from every linked peer that is in it. */
+  roomJoined(room: string): void {
+    for (const link of this.sessions.keys()) {
+      const entry = link.remoteIdHex ? this.opts.node.peerTable.get(link.remoteIdHex) : undefined;
+      if (entry?.rooms.includes(room)) this.open(link, [`room:${room}`], true);
+    }
+  }
+
+  handle(link: Link, message: SyncMessage): void {
+    const list = this.sessions.get(link);
+    if (!list) return;
+    let session = list.find((s) => s.scopes.includes(message.scope))?.session;
+    if (!session) {
+      // The peer started a scope we did not (it joined a room after the link came up): answer it if shared.
+      if (!this.shared(message.scope)) return;
+      session = this.open(link, [message.scope], false);
+    }
+    session.handle(message);
+  }
+
+  private shared(scope: string): boolean {
+    if (scope === 'dm') return true;
+    return scope.startsWith('room:') && this.opts.node.inRoom(scope.slice(5));
+  }
+
+  private open(link: Link, scopes: string[], initiator?: boolean): SyncSession {
+    const peerHex = link.remoteIdHex!;
+    const session = new SyncSession({
+      transport: { send: (m) => void link.send(m) },
+      host: {
+        store: this.opts.store,
+        ingest: (_localScope, messages) => {
+          let accepted = 0;
+          for (const m of messages) if (this.opts.ingest(m, link)) accepted++;
+          return accepted;
+        },
+      },
+      scopes,
+      localScope: (scope) => (scope === 'dm' ? `dm:${peerHex}` : scope),
+      initiator: initiator ?? Buffer.compare(this.opts.node.identity.id, link.remoteId!) < 0,
+      windowMs: this.opts.windowMs,
+      now: () => this.opts.node.clock.now(),
+    });
+    session.on('scope:done', (scope, fetched) => this.opts.onDone(link, fetched, scope));
+    const list = this.sessions.get(link) ?? [];
+    list.push({ session, scopes });
+    this.sessions.set(link, list);
+    session.start();
+    return session;
+  }
+}

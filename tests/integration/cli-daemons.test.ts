@@ -1,0 +1,154 @@
+/**
+ * Five real `konnect daemon` processes on 127.0.0.1 with --no-mdns, each given only the previous one as
+ * --peer, driven entirely through `konnect send` and `konnect history --json`; plus the CLI's exit
+ * codes and error sentences.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DaemonProcess, killAllDaemons, runCli } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+
+let base: string;
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'konnect-cli-'));
+});
+afterAll(async () => {
+  await killAllDaemons();
+  rmSync(base, { recursive: true, force: true });
+});
+
+interface HistoryEntry {
+  id: string;
+  room?: string;
+  direct?: boolean;
+  from: string;
+  nick: string;
+  ts: number;
+  text: string;
+}
+
+async function history(dataDir: string, extra: string[] = []): Promise<HistoryEntry[]> {
+  const r = await runCli(['history', '--json', '--limit', '1000', '--data-dir', dataDir, ...extra]);
+  if (r.code !== 0) throw new Error(`history failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as HistoryEntry[];
+}
+
+describe('five daemons in a line, driven by the CLI', () => {
+  it('every message sent anywhere is in every history, once, in the same order', async () => {
+    const daemons: DaemonProcess[] = [];
+    let previousPort: number | null = null;
+    for (let i = 0; i < 5; i++) {
+      const dir = join(base, `d${i}`);
+      const args = [
+        '--nick',
+        `node${i}`,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--no-mdns',
+        '--log-level',
+        'warn',
+      ];
+      if (previousPort !== null) args.push('--peer', `127.0.0.1:${previousPort}`);
+      const d = new DaemonProcess(dir, args);
+      daemons.push(d);
+      previousPort = (await d.ready()).port;
+    }
+    const dirs = daemons.map((d) => d.dataDir);
+    // Wait until the last daemon knows all the others (presence flooded across the line).
+    await waitFor(async () => {
+      const r = await runCli(['peers', '--json', '--data-dir', dirs[4]]);
+      return r.code === 0 && JSON.parse(r.stdout).length === 4;
+    }, 'the last daemon to see four peers online');
+
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await runCli(['send', '--data-dir', dirs[i], `hello from node${i}`]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
+      ids.push(r.stdout.trim());
+    }
+    for (const dir of dirs) {
+      await waitFor(
+        async () => (await history(dir)).filter((h) => ids.includes(h.id)).length === 5,
+        `all five messages in ${dir}`,
+      );
+    }
+    const orders = await Promise.all(dirs.map(async (dir) => (await history(dir)).map((h) => h.id)));
+    for (const order of orders) expect(order).toEqual(orders[0]);
+    const first = (await history(dirs[4]))[0];
+    expect(first).toMatchObject({
+      room: 'lobby',
+      nick: expect.stringMatching(/^node\d$/),
+      text: expect.stringMatching(/^hello from node\d$/),
+    });
+    expect(first.from).toMatch(/^[0-9a-f]{64}$/);
+
+    // A direct message from one end of the line to the other, by nick.
+    const dm = await runCli(['send', '--data-dir', dirs[0], '--to', 'node4', 'psst, end to end']);
+    expect(dm.code, dm.stderr).toBe(0);
+    const dmId = dm.stdout.trim();
+    await waitFor(
+      async () =>
+        (await history(dirs[4], ['--with', 'node0'])).some(
+          (h) => h.id === dmId && h.text === 'psst, end to end',
+        ),
+      'the direct message at node4',
+    );
+    expect((await history(dirs[2], ['--with', 'node0'])).some((h) => h.id === dmId)).toBe(false);
+
+    // Unknown recipient: a clear error, exit 1.
+    const unknown = await runCli(['send', '--data-dir', dirs[0], '--to', 'nobody', 'hi']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no known peer matches "nobody"/);
+
+    // SIGINT: a clean stop removes the control socket; then status says no daemon (exit 3).
+    expect(await daemons[2].stop('SIGINT')).toBe(0);
+    const none = await runCli(['status', '--data-dir', dirs[2]]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/no daemon/i);
+  });
+});
+
+describe('CLI errors', () => {
+  it('usage errors exit 2 with one sentence', async () => {
+    const bad = await runCli(['send', '--bogus']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    const cmd = await runCli(['frobnicate']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toMatch(/unknown command "frobnicate"/);
+    const wrong = await runCli(['status', '--peer', '1.2.3.4:5']);
+    expect(wrong.code).toBe(2);
+  });
+
+  it('no daemon exits 3 and says how to start one', async () => {
+    const r = await runCli(['history', '--data-dir', join(base, 'empty')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/konnect daemon/);
+  });
+
+  it('--help lists every command and flag', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const word of [
+      'daemon',
+      'status',
+      'peers',
+      'send',
+      'history',
+      'doctor',
+      '--data-dir',
+      '--peer',
+      '--no-mdns',
+      '--json',
+      '--to',
+      '--with',
+    ]) {
+      expect(r.stdout).toContain(word);
+    }
+  });
+});

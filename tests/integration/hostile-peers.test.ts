@@ -1,0 +1,237 @@
+/**
+ * Hostile and broken peers: garbage, an oversized length, a stalled handshake, a forged or altered
+ * message. Each is disconnected (with the right error code) or dropped, and the node carries on.
+ */
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateIdentity, Link, silentLogger, systemClock } from '../../src/daemon/index.js';
+import {
+  encodeFrame,
+  encodePayload,
+  FrameDecoder,
+  type LinkMessage,
+  newMessageId,
+  sign,
+  DEFAULT_MAX_FRAME_BYTES,
+} from '../../src/wire/index.js';
+import { TestMesh } from '../helpers/mesh.js';
+import { waitFor } from '../helpers/wait.js';
+
+let mesh: TestMesh | undefined;
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy();
+  await mesh?.destroy();
+  mesh = undefined;
+});
+
+/** Opens a raw socket to a node and collects the frames it answers with until it closes. */
+function rawClient(
+  address: string,
+): Promise<{ socket: Socket; frames: LinkMessage[]; closed: Promise<void> }> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port) });
+    sockets.push(socket);
+    const frames: LinkMessage[] = [];
+    const decoder = new FrameDecoder();
+    socket.on('data', (chunk) => {
+      try {
+        frames.push(...decoder.push(chunk));
+      } catch {
+        // the node only ever sends well-formed frames; a failure here would show in the assertions
+      }
+    });
+    const closed = new Promise<void>((r) => socket.on('close', () => r()));
+    socket.once('connect', () => resolve({ socket, frames, closed }));
+    socket.once('error', reject);
+  });
+}
+
+async function closedWithin(closed: Promise<void>, what: string, ms = 10_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    closed,
+    new Promise(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** A peer that completes a real handshake with its own key, then misbehaves. */
+async function rogueLink(address: string): Promise<Link> {
+  const [host, port] = address.split(':');
+  const socket = connect({ host, port: Number(port) });
+  sockets.push(socket);
+  await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
+  const link = new Link({
+    socket,
+    direction: 'outbound',
+    identity: generateIdentity(),
+    hello: () => ({ nick: 'mallory', port: 0, rooms: ['lobby'] }),
+    clock: systemClock,
+    logger: silentLogger,
+  });
+  const up = new Promise<void>((r) => link.once('up', () => r()));
+  link.start();
+  await up;
+  return link;
+}
+
+async function goodPairStillWorks(m: TestMesh, text: string): Promise<void> {
+  const sent = m.nodes[0].node.send({ kind: 'room', room: 'lobby' }, text);
+  await waitFor(() => m.nodes[1].received.some((r) => r.id === sent.id), `"${text}" to reach node 1`);
+}
+
+describe('hostile peers', () => {
+  it('garbage bytes close that link with FRAME_MALFORMED and the others carry on', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const raw = await rawClient(mesh.nodes[0].address);
+    raw.socket.write(Buffer.concat([Buffer.from([0, 0, 0, 5]), Buffer.from([0xc1, 0xc1, 0xc1, 0xc1, 0xc1])]));
+    await closedWithin(raw.closed, 'the node to close the garbage link');
+    expect(raw.frames.find((f) => f.kind === 'error')).toMatchObject({
+      kind: 'error',
+      code: 'FRAME_MALFORMED',
+    });
+    await goodPairStillWorks(mesh, 'after garbage');
+  });
+
+  it('an oversized declared length closes the link with FRAME_TOO_LARGE before the body is sent', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const raw = await rawClient(mesh.nodes[0].address);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(DEFAULT_MAX_FRAME_BYTES + 1);
+    raw.socket.write(header);
+    await closedWithin(raw.closed, 'the node to close the oversized link');
+    expect(raw.frames.find((f) => f.kind === 'error')).toMatchObject({ code: 'FRAME_TOO_LARGE' });
+    await goodPairStillWorks(mesh, 'after oversized');
+  });
+
+  it('a stalled handshake is closed with HANDSHAKE_TIMEOUT', async () => {
+    mesh = await TestMesh.start(2, { nodeOptions: () => ({ timings: { handshakeTimeoutMs: 500 } }) });
+    await mesh.waitConnected();
+    const raw = await rawClient(mesh.nodes[0].address);
+    await closedWithin(raw.closed, 'the node to give up on the silent peer');
+    expect(raw.frames[0]).toMatchObject({ kind: 'hello' });
+    expect(raw.frames.find((f) => f.kind === 'error')).toMatchObject({ code: 'HANDSHAKE_TIMEOUT' });
+    await goodPairStillWorks(mesh, 'after stall');
+  });
+
+  it('a hello-ack that does not prove the key closes the link with HANDSHAKE_FAILED', async () => {
+    mesh = await TestMesh.start(1);
+    const raw = await rawClient(mesh.nodes[0].address);
+    const fake = generateIdentity();
+    raw.socket.write(
+      encodeFrame({
+        kind: 'hello',
+        v: 1,
+        id: fake.id,
+        xkey: fake.xPublic,
+        nick: 'mallory',
+        nonce: Buffer.alloc(32, 7),
+        port: 0,
+        rooms: [],
+      }),
+    );
+    raw.socket.write(encodeFrame({ kind: 'hello-ack', sig: Buffer.alloc(64, 1) }));
+    await closedWithin(raw.closed, 'the node to reject the bad proof');
+    expect(raw.frames.find((f) => f.kind === 'error')).toMatchObject({ code: 'HANDSHAKE_FAILED' });
+  });
+
+  it('a message before the handshake is a PROTOCOL_VIOLATION; another version is a VERSION_MISMATCH', async () => {
+    mesh = await TestMesh.start(1);
+    const early = await rawClient(mesh.nodes[0].address);
+    early.socket.write(encodeFrame({ kind: 'ping', n: 1 }));
+    await closedWithin(early.closed, 'the node to close the early talker');
+    expect(early.frames.find((f) => f.kind === 'error')).toMatchObject({ code: 'PROTOCOL_VIOLATION' });
+
+    const fake = generateIdentity();
+    const other = await rawClient(mesh.nodes[0].address);
+    other.socket.write(
+      encodeFrame({
+        kind: 'hello',
+        v: 2,
+        id: fake.id,
+        xkey: fake.xPublic,
+        nick: 'future',
+        nonce: Buffer.alloc(32, 1),
+        port: 0,
+        rooms: [],
+      }),
+    );
+    await closedWithin(other.closed, 'the node to refuse protocol 2');
+    expect(other.frames.find((f) => f.kind === 'error')).toMatchObject({ code: 'VERSION_MISMATCH' });
+  });
+
+  it('forged and altered messages are delivered nowhere and counted against the sender', async () => {
+    mesh = await TestMesh.start(3);
+    await mesh.waitConnected();
+    const victim = mesh.nodes[1].node.identity;
+    const mallory = await rogueLink(mesh.nodes[0].address);
+    const now = Date.now();
+
+    // 1. Claims to be from the victim, signed by mallory's key.
+    const forgedId = newMessageId(now);
+    const forged = encodePayload({
+      kind: 'chat',
+      id: forgedId,
+      from: victim.id,
+      ts: now,
+      room: 'lobby',
+      nick: 'n1',
+      text: 'forged',
+    });
+    const malloryKey = generateIdentity();
+    mallory.send({
+      kind: 'flood',
+      id: forgedId,
+      hops: 8,
+      payload: forged,
+      sig: sign(forged, malloryKey.signingKey),
+    });
+
+    // 2. A genuine message of the victim's, altered in one byte of its text.
+    const realId = newMessageId(now);
+    const real = encodePayload({
+      kind: 'chat',
+      id: realId,
+      from: victim.id,
+      ts: now,
+      room: 'lobby',
+      nick: 'n1',
+      text: 'pay alice 10',
+    });
+    const sig = sign(real, victim.signingKey);
+    const altered = Buffer.from(real);
+    altered[altered.length - 1] ^= 0x01;
+    mallory.send({ kind: 'flood', id: realId, hops: 8, payload: altered, sig });
+
+    // 3. A valid signature on a payload whose id differs from the envelope's.
+    const otherId = newMessageId(now);
+    mallory.send({ kind: 'flood', id: otherId, hops: 8, payload: real, sig });
+
+    // Then one honest message from the victim: once it is everywhere, the forgeries had their chance.
+    const honest = mesh.nodes[1].node.send({ kind: 'room', room: 'lobby' }, 'honest');
+    for (const m of mesh.nodes) {
+      if (m.index === 1) continue;
+      await waitFor(
+        () => m.received.some((r) => r.id === honest.id),
+        `the honest message at node ${m.index}`,
+      );
+    }
+    await waitFor(
+      () => mesh!.nodes[0].node.router.stats.rejected >= 3,
+      'node 0 to reject all three forgeries',
+    );
+    for (const m of mesh.nodes) {
+      expect(m.received.map((r) => r.text)).not.toContain('forged');
+      expect(m.received.map((r) => r.text)).not.toContain('pay alice 10');
+      expect(m.node.history({ room: 'lobby', limit: 100 }).map((r) => r.text)).toEqual(
+        m.index === 1 ? ['honest'] : ['honest'],
+      );
+    }
+    expect(mallory.state).toBe('up'); // dropped messages are counted; the link itself is not cut for them
+  });
+});

@@ -147,10 +147,10 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(
-      'USAGE',
-      `${(err as Error).message.split('\n')[0]}; try konnect ${command === 'chat' ? '' : command + ' '}--help`,
-    );
+    const message = (err as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    const what = unknown ? `unknown option ${unknown[1]}` : message.split('\n')[0].replace(/\.$/, '');
+    throw new UsageError('USAGE', `${what}; try konnect ${command === 'chat' ? '' : command + ' '}--help`);
   }
   const values = parsed.values as ParsedArgs['values'];
   if (values.help) return { command: 'help', values: { ...values, topic: command }, positionals: [] };
@@ -161,6 +161,9 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       throw new UsageError('USAGE', `--${name} does not apply to "konnect ${command}"`);
     }
   }
+  intFlag(values.limit, 'limit', 1, 1_000_000);
+  intFlag(values.port, 'port', 0, 65535);
+  intFlag(values.degree, 'degree', 2, 64);
   if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {
     throw new UsageError('USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   }

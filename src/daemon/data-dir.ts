@@ -1,5 +1,5 @@
 /** Where a node keeps its identity, history and control socket. */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -20,3 +20,12 @@ export const dataFiles = (dir: string) => ({
   history: join(dir, 'history.db'),
   socket: join(dir, 'konnect.sock'),
 });
+
+/**
+ * Makes sure a file holding private data exists with mode 0600 before a library opens it: SQLite
+ * creates its -wal and -shm files with the mode of the database, so this covers them too.
+ */
+export function ensurePrivateFile(file: string): void {
+  if (existsSync(file)) chmodSync(file, 0o600);
+  else closeSync(openSync(file, 'a', 0o600));
+}

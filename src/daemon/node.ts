@@ -38,7 +38,7 @@ import type {
   PeerInfo,
 } from './chat-api.js';
 import { type Clock, type Timer, systemClock } from './clock.js';
-import { ensureDataDir, dataFiles } from './data-dir.js';
+import { ensureDataDir, ensurePrivateFile, dataFiles } from './data-dir.js';
 import { FloodRouter, type SignedMessage } from './flood-router.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import type { Link, LinkClosed, LinkTimings } from './link.js';
@@ -134,6 +134,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.discoveries = components.discoveries ?? [];
     this.nick = checkNick(opts.nick ?? defaultNick());
     this.rooms = [...new Set((opts.rooms?.length ? opts.rooms : ['lobby']).map(checkRoom))];
+    ensurePrivateFile(files.history);
     this.store = HistoryStore.open(files.history, { now: () => this.clock.now(), ...opts.store });
     if (this.store.recoveredFrom) {
       this.logger.error(
@@ -171,6 +172,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
             ingest: (signed, link) => this.ingestSynced(signed, link),
             onDone: (link, count, scope) => {
               if (count > 0) {
+                this.logger.info('caught up', { count, from: link.remoteHello!.nick, scope });
                 this.emitEvent({
                   type: 'sync',
                   peer: link.remoteIdHex!,

@@ -9,6 +9,8 @@ export const PROTOCOL_VERSION = 1;
 export const FRAME_HEADER_BYTES = 4;
 /** Default largest frame body a link accepts. A larger declared length closes the link. */
 export const DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
+/** Arrays and maps nested deeper than this are refused (v1 messages need 4; the rest is headroom). */
+export const MAX_NESTING_DEPTH = 32;
 
 export const NODE_ID_BYTES = 32; // ed25519 public key
 export const X25519_KEY_BYTES = 32;

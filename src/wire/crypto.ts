@@ -28,12 +28,14 @@ const TAG_BYTES = 16;
 export const SEAL_OVERHEAD_BYTES = X25519_KEY_BYTES + NONCE_BYTES + TAG_BYTES;
 
 export function ed25519PublicKey(raw: Uint8Array): KeyObject {
-  if (raw.length !== NODE_ID_BYTES) throw new CryptoError('KEY_INVALID', `ed25519 key of ${raw.length} bytes`);
+  if (raw.length !== NODE_ID_BYTES)
+    throw new CryptoError('KEY_INVALID', `ed25519 key of ${raw.length} bytes`);
   return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
 export function x25519PublicKey(raw: Uint8Array): KeyObject {
-  if (raw.length !== X25519_KEY_BYTES) throw new CryptoError('KEY_INVALID', `X25519 key of ${raw.length} bytes`);
+  if (raw.length !== X25519_KEY_BYTES)
+    throw new CryptoError('KEY_INVALID', `X25519 key of ${raw.length} bytes`);
   return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
@@ -80,7 +82,15 @@ export function sealDirect(plaintext: Uint8Array, recipientX25519: Uint8Array, a
   const recipient = x25519PublicKey(recipientX25519);
   const eph = generateKeyPairSync('x25519');
   const ephRaw = rawPublicKey(eph.publicKey);
-  const key = deriveKey(diffieHellman({ privateKey: eph.privateKey, publicKey: recipient }), ephRaw, recipientX25519);
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
+  } catch (err) {
+    // OpenSSL refuses a low-order key itself (all-zero result) before deriveKey could: keep it typed, as a
+    // presence payload can carry any 32 bytes as someone's key.
+    throw new CryptoError('KEY_INVALID', 'low-order X25519 key', { cause: err });
+  }
+  const key = deriveKey(shared, ephRaw, recipientX25519);
   const nonce = randomBytes(NONCE_BYTES);
   const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad, { plaintextLength: plaintext.length });
@@ -89,7 +99,12 @@ export function sealDirect(plaintext: Uint8Array, recipientX25519: Uint8Array, a
 }
 
 /** Opens a sealed box with the recipient's X25519 private key; any tampering throws SEAL_INVALID. */
-export function openDirect(box: Uint8Array, recipientPrivate: KeyObject, recipientX25519: Uint8Array, aad: Uint8Array): Buffer {
+export function openDirect(
+  box: Uint8Array,
+  recipientPrivate: KeyObject,
+  recipientX25519: Uint8Array,
+  aad: Uint8Array,
+): Buffer {
   if (box.length < SEAL_OVERHEAD_BYTES) throw new CryptoError('SEAL_INVALID', 'sealed box too short');
   const b = Buffer.from(box.buffer, box.byteOffset, box.length);
   const ephRaw = b.subarray(0, X25519_KEY_BYTES);

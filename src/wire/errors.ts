@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   IDENTITY_CORRUPT: 'the identity file cannot be read',
   IDENTITY_FOREIGN: 'the identity file is not a konnect identity of a supported version',
   DATABASE_CORRUPT: 'the history database is unreadable',
+  DATABASE_UNAVAILABLE: 'the history database cannot be opened',
   // links
   HANDSHAKE_FAILED: 'the peer did not prove its key',
   HANDSHAKE_TIMEOUT: 'the handshake did not complete in time',

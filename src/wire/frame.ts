@@ -53,7 +53,9 @@ export class FrameDecoder<T = LinkMessage> {
   push(chunk: Uint8Array): T[] {
     if (this.failed) throw this.failed;
     if (chunk.length > 0) {
-      this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      this.chunks.push(
+        Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
+      );
       this.buffered += chunk.length;
     }
     const out: T[] = [];
@@ -62,7 +64,10 @@ export class FrameDecoder<T = LinkMessage> {
         if (this.buffered < FRAME_HEADER_BYTES) break;
         const length = this.peekLength();
         if (length > this.maxFrameBytes) {
-          throw new WireError('FRAME_TOO_LARGE', `frame declares ${length} bytes, the limit is ${this.maxFrameBytes}`);
+          throw new WireError(
+            'FRAME_TOO_LARGE',
+            `frame declares ${length} bytes, the limit is ${this.maxFrameBytes}`,
+          );
         }
         if (length === 0) throw new WireError('FRAME_MALFORMED', 'frame declares an empty body');
         if (this.buffered < FRAME_HEADER_BYTES + length) break;
@@ -72,7 +77,8 @@ export class FrameDecoder<T = LinkMessage> {
         else out.push(message);
       }
     } catch (err) {
-      this.failed = err instanceof WireError ? err : new WireError('SCHEMA_INVALID', String(err), { cause: err });
+      this.failed =
+        err instanceof WireError ? err : new WireError('SCHEMA_INVALID', String(err), { cause: err });
       this.chunks = [];
       this.buffered = 0;
       throw this.failed;

@@ -1,5 +1,5 @@
 /** Message ids: UUIDv7 (time-ordered, chosen by the origin), 16 bytes on the wire, canonical text in APIs. */
-import { parse, stringify, v7, validate, version } from 'uuid';
+import { parse, v7, validate, version } from 'uuid';
 import { MESSAGE_ID_BYTES } from './constants.js';
 import { WireError } from './errors.js';
 
@@ -14,8 +14,15 @@ export function newMessageId(msecs?: number): Uint8Array {
   return out;
 }
 
+/**
+ * Canonical text of any 16-byte id. Peers only guarantee the length, so this must not insist on a valid
+ * UUIDv7 (uuid's `stringify` throws a TypeError for other version or variant bits).
+ */
 export function messageIdToString(id: Uint8Array): MessageIdStr {
-  return stringify(id);
+  if (id.length !== MESSAGE_ID_BYTES)
+    throw new WireError('SCHEMA_INVALID', `message id of ${id.length} bytes`);
+  const hex = toHex(id);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export function messageIdFromString(id: string): Uint8Array {

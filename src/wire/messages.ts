@@ -73,7 +73,10 @@ export interface SyncRange {
   /** Exclusive upper bound. */
   to: number;
   count: number;
-  /** XOR of the first 16 bytes of SHA-256 of each message id in the range. */
+  /**
+   * Order-independent digest of the ids in the range: SHA-256 of each 16-byte id read as four big-endian
+   * 32-bit lanes; each lane summed mod 2^32 over the range; the four sums written big-endian.
+   */
   hash: Bytes;
 }
 export interface SyncDigestMessage {
@@ -121,7 +124,11 @@ export type LinkMessage =
 export type LinkMessageKind = LinkMessage['kind'];
 
 const reason = optional(text(C.MAX_REASON_CHARS));
-const signedMessage = object({ id: messageId, payload: bytes(1, C.MAX_PAYLOAD_BYTES), sig: bytes(C.SIGNATURE_BYTES) });
+const signedMessage = object({
+  id: messageId,
+  payload: bytes(1, C.MAX_PAYLOAD_BYTES),
+  sig: bytes(C.SIGNATURE_BYTES),
+});
 
 const SCHEMAS: { [K in LinkMessageKind]: Check<Omit<Extract<LinkMessage, { kind: K }>, 'kind'>> } = {
   hello: object({

@@ -6,7 +6,18 @@ import * as C from './constants.js';
 import { WireError } from './errors.js';
 import { packValue, unpackValue } from './codec.js';
 import { nickCheck, roomCheck, type Bytes } from './messages.js';
-import { bool, bytes, type Check, isPlainObject, list, object, oneOf, optional, text, uint } from './schema.js';
+import {
+  bool,
+  bytes,
+  type Check,
+  isPlainObject,
+  list,
+  object,
+  oneOf,
+  optional,
+  text,
+  uint,
+} from './schema.js';
 
 interface PayloadBase {
   /** UUIDv7 bytes chosen by the origin; equal to the flood envelope's id. */
@@ -84,6 +95,28 @@ export function encodePayload(payload: Payload): Buffer {
   }
   parsePayloadValue(payload);
   return bytesOut;
+}
+
+/** The fields every payload kind carries, present and future: enough to dedup and verify it. */
+export interface PayloadOrigin {
+  id: Bytes;
+  from: Bytes;
+  ts: number;
+}
+const originCheck = object(base);
+
+/**
+ * Decodes payload bytes into the origin fields (required of every kind, so even a kind this version
+ * does not know can be verified before it is relayed) and the payload, null for an unknown kind.
+ */
+export function decodePayloadWithOrigin(payloadBytes: Uint8Array): {
+  payload: Payload | null;
+  origin: PayloadOrigin;
+} {
+  const value = unpackValue(payloadBytes);
+  if (!isPlainObject(value)) throw new WireError('SCHEMA_INVALID', 'payload: expected a map');
+  const origin = originCheck(value, 'payload') as PayloadOrigin;
+  return { payload: parsePayloadValue(value), origin };
 }
 
 /** Decodes payload bytes; null for a kind this version ignores. Throws WireError when malformed. */

@@ -42,6 +42,8 @@ export const bytes =
     return value;
   };
 
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export const text =
   (maxChars: number, opts: { pattern?: RegExp; maxBytes?: number; min?: number } = {}): Check<string> =>
   (value, path) => {
@@ -50,6 +52,8 @@ export const text =
     // Length in code points, as people count characters; the byte bound is checked separately.
     const chars = value.length > 2 * maxChars ? maxChars + 1 : countCodePoints(value);
     if (chars < min || chars > maxChars) fail(path, `${min} to ${maxChars} characters`);
+    // A lone surrogate cannot be written as UTF-8: msgpackr would emit invalid bytes that peers refuse.
+    if (LONE_SURROGATE.test(value)) fail(path, 'well-formed Unicode text');
     if (opts.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > opts.maxBytes) {
       fail(path, `at most ${opts.maxBytes} bytes of UTF-8`);
     }

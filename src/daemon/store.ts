@@ -1,0 +1,385 @@
+/**
+ * The history store: every message this node keeps (rooms it is in, its direct conversations), in
+ * SQLite through better-sqlite3. It answers the UI's history queries (pages by (ts, id), full-text
+ * search) and the range queries of reconciliation (reconcile.ts), and applies retention.
+ * Everything is ordered by (ts, id) so every node shows one conversation in the same order.
+ */
+import type { Statement } from 'better-sqlite3';
+import { UsageError, type MessageIdStr, type NodeIdHex } from '../wire/index.js';
+import type { ChatMessage, HistoryQuery } from './chat-api.js';
+import {
+  digestFromSums,
+  idFromText,
+  idLanes,
+  isValidRange,
+  rangeLast,
+  type RangeDigest,
+  type SignedMessage,
+  type SyncStore,
+} from './reconcile.js';
+import { openDatabase, type Db } from './store-schema.js';
+
+export interface StoredMessage {
+  /** Canonical UUIDv7 text; unique. */
+  id: MessageIdStr;
+  /** 'room:<name>' or 'dm:<peer node id hex>' (the other party, from this node's view). */
+  scope: string;
+  room: string | null;
+  /** Direct message: the other party. */
+  peer: NodeIdHex | null;
+  /** Origin node id. */
+  from: NodeIdHex;
+  nick: string;
+  ts: number;
+  text: string;
+  action: boolean;
+  own: boolean;
+  status: 'sent' | 'delivered' | null;
+  via: 'local' | 'live' | 'sync';
+  /** ts more than FUTURE_SKEW_MS ahead of the receiver's clock on arrival. */
+  future: boolean;
+  receivedAt: number;
+  /** The signed payload bytes exactly as on the wire, re-served verbatim in sync. */
+  payload: Uint8Array;
+  sig: Uint8Array;
+}
+
+export interface StoreOptions {
+  /**
+   * SQLite synchronous mode under WAL. FULL: an acknowledged message survives power loss. NORMAL:
+   * it survives a crash of the process only, for fewer fsyncs.
+   * @default 'FULL'
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** Keep at most this many messages per scope; prune() removes the oldest by (ts, id). @default 100_000 */
+  maxMessagesPerScope?: number;
+  /** prune() drops messages whose ts is older than this. @default 365 days */
+  maxAgeMs?: number;
+  /** Clock for retention and for naming a corrupt file moved aside. @default Date.now */
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_MESSAGES_PER_SCOPE = 100_000;
+export const DEFAULT_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
+/** Largest page a history query returns. */
+export const MAX_HISTORY_LIMIT = 10_000;
+const DEFAULT_HISTORY_LIMIT = 100;
+
+interface Row {
+  id: string;
+  scope: string;
+  room: string | null;
+  peer: string | null;
+  origin: string;
+  nick: string;
+  ts: number;
+  text: string;
+  action: number;
+  own: number;
+  status: 'sent' | 'delivered' | null;
+  via: 'local' | 'live' | 'sync';
+  future: number;
+  received_at: number;
+  payload: Buffer;
+  sig: Buffer;
+}
+
+const COLUMNS =
+  'id, scope, room, peer, origin, nick, ts, text, action, own, status, via, future, received_at, payload, sig';
+
+export class HistoryStore implements SyncStore {
+  /** The path a corrupt database was moved to when this store was opened, else null. */
+  readonly recoveredFrom: string | null;
+  private readonly db: Db;
+  private readonly maxPerScope: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private closed = false;
+  private readonly queries = new Map<string, Statement>();
+  private readonly stmt: ReturnType<typeof prepareAll>;
+  private readonly insertAll: (messages: StoredMessage[]) => string[];
+
+  /** Opens or creates the database file; the caller creates its directory (mode 0700). */
+  static open(file: string, options: StoreOptions = {}): HistoryStore {
+    const now = options.now ?? Date.now;
+    const { db, recoveredFrom } = openDatabase(file, options.synchronous ?? 'FULL', now);
+    return new HistoryStore(db, recoveredFrom, options, now);
+  }
+
+  private constructor(db: Db, recoveredFrom: string | null, options: StoreOptions, now: () => number) {
+    this.db = db;
+    this.recoveredFrom = recoveredFrom;
+    this.now = now;
+    this.maxPerScope = options.maxMessagesPerScope ?? DEFAULT_MAX_MESSAGES_PER_SCOPE;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    if (!Number.isSafeInteger(this.maxPerScope) || this.maxPerScope < 1) {
+      throw new UsageError('INVALID_ARGUMENT', 'maxMessagesPerScope must be a positive integer');
+    }
+    if (!(this.maxAgeMs > 0)) throw new UsageError('INVALID_ARGUMENT', 'maxAgeMs must be positive');
+    this.stmt = prepareAll(db);
+    this.insertAll = db.transaction((messages: StoredMessage[]) =>
+      messages.filter((m) => this.insertRow(m)).map((m) => m.id),
+    );
+  }
+
+  /** Stores a message; false if its id is already stored. */
+  insert(message: StoredMessage): boolean {
+    return this.insertRow(message);
+  }
+
+  /** Stores many messages in one transaction (one fsync); returns the ids that were new. */
+  insertMany(messages: StoredMessage[]): string[] {
+    return this.insertAll(messages);
+  }
+
+  has(id: MessageIdStr): boolean {
+    return this.stmt.has.get(id) !== undefined;
+  }
+
+  missing(ids: MessageIdStr[]): MessageIdStr[] {
+    return ids.filter((id) => !this.has(id));
+  }
+
+  get(id: MessageIdStr): StoredMessage | undefined {
+    const row = this.stmt.get.get(id) as Row | undefined;
+    return row && toStored(row);
+  }
+
+  /**
+   * History of one conversation (room or peer) or of all, optionally full-text searched: the newest
+   * `limit` matches before the cursor, returned oldest first.
+   */
+  query(q: HistoryQuery): ChatMessage[] {
+    if (q.room !== undefined && q.peer !== undefined) {
+      throw new UsageError('INVALID_ARGUMENT', 'history: give a room or a peer, not both');
+    }
+    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_HISTORY_LIMIT) {
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `history: limit must be an integer from 0 to ${MAX_HISTORY_LIMIT}`,
+      );
+    }
+    const scope = q.room !== undefined ? `room:${q.room}` : q.peer !== undefined ? `dm:${q.peer}` : undefined;
+    const match = q.search === undefined ? undefined : ftsQuery(q.search);
+    if (match === null || limit === 0) return [];
+
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (scope !== undefined) {
+      where.push('m.scope = ?');
+      params.push(scope);
+    }
+    if (q.before !== undefined) {
+      // `ts <= ?` gives the index a range; the OR only filters within it.
+      where.push('m.ts <= ? AND (m.ts < ? OR m.id < ?)');
+      params.push(q.before.ts, q.before.ts, q.before.id);
+    }
+    if (match !== undefined) {
+      where.push('m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
+      params.push(match);
+    }
+    const key = `${scope !== undefined}${q.before !== undefined}${match !== undefined}`;
+    let stmt = this.queries.get(key);
+    if (!stmt) {
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      stmt = this.db.prepare(
+        `SELECT ${COLUMNS} FROM messages m ${filter} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+      );
+      this.queries.set(key, stmt);
+    }
+    const rows = stmt.all(...params, limit) as Row[];
+    return rows.reverse().map(toChat);
+  }
+
+  /** Marks an own direct message delivered; true only when that changed its status. */
+  markDelivered(id: MessageIdStr): boolean {
+    return this.stmt.markDelivered.run(id).changes > 0;
+  }
+
+  count(scope?: string): number {
+    return (scope === undefined ? this.stmt.countAll.get() : this.stmt.countScope.get(scope)) as number;
+  }
+
+  scopes(): string[] {
+    return this.stmt.scopes.all() as string[];
+  }
+
+  /** Applies retention (age, then count per scope); returns how many messages were removed. */
+  prune(): number {
+    return this.db.transaction(() => {
+      let removed = 0;
+      const cutoff = this.now() - this.maxAgeMs;
+      for (const scope of this.scopes()) {
+        removed += this.stmt.pruneAge.run(scope, cutoff).changes;
+        removed += this.stmt.pruneCount.run(scope, this.maxPerScope).changes;
+      }
+      return removed;
+    })();
+  }
+
+  /** Checkpoints the WAL and closes; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  // Reconciliation (SyncStore): ranges are [from, to) of ts, see reconcile.ts.
+
+  rangeDigest(scope: string, from: number, to: number): RangeDigest {
+    if (!isValidRange(from, to)) return digestFromSums(0, [0, 0, 0, 0]);
+    const row = this.stmt.digest.get(scope, from, rangeLast(to)) as number[];
+    return digestFromSums(row[0], row.slice(1));
+  }
+
+  rangeIds(scope: string, from: number, to: number): MessageIdStr[] {
+    if (!isValidRange(from, to)) return [];
+    return this.stmt.rangeIds.all(scope, from, rangeLast(to)) as string[];
+  }
+
+  rangeQuantiles(scope: string, from: number, to: number, parts: number): number[] {
+    if (!isValidRange(from, to) || parts < 2) return [];
+    const count = this.stmt.rangeCount.get(scope, from, rangeLast(to)) as number;
+    if (count === 0) return [];
+    const step = Math.max(1, Math.ceil(count / parts));
+    // The first ts of each part: ranks 1, 1 + step, 1 + 2·step, …
+    return this.stmt.quantiles.all(scope, from, rangeLast(to), step) as number[];
+  }
+
+  signedMessages(scope: string, ids: MessageIdStr[]): SignedMessage[] {
+    const out: SignedMessage[] = [];
+    for (const id of ids) {
+      const row = this.stmt.signed.get(id, scope) as { payload: Buffer; sig: Buffer } | undefined;
+      if (row) out.push({ id: idFromText(id), payload: row.payload, sig: row.sig });
+    }
+    return out;
+  }
+
+  private insertRow(m: StoredMessage): boolean {
+    const lanes = idLanes(idFromText(m.id));
+    const info = this.stmt.insert.run(
+      m.id,
+      m.scope,
+      m.room,
+      m.peer,
+      m.from,
+      m.nick,
+      m.ts,
+      m.text,
+      m.action ? 1 : 0,
+      m.own ? 1 : 0,
+      m.status,
+      m.via,
+      m.future ? 1 : 0,
+      m.receivedAt,
+      m.payload,
+      m.sig,
+      ...lanes,
+    );
+    return info.changes > 0;
+  }
+}
+
+function prepareAll(db: Db) {
+  const inRange = 'scope = ? AND ts BETWEEN ? AND ?';
+  return {
+    insert: db.prepare(
+      `INSERT INTO messages (${COLUMNS}, h0, h1, h2, h3)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    has: db.prepare('SELECT 1 FROM messages WHERE id = ?').pluck(),
+    get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id = ?`),
+    markDelivered: db.prepare(
+      `UPDATE messages SET status = 'delivered'
+       WHERE id = ? AND own = 1 AND peer IS NOT NULL AND status IS NOT 'delivered'`,
+    ),
+    countAll: db.prepare('SELECT COUNT(*) FROM messages').pluck(),
+    countScope: db.prepare('SELECT COUNT(*) FROM messages WHERE scope = ?').pluck(),
+    // Walks the index from one distinct scope to the next instead of scanning every row.
+    scopes: db
+      .prepare(
+        `WITH RECURSIVE s(scope) AS (
+           SELECT MIN(scope) FROM messages
+           UNION ALL
+           SELECT (SELECT MIN(scope) FROM messages WHERE scope > s.scope) FROM s WHERE s.scope IS NOT NULL
+         ) SELECT scope FROM s WHERE scope IS NOT NULL`,
+      )
+      .pluck(),
+    pruneAge: db.prepare('DELETE FROM messages WHERE scope = ? AND ts < ?'),
+    pruneCount: db.prepare(
+      `DELETE FROM messages WHERE seq IN (
+         SELECT seq FROM messages WHERE scope = ? ORDER BY ts DESC, id DESC LIMIT -1 OFFSET ?)`,
+    ),
+    // SUM over < 2^31 rows of 32-bit values cannot overflow SQLite's 64-bit integers; the mask keeps
+    // the result exact in a JavaScript number.
+    digest: db
+      .prepare(
+        `SELECT COUNT(*), COALESCE(SUM(h0), 0) & 4294967295, COALESCE(SUM(h1), 0) & 4294967295,
+                COALESCE(SUM(h2), 0) & 4294967295, COALESCE(SUM(h3), 0) & 4294967295
+         FROM messages WHERE ${inRange}`,
+      )
+      .raw(),
+    rangeCount: db.prepare(`SELECT COUNT(*) FROM messages WHERE ${inRange}`).pluck(),
+    rangeIds: db.prepare(`SELECT id FROM messages WHERE ${inRange} ORDER BY ts, id`).pluck(),
+    quantiles: db
+      .prepare(
+        `SELECT ts FROM (
+           SELECT ts, ROW_NUMBER() OVER (ORDER BY ts, id) AS rank FROM messages WHERE ${inRange}
+         ) WHERE (rank - 1) % ? = 0`,
+      )
+      .pluck(),
+    signed: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND scope = ?'),
+  };
+}
+
+/**
+ * The user's search as an FTS5 query: each whitespace-separated word becomes a quoted phrase (quotes
+ * doubled), so operators and punctuation are matched as text instead of parsed as FTS syntax; the
+ * phrases are ANDed. Null when no word holds a letter or digit (nothing could match).
+ */
+export function ftsQuery(search: string): string | null {
+  const words = search.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
+  if (words.length === 0) return null;
+  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
+}
+
+function toStored(row: Row): StoredMessage {
+  return {
+    id: row.id,
+    scope: row.scope,
+    room: row.room,
+    peer: row.peer,
+    from: row.origin,
+    nick: row.nick,
+    ts: row.ts,
+    text: row.text,
+    action: row.action === 1,
+    own: row.own === 1,
+    status: row.status,
+    via: row.via,
+    future: row.future === 1,
+    receivedAt: row.received_at,
+    payload: row.payload,
+    sig: row.sig,
+  };
+}
+
+function toChat(row: Row): ChatMessage {
+  return {
+    id: row.id,
+    room: row.room,
+    peer: row.peer,
+    direct: row.scope.startsWith('dm:'),
+    from: row.origin,
+    nick: row.nick,
+    ts: row.ts,
+    text: row.text,
+    action: row.action === 1,
+    own: row.own === 1,
+    status: row.status,
+    via: row.via,
+    future: row.future === 1,
+  };
+}

@@ -1,0 +1,325 @@
+/**
+ * HistoryStore: insert and dedup, (ts, id) ordering, cursor paging, room/direct filters, full-text
+ * search (including hostile query text), receipts, retention, reopening, and the schema settings.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistoryStore, ftsQuery, type StoredMessage } from '../../src/daemon/store.js';
+import { SCHEMA_VERSION } from '../../src/daemon/store-schema.js';
+import { messageIdToString, newMessageId, UsageError } from '../../src/wire/index.js';
+
+const ALICE = 'a'.repeat(64);
+const BOB = 'b'.repeat(64);
+
+let counter = 0;
+function message(over: Partial<StoredMessage> & { ts?: number } = {}): StoredMessage {
+  const ts = over.ts ?? 1_700_000_000_000 + counter++;
+  const room = over.room === undefined ? 'lobby' : over.room;
+  return {
+    id: over.id ?? messageIdToString(newMessageId(ts)),
+    scope: over.scope ?? (room !== null ? `room:${room}` : `dm:${over.peer ?? BOB}`),
+    room,
+    peer: room !== null ? null : (over.peer ?? BOB),
+    from: ALICE,
+    nick: 'alice',
+    ts,
+    text: `message ${counter}`,
+    action: false,
+    own: false,
+    status: null,
+    via: 'live',
+    future: false,
+    receivedAt: ts,
+    payload: Uint8Array.from([1, 2, 3, counter & 0xff]),
+    sig: new Uint8Array(64).fill(7),
+    ...over,
+  };
+}
+
+let dir: string;
+let store: HistoryStore;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'konnect-store-'));
+  store = HistoryStore.open(join(dir, 'history.db'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('insert and lookup', () => {
+  it('stores a message once and reads it back exactly', () => {
+    const m = message({ action: true, own: true, future: true, via: 'sync', text: 'héllo' });
+    expect(store.insert(m)).toBe(true);
+    expect(store.insert({ ...m, text: 'changed' })).toBe(false);
+    const got = store.get(m.id)!;
+    expect({ ...got, payload: [...got.payload], sig: [...got.sig] }).toEqual({
+      ...m,
+      payload: [...m.payload],
+      sig: [...m.sig],
+    });
+    expect(store.has(m.id)).toBe(true);
+    expect(store.get(messageIdToString(newMessageId()))).toBeUndefined();
+    expect(store.count()).toBe(1);
+  });
+
+  it('insertMany reports only the new ids, including repeats within the batch', () => {
+    const a = message();
+    const b = message();
+    store.insert(a);
+    expect(store.insertMany([a, b, b, message({ id: b.id })])).toEqual([b.id]);
+    expect(store.count()).toBe(2);
+  });
+
+  it('missing lists the ids that are not stored', () => {
+    const a = message();
+    const b = message();
+    store.insert(a);
+    expect(store.missing([a.id, b.id])).toEqual([b.id]);
+  });
+
+  it('counts per scope and lists scopes', () => {
+    store.insertMany([message({ room: 'a' }), message({ room: 'a' }), message({ room: null, peer: BOB })]);
+    expect(store.count('room:a')).toBe(2);
+    expect(store.count(`dm:${BOB}`)).toBe(1);
+    expect(store.count('room:none')).toBe(0);
+    expect(store.scopes()).toEqual([`dm:${BOB}`, 'room:a']);
+  });
+});
+
+describe('history queries', () => {
+  it('orders by (ts, id), ids breaking ties among equal timestamps', () => {
+    const ts = 1_700_000_000_000;
+    const ids = Array.from({ length: 20 }, () => messageIdToString(newMessageId(ts)));
+    for (const id of [...ids].reverse()) store.insert(message({ id, ts }));
+    store.insert(message({ ts: ts - 1 }));
+    const got = store.query({ room: 'lobby' });
+    expect(got.map((m) => m.ts)).toEqual([ts - 1, ...ids.map(() => ts)]);
+    expect(got.slice(1).map((m) => m.id)).toEqual([...ids].sort());
+  });
+
+  it('pages back with a (ts, id) cursor without gaps or repeats, across equal timestamps', () => {
+    const all = Array.from({ length: 250 }, (_, i) => message({ ts: 1000 + Math.floor(i / 7) }));
+    store.insertMany([...all].reverse());
+    const expected = [...all].sort((x, y) => x.ts - y.ts || (x.id < y.id ? -1 : 1)).map((m) => m.id);
+    const seen: string[] = [];
+    let page = store.query({ room: 'lobby', limit: 100 });
+    while (page.length > 0) {
+      seen.unshift(...page.map((m) => m.id));
+      page = store.query({ room: 'lobby', limit: 100, before: { ts: page[0].ts, id: page[0].id } });
+    }
+    expect(seen).toEqual(expected);
+  });
+
+  it('returns the newest `limit` messages, oldest first; 100 by default', () => {
+    store.insertMany(Array.from({ length: 150 }, (_, i) => message({ ts: 5000 + i })));
+    const page = store.query({ room: 'lobby', limit: 3 });
+    expect(page.map((m) => m.ts)).toEqual([5147, 5148, 5149]);
+    expect(store.query({ room: 'lobby' })).toHaveLength(100);
+    expect(store.query({ room: 'lobby', limit: 0 })).toEqual([]);
+  });
+
+  it('separates rooms from direct conversations', () => {
+    store.insertMany([
+      message({ room: 'a', text: 'in a' }),
+      message({ room: 'b', text: 'in b' }),
+      message({ room: null, peer: BOB, text: 'to bob' }),
+      message({ room: null, peer: 'c'.repeat(64), text: 'to carol' }),
+    ]);
+    expect(store.query({ room: 'a' }).map((m) => m.text)).toEqual(['in a']);
+    const direct = store.query({ peer: BOB });
+    expect(direct.map((m) => [m.text, m.direct, m.room, m.peer])).toEqual([['to bob', true, null, BOB]]);
+    expect(store.query({ room: 'a' })[0].direct).toBe(false);
+    expect(store.query({})).toHaveLength(4);
+  });
+
+  it('refuses a query for a room and a peer at once, and a bad limit', () => {
+    expect(() => store.query({ room: 'a', peer: BOB })).toThrow(UsageError);
+    expect(() => store.query({ limit: -1 })).toThrow(UsageError);
+    expect(() => store.query({ limit: 1.5 })).toThrow(UsageError);
+  });
+});
+
+describe('full-text search', () => {
+  beforeEach(() => {
+    store.insertMany([
+      message({ room: 'a', text: 'the deploy failed again' }),
+      message({ room: 'b', text: 'deploy went fine' }),
+      message({ room: 'a', text: 'lunch?' }),
+      message({ room: 'a', text: 'it\'s "quoted" AND (odd) NEAR stuff*' }),
+      message({ room: null, peer: BOB, text: 'secret deploy plan' }),
+    ]);
+  });
+
+  it('finds words, combined with a room or peer filter', () => {
+    expect(store.query({ search: 'deploy' }).map((m) => m.text)).toHaveLength(3);
+    expect(store.query({ room: 'a', search: 'deploy' }).map((m) => m.text)).toEqual([
+      'the deploy failed again',
+    ]);
+    expect(store.query({ peer: BOB, search: 'DEPLOY' }).map((m) => m.text)).toEqual(['secret deploy plan']);
+    expect(store.query({ room: 'a', search: 'deploy again' })).toHaveLength(1);
+    expect(store.query({ room: 'a', search: 'deploy lunch' })).toHaveLength(0);
+  });
+
+  it('treats quotes, operators and punctuation as text, never as FTS syntax', () => {
+    for (const search of [
+      '"',
+      '"quoted',
+      'AND',
+      'OR NOT',
+      '(odd',
+      'NEAR(',
+      'stuff*',
+      '-x',
+      '^',
+      ':',
+      "it's",
+      '""""',
+    ]) {
+      expect(() => store.query({ search })).not.toThrow();
+    }
+    expect(store.query({ search: '"quoted"' }).map((m) => m.room)).toEqual(['a']);
+    expect(store.query({ search: 'NEAR(' })).toHaveLength(1);
+    expect(store.query({ search: "it's" })).toHaveLength(1);
+    expect(store.query({ search: '"  *  )' })).toEqual([]);
+  });
+
+  it('escapes each word as a quoted phrase', () => {
+    expect(ftsQuery('a "b" c')).toBe('"a" """b""" "c"');
+    expect(ftsQuery(' ** ')).toBeNull();
+  });
+
+  it('pages search results with a cursor', () => {
+    const hits = store.query({ search: 'deploy' });
+    const older = store.query({ search: 'deploy', before: { ts: hits[2].ts, id: hits[2].id } });
+    expect(older.map((m) => m.id)).toEqual(hits.slice(0, 2).map((m) => m.id));
+  });
+
+  it('forgets pruned messages', () => {
+    const small = HistoryStore.open(join(dir, 'small.db'), { maxMessagesPerScope: 1, now: () => 10 });
+    try {
+      small.insertMany([
+        message({ room: 'a', text: 'old deploy', ts: 1 }),
+        message({ room: 'a', text: 'new', ts: 2 }),
+      ]);
+      expect(small.prune()).toBe(1);
+      expect(small.query({ search: 'deploy' })).toEqual([]);
+    } finally {
+      small.close();
+    }
+  });
+});
+
+describe('receipts', () => {
+  it('marks an own direct message delivered once', () => {
+    const mine = message({ room: null, peer: BOB, own: true, status: 'sent' });
+    const theirs = message({ room: null, peer: BOB, own: false });
+    const roomMessage = message({ own: true });
+    store.insertMany([mine, theirs, roomMessage]);
+    expect(store.markDelivered(mine.id)).toBe(true);
+    expect(store.markDelivered(mine.id)).toBe(false);
+    expect(store.markDelivered(theirs.id)).toBe(false);
+    expect(store.markDelivered(roomMessage.id)).toBe(false);
+    expect(store.query({ peer: BOB }).map((m) => m.status)).toEqual(['delivered', null]);
+  });
+});
+
+describe('retention', () => {
+  it('keeps the newest maxMessagesPerScope per scope', () => {
+    const small = HistoryStore.open(join(dir, 'count.db'), {
+      maxMessagesPerScope: 5,
+      now: () => 1_600_000_100_000,
+    });
+    try {
+      const a = Array.from({ length: 8 }, (_, i) => message({ room: 'a', ts: 1_600_000_000_000 + i }));
+      small.insertMany([...a, ...Array.from({ length: 3 }, () => message({ room: 'b' }))]);
+      expect(small.prune()).toBe(3);
+      expect(small.query({ room: 'a' }).map((m) => m.ts)).toEqual(
+        [3, 4, 5, 6, 7].map((i) => 1_600_000_000_000 + i),
+      );
+      expect(small.count('room:b')).toBe(3);
+      expect(small.prune()).toBe(0);
+    } finally {
+      small.close();
+    }
+  });
+
+  it('drops messages older than maxAgeMs by the injected clock', () => {
+    let now = 1_000_000;
+    const aged = HistoryStore.open(join(dir, 'age.db'), { maxAgeMs: 1000, now: () => now });
+    try {
+      aged.insertMany([message({ ts: 998_000 }), message({ ts: 999_500 }), message({ room: null, ts: 10 })]);
+      expect(aged.prune()).toBe(2);
+      expect(aged.query({ room: 'lobby' }).map((m) => m.ts)).toEqual([999_500]);
+      now = 2_000_000;
+      expect(aged.prune()).toBe(1);
+      expect(aged.count()).toBe(0);
+    } finally {
+      aged.close();
+    }
+  });
+
+  it('refuses nonsense limits', () => {
+    expect(() => HistoryStore.open(join(dir, 'x.db'), { maxMessagesPerScope: 0 })).toThrow(UsageError);
+  });
+});
+
+describe('on disk', () => {
+  it('keeps data across close and reopen; close is idempotent', () => {
+    const file = join(dir, 'history.db');
+    const m = message({ text: 'persisted' });
+    store.insert(m);
+    store.close();
+    store.close();
+    store = HistoryStore.open(file);
+    expect(store.get(m.id)?.text).toBe('persisted');
+    expect(store.query({ search: 'persisted' })).toHaveLength(1);
+    expect(store.recoveredFrom).toBeNull();
+  });
+
+  it('uses WAL, the documented synchronous mode, and records the schema version', () => {
+    const file = join(dir, 'history.db');
+    store.close();
+    const raw = new Database(file);
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      raw.close();
+    }
+    store = HistoryStore.open(file, { synchronous: 'NORMAL' });
+    // synchronous is per connection: read it through the store's own connection.
+    const db = (store as unknown as { db: Database.Database }).db;
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    store.close();
+    store = HistoryStore.open(file);
+    expect((store as unknown as { db: Database.Database }).db.pragma('synchronous', { simple: true })).toBe(
+      2,
+    );
+  });
+
+  it('refuses a database written by a newer schema without moving it aside', () => {
+    const file = join(dir, 'newer.db');
+    const raw = new Database(file);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => HistoryStore.open(file)).toThrow(/newer/);
+  });
+
+  it('serves history queries from the (scope, ts, id) index', () => {
+    const db = (store as unknown as { db: Database.Database }).db;
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT id FROM messages m
+         WHERE m.scope = ? AND m.ts <= ? AND (m.ts < ? OR m.id < ?) ORDER BY m.ts DESC, m.id DESC LIMIT 10`,
+      )
+      .all('room:a', 1, 1, 'x') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(
+      /USING (COVERING )?INDEX messages_scope_ts_id \(scope=\? AND ts<\?\)/,
+    );
+    expect(plan.map((p) => p.detail).join(' ')).not.toMatch(/TEMP B-TREE/);
+  });
+});

@@ -140,7 +140,11 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   const options = Object.fromEntries(
     Object.entries(FLAGS).map(([name, spec]) => [
       name,
-      { type: spec.type, ...(spec.multiple ? { multiple: true } : {}), ...(spec.short ? { short: spec.short } : {}) },
+      {
+        type: spec.type,
+        ...(spec.multiple ? { multiple: true } : {}),
+        ...(spec.short ? { short: spec.short } : {}),
+      },
     ]),
   );
   let parsed;

@@ -39,9 +39,13 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
     } finally {
       await client.close();
     }
-    say(`node: ${status.nick} (${status.fingerprint}) listening on ${status.host}:${status.port}, ${status.links} links, mDNS ${status.mdns ? 'on' : 'OFF (--no-mdns)'}`);
+    say(
+      `node: ${status.nick} (${status.fingerprint}) listening on ${status.host}:${status.port}, ${status.links} links, mDNS ${status.mdns ? 'on' : 'OFF (--no-mdns)'}`,
+    );
   } catch {
-    say('node: no daemon running for this data directory (start one with `konnect daemon`); checking the network only');
+    say(
+      'node: no daemon running for this data directory (start one with `konnect daemon`); checking the network only',
+    );
   }
   report.node = status;
 
@@ -59,7 +63,9 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
       continue;
     }
     if (!iface.multicastCapable) {
-      say(`  ${iface.name}: ${iface.ipv4.length ? 'down or not multicast-capable' : 'no IPv4 address'}; not used`);
+      say(
+        `  ${iface.name}: ${iface.ipv4.length ? 'down or not multicast-capable' : 'no IPv4 address'}; not used`,
+      );
       probes.push({ interface: iface.name, usable: false });
       continue;
     }
@@ -67,11 +73,20 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
     const probe = await probeMulticast(address, PROBE_MS);
     probes.push({ interface: iface.name, address, usable: true, ...probe });
     if (probe.received) {
-      const other = probe.from && probe.from !== address ? `; answered by ${probe.from}` : ' (our own query came back: sending works)';
+      const others = probe.from.filter((a) => a !== address);
+      const other = others.length
+        ? `; packets from ${others.join(', ')}`
+        : probe.ownQuerySeen
+          ? ' (our own query came back: sending works; no other node answered yet)'
+          : '';
       say(`  ${iface.name} ${address}: multicast works${other}`);
     } else {
-      say(`  ${iface.name} ${address}: NO multicast packet within ${PROBE_MS} ms${probe.error ? ` (${probe.error})` : ''}`);
-      say('    check: a firewall allowing UDP 5353, a route for 224.0.0.0/4 on this interface, Wi-Fi client isolation');
+      say(
+        `  ${iface.name} ${address}: NO multicast packet within ${PROBE_MS} ms${probe.error ? ` (${probe.error})` : ''}`,
+      );
+      say(
+        '    check: a firewall allowing UDP 5353, a route for 224.0.0.0/4 on this interface, Wi-Fi client isolation',
+      );
     }
   }
   report.interfaces = probes;
@@ -80,10 +95,17 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   const seen = await browse(only);
   report.advertisements = seen;
   say(`konnect nodes advertising on the network: ${seen.length}`);
-  for (const s of seen) say(`  ${s.nick} ${s.id.slice(0, 12)} at ${s.addresses.join(' ')}${status && s.id === status.id ? '  (this node)' : ''}`);
+  for (const s of seen)
+    say(
+      `  ${s.nick} ${s.id.slice(0, 12)} at ${s.addresses.join(' ')}${status && s.id === status.id ? '  (this node)' : ''}`,
+    );
   if (status?.mdns) {
     const own = seen.some((s) => s.id === status!.id);
-    say(own ? 'our own advertisement is seen: other nodes can find this one' : 'our own advertisement was NOT seen: other nodes cannot find this one by mDNS');
+    say(
+      own
+        ? 'our own advertisement is seen: other nodes can find this one'
+        : 'our own advertisement was NOT seen: other nodes cannot find this one by mDNS',
+    );
     report.ownAdvertisementSeen = own;
   }
 
@@ -93,7 +115,11 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
     if (peers.length === 0) say('  none known: no mDNS answers and no --peer given');
     for (const p of peers) {
       const how = p.foundBy.join(', ') || 'unknown';
-      const state = p.linked ? `linked (${p.rttMs ?? '?'} ms)` : p.online ? 'reachable through the mesh' : 'not linked';
+      const state = p.linked
+        ? `linked (${p.rttMs ?? '?'} ms)`
+        : p.online
+          ? 'reachable through the mesh'
+          : 'not linked';
       const why = !p.linked && p.lastError ? `: ${p.lastError}` : '';
       say(`  ${p.nick} (${p.fingerprint}) found by ${how}; ${state}${why}`);
     }
@@ -103,14 +129,21 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   return 0;
 }
 
-async function browse(only: string | undefined): Promise<{ id: string; nick: string; addresses: string[] }[]> {
+async function browse(
+  only: string | undefined,
+): Promise<{ id: string; nick: string; addresses: string[] }[]> {
   const options = socketOptionsFor(only ? resolveInterface(only).address : undefined);
   const { bonjour } = defaultBonjourFactory(options, () => undefined);
   const found = new Map<string, { id: string; nick: string; addresses: string[] }>();
   const browser = bonjour.find({ type: SERVICE_TYPE, protocol: SERVICE_PROTOCOL });
   browser.on('up', (service) => {
     const parsed = parseService(service);
-    if (parsed) found.set(parsed.candidate.id, { id: parsed.candidate.id, nick: parsed.candidate.nick ?? '?', addresses: parsed.candidate.addresses });
+    if (parsed)
+      found.set(parsed.candidate.id, {
+        id: parsed.candidate.id,
+        nick: parsed.candidate.nick ?? '?',
+        addresses: parsed.candidate.addresses,
+      });
   });
   await new Promise((r) => setTimeout(r, BROWSE_MS));
   browser.stop();

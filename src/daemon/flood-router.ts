@@ -8,7 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import {
   type Bytes,
   DEFAULT_HOPS,
-  decodePayload,
+  decodePayloadWithOrigin,
   ed25519PublicKey,
   encodeFrame,
   encodePayload,
@@ -132,26 +132,31 @@ export class FloodRouter {
    * for a valid message of a kind this version does not know, or null when it must be dropped.
    */
   check(message: SignedMessage, from: Link | null): Payload | 'ignored' | null {
-    let payload: Payload | null;
+    let decoded: ReturnType<typeof decodePayloadWithOrigin>;
     try {
-      payload = decodePayload(message.payload);
+      decoded = decodePayloadWithOrigin(message.payload);
     } catch (err) {
       this.reject(from, `undecodable payload: ${isKonnectError(err) ? err.message : String(err)}`);
       return null;
     }
-    if (payload === null) {
-      // Unknown payload kind: relay it (newer nodes may understand it) but do not deliver.
-      return 'ignored';
-    }
-    if (Buffer.compare(payload.id, message.id) !== 0) {
+    const { payload, origin } = decoded;
+    if (Buffer.compare(origin.id, message.id) !== 0) {
       this.reject(from, 'envelope id differs from payload id');
       return null;
     }
-    if (!verify(message.payload, message.sig, this.publicKey(payload.from))) {
+    let valid = false;
+    try {
+      valid = verify(message.payload, message.sig, this.publicKey(origin.from));
+    } catch {
+      // a key that does not import is as bad as a signature that does not verify
+    }
+    if (!valid) {
       this.reject(from, 'bad signature');
       return null;
     }
-    return payload;
+    // A valid message of a kind this version does not know is relayed (newer nodes may understand
+    // it) but not delivered; it was verified like any other, so nobody can flood junk through us.
+    return payload ?? 'ignored';
   }
 
   private reject(from: Link | null, reason: string): void {

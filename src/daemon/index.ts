@@ -2,6 +2,7 @@
 export type * from './chat-api.js';
 export {
   KonnectNode,
+  MAX_BAD_MESSAGES_PER_LINK,
   VERSION,
   defaultNick,
   checkNick,

@@ -76,6 +76,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   private readonly pending = new Set<Link>();
   private readonly dialing = new Set<string>();
   private readonly staticTargets = new Map<string, StaticTarget>();
+  /** Nodes this node refuses to link with (a hostile peer; tests use it to partition a mesh). */
+  private readonly blocked = new Set<NodeIdHex>();
   private sentVersion = new WeakMap<Link, number>();
   private stopped = false;
   port = 0;
@@ -167,6 +169,23 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
   }
 
+  /** Refuses links with `id` from now on and closes the one that is up. */
+  block(id: NodeIdHex): void {
+    this.blocked.add(id);
+    this.up.get(id)?.close('blocked');
+  }
+
+  /** Allows links with `id` again and dials it at once if the overlay wants it. */
+  unblock(id: NodeIdHex): void {
+    if (!this.blocked.delete(id)) return;
+    const entry = this.opts.peers.get(id);
+    if (entry) {
+      entry.failures = 0;
+      entry.nextDialAt = 0;
+    }
+    this.tick();
+  }
+
   staticStatus(): StaticTarget[] {
     return [...this.staticTargets.values()].map((t) => ({ ...t }));
   }
@@ -180,7 +199,14 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const want = desiredPeers(this.selfId, eligible, { degree: this.degree });
     for (const id of want) {
       const entry = peers.get(id);
-      if (!entry || entry.link || entry.nextDialAt > now || entry.addresses.length === 0) continue;
+      if (
+        !entry ||
+        entry.link ||
+        entry.nextDialAt > now ||
+        entry.addresses.length === 0 ||
+        this.blocked.has(id)
+      )
+        continue;
       if (this.up.size + this.pending.size >= this.maxLinks) break;
       const address = entry.addresses[entry.failures % entry.addresses.length];
       this.dial(address, id);
@@ -189,7 +215,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       const linked = target.id !== null && this.up.has(target.id);
       // A static peer whose id we know is an ordinary peer for the overlay; dial it by address only
       // while we have too few links, so a single --peer always gets a node into the mesh.
-      if (linked || target.nextDialAt > now) continue;
+      if (linked || target.nextDialAt > now || (target.id !== null && this.blocked.has(target.id))) continue;
       if (target.id !== null && this.up.size >= Math.min(this.degree, eligible.length)) continue;
       this.dial(target.address, target.id);
     }
@@ -295,6 +321,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         target.failures = 0;
         target.lastError = null;
       }
+    }
+    if (this.blocked.has(id)) {
+      link.close('blocked');
+      return;
     }
     const existing = this.up.get(id);
     if (existing) {

@@ -67,6 +67,8 @@ export interface LinkClosed {
 export interface LinkEvents {
   up: [];
   message: [LinkMessage];
+  /** The socket took everything queued: a bulk sender (history sync) may write more. */
+  drain: [];
   closed: [LinkClosed];
 }
 
@@ -119,6 +121,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.socket.on('error', (err) => this.finish({ code: 'CLOSED', reason: err.message, byPeer: true }));
     this.socket.on('close', () => this.finish({ code: 'CLOSED', reason: 'connection closed', byPeer: true }));
     this.socket.on('end', () => this.socket.end());
+    this.socket.on('drain', () => this.emit('drain'));
     const { clock } = this.opts;
     this.timers.push(
       clock.setTimeout(() => {

@@ -26,6 +26,7 @@ import {
   sealDirect,
   toHex,
   UsageError,
+  StorageError,
   MAX_ROOMS,
 } from '../wire/index.js';
 import type { Discovery } from '../discovery/types.js';
@@ -51,6 +52,9 @@ import type { SyncMessage } from './sync-session.js';
 import { resolvePeerQuery } from './resolve-peer.js';
 
 export const VERSION = '0.1.0';
+
+/** Invalid messages a link may send before it is closed. */
+export const MAX_BAD_MESSAGES_PER_LINK = 20;
 
 export interface NodeOptions {
   dataDir: string;
@@ -116,6 +120,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private rooms: string[];
   private state: 'new' | 'running' | 'stopped' = 'new';
   private presenceTimer: Timer | null = null;
+  private pruneTimer: Timer | null = null;
   private startedAt = 0;
   private pendingWrites: StoredMessage[] = [];
   /** Our latest signed presence, sent to every new link so the mesh learns our nick and key at once. */
@@ -135,7 +140,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.nick = checkNick(opts.nick ?? defaultNick());
     this.rooms = [...new Set((opts.rooms?.length ? opts.rooms : ['lobby']).map(checkRoom))];
     ensurePrivateFile(files.history);
-    this.store = HistoryStore.open(files.history, { now: () => this.clock.now(), ...opts.store });
+    this.store = openStore(files.history, { now: () => this.clock.now(), ...opts.store });
     if (this.store.recoveredFrom) {
       this.logger.error(
         `history database was unreadable; it was moved to ${this.store.recoveredFrom} and a new one started`,
@@ -160,8 +165,13 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       now: () => this.clock.now(),
       deliver: (payload, signed, from) => this.deliver(payload, signed, from, 'live'),
       isKnown: (id) => this.store.has(messageIdToString(id)),
-      onRejected: (link, reason) =>
-        this.logger.warn('dropped a message', { from: link?.label ?? 'sync', reason }),
+      onRejected: (link, reason) => {
+        this.logger.warn('dropped a message', { from: link?.label ?? 'sync', reason });
+        // A few bad messages may be a relay passing on someone else's junk; many are an attack.
+        if (link && link.badMessages >= MAX_BAD_MESSAGES_PER_LINK) {
+          link.fail('SIGNATURE_INVALID', `${link.badMessages} invalid messages`);
+        }
+      },
     });
     this.sync =
       opts.sync === false
@@ -204,6 +214,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       await discovery.start(this.advertisement());
     }
     this.presence('join');
+    this.pruneHistory();
+    this.pruneTimer = this.clock.setInterval(() => this.pruneHistory(), 60 * 60 * 1000);
     this.presenceTimer = this.clock.setInterval(
       () => this.presence('here'),
       this.opts.presenceIntervalMs ?? 30_000,
@@ -221,6 +233,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     if (this.presenceTimer) this.clock.clearInterval(this.presenceTimer);
+    if (this.pruneTimer) this.clock.clearInterval(this.pruneTimer);
     if (wasRunning) {
       try {
         this.presence('leave');
@@ -384,6 +397,17 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     return message;
   }
 
+  /** Applies the retention limits (count and age per conversation). */
+  private pruneHistory(): void {
+    try {
+      this.flushWrites();
+      const removed = this.store.prune();
+      if (removed > 0) this.logger.info('pruned history past retention', { removed });
+    } catch (err) {
+      this.logger.error(`could not prune history: ${(err as Error).message}`);
+    }
+  }
+
   private presence(event: PresenceEvent, old?: string): void {
     const now = this.clock.now();
     this.ownPresence = this.router.originate({
@@ -497,7 +521,12 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const wasOnline = this.peerTable.isOnline(entry, now);
     entry.xkey = payload.xkey;
     entry.rooms = payload.rooms;
-    entry.presenceFrame = { id: signed.id, payload: signed.payload, sig: signed.sig };
+    // Copied: decoded fields point into the socket's read buffer, which this would otherwise pin.
+    entry.presenceFrame = {
+      id: Buffer.from(signed.id),
+      payload: Buffer.from(signed.payload),
+      sig: Buffer.from(signed.sig),
+    };
     entry.left = payload.event === 'leave';
     entry.presenceAt = entry.left ? null : now;
     if (payload.event === 'join' || payload.event === 'leave' || payload.event === 'nick') {
@@ -630,6 +659,17 @@ function isSyncMessage(m: LinkMessage): m is SyncMessage {
     m.kind === 'sync-msgs' ||
     m.kind === 'sync-done'
   );
+}
+
+function openStore(file: string, options: StoreOptions): HistoryStore {
+  try {
+    return HistoryStore.open(file, options);
+  } catch (err) {
+    if (isKonnectError(err)) throw err;
+    throw new StorageError('DATABASE_UNAVAILABLE', `cannot open history ${file}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
 }
 
 export function toChatMessage(s: StoredMessage): ChatMessage {

@@ -4,6 +4,7 @@
  * through the node's ingest (verified, stored, passed on), and a finished session reports how many
  * messages it brought in, which the UI shows as "caught up N messages from NICK".
  */
+import type { LinkMessage } from '../wire/index.js';
 import type { Link } from './link.js';
 import type { KonnectNode } from './node.js';
 import type { HistoryStore } from './store.js';
@@ -21,6 +22,7 @@ export interface SyncCoordinatorOptions {
 
 export class SyncCoordinator {
   private readonly sessions = new Map<Link, { session: SyncSession; scopes: string[] }[]>();
+  private readonly outboxes = new Map<Link, SyncOutbox>();
 
   constructor(private readonly opts: SyncCoordinatorOptions) {}
 
@@ -33,6 +35,8 @@ export class SyncCoordinator {
   linkDown(link: Link): void {
     for (const { session } of this.sessions.get(link) ?? []) session.stop();
     this.sessions.delete(link);
+    this.outboxes.get(link)?.clear();
+    this.outboxes.delete(link);
   }
 
   /** After joining a room, catch up on it from every linked peer that is in it. */
@@ -46,13 +50,20 @@ export class SyncCoordinator {
   handle(link: Link, message: SyncMessage): void {
     const list = this.sessions.get(link);
     if (!list) return;
-    let session = list.find((s) => s.scopes.includes(message.scope))?.session;
+    let session = list.find((s) => s.session.reconciling(message.scope))?.session;
     if (!session) {
-      // The peer started a scope we did not (it joined a room after the link came up): answer it if shared.
-      if (!this.shared(message.scope)) return;
+      // A digest for a scope nobody is reconciling starts a new exchange (the peer joined a room
+      // after the link came up, or asks again): answer it if we share the scope.
+      if (message.kind !== 'sync-digest' || !this.shared(message.scope)) return;
       session = this.open(link, [message.scope], false);
     }
     session.handle(message);
+  }
+
+  private outbox(link: Link): SyncOutbox {
+    let box = this.outboxes.get(link);
+    if (!box) this.outboxes.set(link, (box = new SyncOutbox(link)));
+    return box;
   }
 
   private shared(scope: string): boolean {
@@ -63,7 +74,7 @@ export class SyncCoordinator {
   private open(link: Link, scopes: string[], initiator?: boolean): SyncSession {
     const peerHex = link.remoteIdHex!;
     const session = new SyncSession({
-      transport: { send: (m) => void link.send(m) },
+      transport: { send: (m) => this.outbox(link).send(m) },
       host: {
         store: this.opts.store,
         ingest: (_localScope, messages) => {
@@ -84,5 +95,44 @@ export class SyncCoordinator {
     this.sessions.set(link, list);
     session.start();
     return session;
+  }
+}
+
+/** Bytes a link may hold queued before sync waits for it to drain: live chat must not queue behind a catch-up. */
+export const SYNC_HIGH_WATER_BYTES = 512 * 1024;
+
+/**
+ * Sync traffic of one link, released only while the link's queue is below SYNC_HIGH_WATER_BYTES: a large
+ * catch-up proceeds at the pace the peer reads instead of overflowing the link's queue cap.
+ */
+class SyncOutbox {
+  private readonly queue: LinkMessage[] = [];
+  private waiting = false;
+
+  constructor(private readonly link: Link) {}
+
+  send(message: LinkMessage): void {
+    this.queue.push(message);
+    this.pump();
+  }
+
+  clear(): void {
+    this.queue.length = 0;
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.link.queuedBytes < SYNC_HIGH_WATER_BYTES) {
+      if (!this.link.send(this.queue.shift()!)) {
+        this.clear();
+        return;
+      }
+    }
+    if (this.queue.length > 0 && !this.waiting) {
+      this.waiting = true;
+      this.link.once('drain', () => {
+        this.waiting = false;
+        this.pump();
+      });
+    }
   }
 }

@@ -4,7 +4,13 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateIdentity, Link, silentLogger, systemClock } from '../../src/daemon/index.js';
+import {
+  generateIdentity,
+  Link,
+  MAX_BAD_MESSAGES_PER_LINK,
+  silentLogger,
+  systemClock,
+} from '../../src/daemon/index.js';
 import {
   encodeFrame,
   encodePayload,
@@ -233,5 +239,33 @@ describe('hostile peers', () => {
       );
     }
     expect(mallory.state).toBe('up'); // dropped messages are counted; the link itself is not cut for them
+  });
+
+  it('a link that keeps sending invalid messages is closed with SIGNATURE_INVALID', async () => {
+    mesh = await TestMesh.start(1);
+    const mallory = await rogueLink(mesh.nodes[0].address);
+    const closed = new Promise<{ reason: string }>((r) => mallory.once('closed', (c) => r(c)));
+    const key = generateIdentity();
+    for (let k = 0; k < MAX_BAD_MESSAGES_PER_LINK; k++) {
+      const id = newMessageId();
+      const payload = encodePayload({
+        kind: 'chat',
+        id,
+        from: mesh.nodes[0].node.identity.id,
+        ts: Date.now(),
+        room: 'lobby',
+        nick: 'x',
+        text: `junk ${k}`,
+      });
+      mallory.send({ kind: 'flood', id, hops: 2, payload, sig: sign(payload, key.signingKey) });
+    }
+    const how = await Promise.race([
+      closed,
+      new Promise<never>((_, j) =>
+        setTimeout(() => j(new Error('timed out waiting for the node to cut the link')), 10_000),
+      ),
+    ]);
+    expect(how.reason).toMatch(/SIGNATURE_INVALID/);
+    expect(mesh.nodes[0].node.history({ room: 'lobby' })).toEqual([]);
   });
 });

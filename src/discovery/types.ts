@@ -1,7 +1,8 @@
 /**
  * The discovery contract. A discovery only reports candidates (a node id when known, and addresses);
  * the daemon decides whom to link to. StaticDiscovery (--peer) and MdnsDiscovery both implement it and
- * pass the same compliance suite (tests/unit/discovery-compliance.test.ts).
+ * honour the same contract: tests/helpers/discovery-compliance.ts runs it in-process on StaticDiscovery,
+ * and tests/netns/mdns-discovery.test.ts shows it for MdnsDiscovery inside network namespaces.
  */
 import type { EventEmitter } from 'node:events';
 
@@ -19,12 +20,27 @@ export interface Candidate {
 }
 
 export interface DiscoveryEvents {
-  /** A candidate was found or its addresses/nick changed. */
+  /**
+   * A candidate was found, changed (addresses, nick, version), came back (an mDNS node restarted with
+   * the same id), or was re-reported by refresh(). Emitted asynchronously, never from inside start().
+   */
   'candidate:found': [Candidate];
-  /** A hint that a candidate left (mDNS goodbye). Liveness comes from links, not from this. */
+  /**
+   * A hint that a candidate left: an mDNS goodbye, or it stopped answering re-queries. Liveness comes
+   * from links, not from this.
+   */
   'candidate:lost': [Candidate];
   /** A non-fatal problem the user may want to see (e.g. multicast socket error). */
   'discovery:error': [Error];
+}
+
+/**
+ * Where discoveries write what is worth a line in a log. A subset of the daemon's Logger, declared here
+ * because discovery sits below the daemon and must not import it.
+ */
+export interface DiscoveryLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** What this node advertises about itself. */
@@ -41,10 +57,13 @@ export interface Discovery extends EventEmitter<DiscoveryEvents> {
   start(self: SelfAdvertisement): Promise<void>;
   /** Stops and releases sockets; sends goodbyes where the method does. Idempotent. */
   stop(): Promise<void>;
-  /** Updates what is advertised (e.g. after a nick change). */
+  /** Updates what is advertised (e.g. after a nick change). Accepted at any time; the id must not change. */
   update(self: SelfAdvertisement): void;
-  /** Asks again now (the daemon calls this when it has few links). */
+  /**
+   * Asks again now (the daemon calls this when it has few links) and re-reports, as 'candidate:found',
+   * every candidate that is still there, changed or not. A no-op while stopped.
+   */
   refresh(): void;
-  /** Candidates currently known. */
+  /** Candidates currently known (empty once stopped, for methods that learn them while running). */
   candidates(): Candidate[];
 }

@@ -130,11 +130,15 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     return this.port;
   }
 
-  async stop(reason = 'shutting down'): Promise<void> {
+  /** Closes every link (with bye, or abruptly when `graceful` is false) and the listening socket. */
+  async stop(reason = 'shutting down', graceful = true): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) this.opts.clock.clearInterval(this.tickTimer);
-    for (const link of [...this.up.values(), ...this.pending]) link.close(reason);
+    for (const link of [...this.up.values(), ...this.pending]) {
+      if (graceful) link.close(reason);
+      else link.destroy(reason);
+    }
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

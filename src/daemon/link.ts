@@ -191,6 +191,13 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   /** Says bye and closes. */
+  /** Drops the connection at once, saying nothing (an emergency stop, or a crash in tests). */
+  destroy(reason = 'destroyed'): void {
+    if (this.state === 'closed') return;
+    this.socket.destroy();
+    this.finish({ code: 'CLOSED', reason, byPeer: false });
+  }
+
   close(reason = 'closing'): void {
     if (this.state === 'closed') return;
     try {

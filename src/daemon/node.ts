@@ -227,21 +227,27 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     });
   }
 
-  /** Says goodbye to the mesh, closes links and the database. Idempotent. */
-  async stop(): Promise<void> {
+  /**
+   * Says goodbye to the mesh, closes links and the database. Idempotent. With `graceful: false` it
+   * sends nothing and drops the links at once, as a crash would (the database is still closed cleanly).
+   */
+  async stop(options: { graceful?: boolean } = {}): Promise<void> {
     if (this.state === 'stopped') return;
+    const graceful = options.graceful ?? true;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     if (this.presenceTimer) this.clock.clearInterval(this.presenceTimer);
     if (this.pruneTimer) this.clock.clearInterval(this.pruneTimer);
     if (wasRunning) {
-      try {
-        this.presence('leave');
-      } catch (err) {
-        this.logger.warn(`could not send leave: ${(err as Error).message}`);
+      if (graceful) {
+        try {
+          this.presence('leave');
+        } catch (err) {
+          this.logger.warn(`could not send leave: ${(err as Error).message}`);
+        }
       }
       await Promise.allSettled(this.discoveries.map((d) => d.stop()));
-      await this.links.stop('shutting down');
+      await this.links.stop('shutting down', graceful);
     }
     this.flushWrites();
     this.store.close();

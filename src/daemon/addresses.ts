@@ -1,16 +1,19 @@
 /** `host:port` strings as used by --peer, peer exchange and the peer table (IPv6 in brackets). */
+import { parsePeerAddress } from '../discovery/index.js';
 
 export interface HostPort {
   host: string;
   port: number;
 }
 
+/** The discovery layer's strict parser, as a null-returning check for addresses learned from peers. */
 export function parseHostPort(text: string): HostPort | null {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^:\s]+):(\d{1,5})$/.exec(text);
-  if (!m) return null;
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) return null;
-  return { host: m[1], port };
+  try {
+    const { host, port } = parsePeerAddress(text);
+    return { host, port };
+  } catch {
+    return null;
+  }
 }
 
 export function formatHostPort(host: string, port: number): string {

@@ -107,7 +107,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   limit: {
     type: 'string',
     arg: 'N',
-    help: 'how many messages (newest, shown oldest first); default 50',
+    help: 'how many messages, at most 10000 (newest, shown oldest first); default 50',
     commands: ['history'],
   },
   search: { type: 'string', arg: 'TEXT', help: 'full-text search of the history', commands: ['history'] },
@@ -165,7 +165,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
       throw new UsageError('USAGE', `--${name} does not apply to "konnect ${command}"`);
     }
   }
-  intFlag(values.limit, 'limit', 1, 1_000_000);
+  intFlag(values.limit, 'limit', 1, 10_000);
   intFlag(values.port, 'port', 0, 65535);
   intFlag(values.degree, 'degree', 2, 64);
   if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {

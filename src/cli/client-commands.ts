@@ -50,7 +50,7 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
       const rooms = (v.room as string[] | undefined) ?? [];
       if (rooms.length > 1) throw new UsageError('USAGE', 'history takes one --room');
       if (v.with && rooms.length) throw new UsageError('USAGE', 'use --room or --with, not both');
-      const limit = intFlag(v.limit, 'limit', 1, 1_000_000) ?? 50;
+      const limit = intFlag(v.limit, 'limit', 1, 10_000) ?? 50;
       const search = v.search as string | undefined;
       let messages: ChatMessage[];
       if (v.with) {

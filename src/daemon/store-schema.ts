@@ -61,6 +61,14 @@ const MIGRATIONS: readonly string[] = [
     INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
   END;
   `,
+  // 1 → 2. Clocks disagree: a message stamped far in the future (flagged `future` on arrival) is shown
+  // at the time it arrived, so it cannot sit below everything written after it. History pages order
+  // by shown_ts; sync digests keep using the origin's ts, on which every node agrees.
+  `
+  ALTER TABLE messages ADD COLUMN shown_ts INTEGER NOT NULL DEFAULT 0;
+  UPDATE messages SET shown_ts = CASE WHEN future = 1 THEN MIN(ts, received_at) ELSE ts END;
+  CREATE INDEX messages_scope_shown ON messages (scope, shown_ts, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

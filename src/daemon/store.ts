@@ -171,9 +171,11 @@ export class HistoryStore implements SyncStore {
       params.push(scope);
     }
     if (q.before !== undefined) {
-      // `ts <= ?` gives the index a range; the OR only filters within it.
-      where.push('m.ts <= ? AND (m.ts < ? OR m.id < ?)');
-      params.push(q.before.ts, q.before.ts, q.before.id);
+      // The cursor is a message's (ts, id); a future-flagged message is placed by its shown_ts.
+      const at = (this.stmt.shownTs.get(q.before.id) as number | undefined) ?? q.before.ts;
+      // `shown_ts <= ?` gives the index a range; the OR only filters within it.
+      where.push('m.shown_ts <= ? AND (m.shown_ts < ? OR m.id < ?)');
+      params.push(at, at, q.before.id);
     }
     if (match !== undefined) {
       where.push('m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
@@ -184,7 +186,7 @@ export class HistoryStore implements SyncStore {
     if (!stmt) {
       const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
       stmt = this.db.prepare(
-        `SELECT ${COLUMNS} FROM messages m ${filter} ORDER BY m.ts DESC, m.id DESC LIMIT ?`,
+        `SELECT ${COLUMNS} FROM messages m ${filter} ORDER BY m.shown_ts DESC, m.id DESC LIMIT ?`,
       );
       this.queries.set(key, stmt);
     }
@@ -276,6 +278,7 @@ export class HistoryStore implements SyncStore {
       m.payload,
       m.sig,
       ...lanes,
+      m.future ? Math.min(m.ts, m.receivedAt) : m.ts,
     );
     return info.changes > 0;
   }
@@ -285,11 +288,12 @@ function prepareAll(db: Db) {
   const inRange = 'scope = ? AND ts BETWEEN ? AND ?';
   return {
     insert: db.prepare(
-      `INSERT INTO messages (${COLUMNS}, h0, h1, h2, h3)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO messages (${COLUMNS}, h0, h1, h2, h3, shown_ts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO NOTHING`,
     ),
     has: db.prepare('SELECT 1 FROM messages WHERE id = ?').pluck(),
+    shownTs: db.prepare('SELECT shown_ts FROM messages WHERE id = ?').pluck(),
     get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id = ?`),
     markDelivered: db.prepare(
       `UPDATE messages SET status = 'delivered'

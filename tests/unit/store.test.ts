@@ -101,6 +101,21 @@ describe('history queries', () => {
     expect(got.slice(1).map((m) => m.id)).toEqual([...ids].sort());
   });
 
+  it('shows a message from a clock far ahead where it arrived, flagged, instead of below everything', () => {
+    const t = 1_700_000_000_000;
+    const early = message({ ts: t });
+    const ahead = message({ ts: t + 86_400_000, receivedAt: t + 500, future: true, text: 'from the future' });
+    const later = message({ ts: t + 1000 });
+    for (const m of [early, ahead, later]) store.insert(m);
+    const got = store.query({ room: 'lobby' });
+    expect(got.map((m) => m.id)).toEqual([early.id, ahead.id, later.id]);
+    expect(got[1]).toMatchObject({ future: true, ts: t + 86_400_000 });
+    // Paging from the flagged message continues from where it is shown, not from its own clock.
+    expect(store.query({ room: 'lobby', before: { ts: ahead.ts, id: ahead.id } }).map((m) => m.id)).toEqual([
+      early.id,
+    ]);
+  });
+
   it('pages back with a (ts, id) cursor without gaps or repeats, across equal timestamps', () => {
     const all = Array.from({ length: 250 }, (_, i) => message({ ts: 1000 + Math.floor(i / 7) }));
     store.insertMany([...all].reverse());

@@ -80,6 +80,18 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'use mDNS only on this interface; default all interfaces',
     commands: [...NODE_COMMANDS, 'doctor'],
   },
+  'keep-messages': {
+    type: 'string',
+    arg: 'N',
+    help: 'keep at most N messages per room or conversation; default 100000',
+    commands: NODE_COMMANDS,
+  },
+  'keep-days': {
+    type: 'string',
+    arg: 'D',
+    help: 'forget messages older than D days; default 365',
+    commands: NODE_COMMANDS,
+  },
   degree: {
     type: 'string',
     arg: 'N',
@@ -168,6 +180,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   intFlag(values.limit, 'limit', 1, 10_000);
   intFlag(values.port, 'port', 0, 65535);
   intFlag(values.degree, 'degree', 2, 64);
+  intFlag(values['keep-messages'], 'keep-messages', 1, 10_000_000);
+  intFlag(values['keep-days'], 'keep-days', 1, 36_500);
   if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {
     throw new UsageError('USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   }

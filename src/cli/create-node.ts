@@ -49,6 +49,10 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
       host: v.host as string | undefined,
       port: intFlag(v.port, 'port', 0, 65535),
       degree: intFlag(v.degree, 'degree', 2, 64),
+      store: {
+        maxMessagesPerScope: intFlag(v['keep-messages'], 'keep-messages', 1, 10_000_000),
+        maxAgeMs: days(intFlag(v['keep-days'], 'keep-days', 1, 36_500)),
+      },
     },
     { logger, discoveries },
   );
@@ -72,4 +76,8 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
         await node.stop();
       })()),
   };
+}
+
+function days(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : n * 24 * 60 * 60 * 1000;
 }

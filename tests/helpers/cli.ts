@@ -47,10 +47,26 @@ export function runCli(
   });
 }
 
+/** One line the daemon wrote to stderr (its log), with the time it reached the test process. */
+export interface LogLine {
+  at: number;
+  line: string;
+}
+
+/** `ip netns exec NS`: a `prefix` for runCli and DaemonProcess that runs the command inside a namespace. */
+export function netnsPrefix(ns: string): string[] {
+  return ['ip', 'netns', 'exec', ns];
+}
+
 export class DaemonProcess {
   readonly child: ChildProcess;
   stderr = '';
   exited: Promise<number | null>;
+  /** Date.now() when the process was spawned. */
+  readonly startedAt = Date.now();
+  /** The daemon's stderr split into lines, each stamped with its arrival time. */
+  readonly logLines: LogLine[] = [];
+  private partial = '';
 
   constructor(
     readonly dataDir: string,
@@ -74,7 +90,14 @@ export class DaemonProcess {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
-    this.child.stderr!.on('data', (d) => (this.stderr += d));
+    this.child.stderr!.on('data', (d) => {
+      const text = String(d);
+      this.stderr += text;
+      const at = Date.now();
+      const parts = (this.partial + text).split('\n');
+      this.partial = parts.pop() ?? '';
+      for (const line of parts) this.logLines.push({ at, line });
+    });
     this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
     running.add(this);
     this.exited.then(() => running.delete(this));
@@ -91,6 +114,31 @@ export class DaemonProcess {
       },
       `the daemon in ${this.dataDir} to answer status`,
       { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  /** The process id (under `ip netns exec` it is the daemon's own: ip execs in place). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Log lines matching `pattern`, from index `from` of logLines on. */
+  logMatches(pattern: RegExp, from = 0): LogLine[] {
+    return this.logLines.slice(from).filter((l) => pattern.test(l.line));
+  }
+
+  /** Waits (bounded) for a log line matching `pattern` after index `from`. */
+  waitForLog(pattern: RegExp, what: string, { from = 0, timeoutMs = 15_000 } = {}): Promise<LogLine> {
+    return waitFor(
+      () => {
+        const hit = this.logMatches(pattern, from)[0];
+        if (hit) return hit;
+        if (this.child.exitCode !== null || this.child.signalCode !== null)
+          throw new Error(`daemon exited (${this.child.exitCode ?? this.child.signalCode})`);
+        return undefined;
+      },
+      `${what} (daemon log tail: ${this.stderr.slice(-800)})`,
+      { timeoutMs, intervalMs: 20 },
     );
   }
 

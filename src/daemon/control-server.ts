@@ -86,6 +86,8 @@ export class ControlServer {
           error: { code: isKonnectError(err) ? err.code : 'USAGE', message: (err as Error).message },
         });
         socket.end();
+        // A client that does not read would hold the connection half-open: cut it after a grace.
+        setTimeout(() => socket.destroy(), 500).unref();
         return;
       }
       for (const req of requests) {

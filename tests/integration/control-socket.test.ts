@@ -1,0 +1,112 @@
+/**
+ * The control socket: mode 0600, the ChatApi over it (calls, events, typed errors), a malformed
+ * request closes only that connection, a stale socket from a crash is replaced, a second node for the
+ * same data directory is refused.
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type ChatEvent,
+  ControlClient,
+  ControlServer,
+  dataFiles,
+  silentLogger,
+} from '../../src/daemon/index.js';
+import { TestMesh } from '../helpers/mesh.js';
+import { waitFor } from '../helpers/wait.js';
+
+let mesh: TestMesh | undefined;
+const servers: ControlServer[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.stop();
+  await mesh?.destroy();
+  mesh = undefined;
+});
+
+async function serve(i: number): Promise<ControlServer> {
+  const node = mesh!.nodes[i].node;
+  const server = new ControlServer(node, dataFiles(node.dataDir).socket, silentLogger);
+  await server.start();
+  servers.push(server);
+  return server;
+}
+
+describe('control socket', () => {
+  it('serves the ChatApi to a client with events, and only to its owner', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const server = await serve(0);
+    expect(statSync(server.path).mode & 0o777).toBe(0o600);
+    const client = await ControlClient.connect(server.path);
+    try {
+      const status = await client.status();
+      expect(status).toMatchObject({
+        id: mesh.nodes[0].node.identity.idHex,
+        nick: 'n0',
+        rooms: ['lobby'],
+        links: 1,
+      });
+      const events: ChatEvent[] = [];
+      client.subscribe((e) => events.push(e));
+      const peer = await client.resolvePeer('n1');
+      expect(peer).toMatchObject({ nick: 'n1', linked: true });
+      // A message from the other node arrives as an event on the client.
+      const sent = mesh.nodes[1].node.send({ kind: 'room', room: 'lobby' }, 'over the socket');
+      await waitFor(
+        () => events.find((e) => e.type === 'message' && e.message.id === sent.id),
+        'the message event on the client',
+      );
+      const own = await client.send({ kind: 'direct', peer: peer.id }, 'private via control');
+      expect(own).toMatchObject({ direct: true, own: true, status: 'sent' });
+      await waitFor(
+        () => events.find((e) => e.type === 'receipt' && e.id === own.id),
+        'the receipt event on the client',
+      );
+      const history = await client.history({ peer: peer.id });
+      expect(history.map((h) => [h.text, h.status])).toEqual([['private via control', 'delivered']]);
+      await client.setNick('renamed');
+      expect((await client.status()).nick).toBe('renamed');
+      await expect(client.resolvePeer('nobody')).rejects.toMatchObject({ code: 'UNKNOWN_PEER' });
+      await expect(client.joinRoom('Bad Room!')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      await expect(client.history({ limit: -1 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a malformed request closes that connection only', async () => {
+    mesh = await TestMesh.start(1);
+    const server = await serve(0);
+    const good = await ControlClient.connect(server.path);
+    try {
+      const raw = connect(server.path);
+      const closed = new Promise<void>((r) => raw.on('close', () => r()));
+      raw.on('error', () => undefined);
+      raw.resume();
+      raw.write(Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1]));
+      await closed;
+      expect((await good.status()).nick).toBe('n0');
+    } finally {
+      await good.close();
+    }
+  });
+
+  it('replaces a stale socket left by a crash, and refuses a second node for the same directory', async () => {
+    mesh = await TestMesh.start(1);
+    const path = dataFiles(mesh.nodes[0].dataDir).socket;
+    writeFileSync(path, ''); // not a socket anyone listens on
+    const server = await serve(0);
+    const client = await ControlClient.connect(server.path);
+    await client.close();
+    const second = new ControlServer(mesh.nodes[0].node, path, silentLogger);
+    await expect(second.start()).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
+  });
+
+  it('connecting where no daemon runs is NO_DAEMON', async () => {
+    mesh = await TestMesh.start(1);
+    await expect(ControlClient.connect(dataFiles(mesh.nodes[0].dataDir).socket)).rejects.toMatchObject({
+      code: 'NO_DAEMON',
+    });
+  });
+});

@@ -1,0 +1,382 @@
+/**
+ * The TUI's link to the node: turns ChatApi events into model changes, and what the person does (a line
+ * submitted, a page up, a switch) into ChatApi calls. Knows nothing of React or the terminal; the App
+ * tells it the pane size so scrolling can count rows.
+ */
+import type {
+  ChatApi,
+  ChatEvent,
+  ChatMessage,
+  ConversationRef,
+  HistoryQuery,
+  MessageIdStr,
+} from '../daemon/index.js';
+import { ChatModel, sanitizeMessage } from './chat-model.js';
+import { runCommand } from './command-runner.js';
+import { parseInput } from './commands.js';
+import type { Conversation } from './conversation.js';
+import { describeError } from './errors.js';
+import { mentions, plural } from './format.js';
+import { pageScroll } from './page-scroll.js';
+import { sanitizeLabel } from './sanitize.js';
+
+export interface ChatControllerOptions {
+  /** The room shown first (joined if the node is not in it yet). */
+  room: string;
+  /** Rings the terminal bell. */
+  bell: () => void;
+  /** The person asked to quit. */
+  quit: () => void;
+  /** Messages per history page. @default 200 */
+  historyPage?: number;
+}
+
+/** Receipts that arrive before their message (kept a little while, bounded). */
+const EARLY_RECEIPTS_LIMIT = 256;
+
+export class ChatController {
+  readonly model: ChatModel;
+  private readonly historyPage: number;
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private readonly earlyReceipts = new Set<MessageIdStr>();
+  /** The history pane's size, set by the App at each render. */
+  layout = { width: 80, height: 20 };
+
+  constructor(
+    readonly api: ChatApi,
+    model: ChatModel,
+    private readonly options: ChatControllerOptions,
+  ) {
+    this.model = model;
+    this.historyPage = options.historyPage ?? 200;
+    // The first room is there from the first frame, before the node has answered anything.
+    model.show(model.open({ kind: 'room', room: options.room }).key);
+  }
+
+  /** Subscribes to events, then learns who we are, the peers, and the first room's history. */
+  async start(): Promise<void> {
+    const { api, model } = this;
+    try {
+      this.unsubscribe = api.subscribe((event) => this.handleEvent(event));
+      const status = await api.status();
+      if (this.stopped) return;
+      model.status = status;
+      model.setSelf({ id: status.id, nick: status.nick, fingerprint: status.fingerprint });
+      for (const room of status.rooms) model.open({ kind: 'room', room });
+      for (const peer of await api.peers()) model.upsertPeer(peer);
+    } catch (err) {
+      model.system(`could not reach the node: ${describeError(err)}`, 'error');
+    }
+    const room = this.options.room;
+    if (model.status && !model.status.rooms.includes(room)) {
+      try {
+        await api.joinRoom(room);
+        model.status = { ...model.status, rooms: [...model.status.rooms, room] };
+      } catch (err) {
+        model.system(`could not join #${room}: ${describeError(err)}`, 'error');
+      }
+    }
+    if (this.stopped) return;
+    model.changed('now');
+    const active = model.active;
+    if (active) await this.loadInitial(active);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  quit(): void {
+    this.options.quit();
+  }
+
+  // --- events ---
+
+  handleEvent(event: ChatEvent): void {
+    if (this.stopped) return;
+    const { model } = this;
+    switch (event.type) {
+      case 'message':
+        this.addMessage(sanitizeMessage(event.message));
+        break;
+      case 'receipt':
+        this.applyReceipt(event.id, event.peer);
+        break;
+      case 'peer':
+        model.upsertPeer(event.peer);
+        break;
+      case 'link:up': {
+        const peer = model.peers.get(event.peer);
+        if (peer) model.upsertPeer({ ...peer, linked: true, online: true });
+        model.system(`link up with ${this.nameFor(event.peer, event.nick)}`, 'link');
+        break;
+      }
+      case 'link:down': {
+        const peer = model.peers.get(event.peer);
+        if (peer) model.upsertPeer({ ...peer, linked: false, rttMs: null });
+        const reason = sanitizeLabel(event.reason);
+        model.system(
+          `link lost with ${this.nameFor(event.peer, event.nick)}${reason ? ` (${reason})` : ''}`,
+          'link',
+        );
+        break;
+      }
+      case 'presence':
+        this.presence(event);
+        break;
+      case 'sync':
+        this.synced(event);
+        break;
+      case 'status':
+        model.status = event.status;
+        // A room joined from elsewhere (another client of the same node) gets its conversation.
+        for (const room of event.status.rooms) model.open({ kind: 'room', room });
+        model.setSelf({
+          id: event.status.id,
+          nick: event.status.nick,
+          fingerprint: event.status.fingerprint,
+        });
+        break;
+    }
+    model.changed('frame');
+  }
+
+  private nameFor(id: string, nick: string): string {
+    const clean = sanitizeLabel(nick) || this.model.nickOf(id);
+    return this.model.nickIsShared(clean, id) ? `${clean} ${this.model.fingerprintOf(id)}` : clean;
+  }
+
+  private refOf(message: ChatMessage): ConversationRef | null {
+    if (message.direct) {
+      const peer = message.peer ?? (message.own ? null : message.from);
+      return peer ? { kind: 'direct', peer } : null;
+    }
+    return message.room !== null ? { kind: 'room', room: message.room } : null;
+  }
+
+  isMention(message: ChatMessage): boolean {
+    const self = this.model.self;
+    return !message.own && self !== null && message.from !== self.id && mentions(message.text, self.nick);
+  }
+
+  /** Stores a message (live, synced, or our own as the node stored it) and updates the hotlist. */
+  addMessage(message: ChatMessage): void {
+    const { model } = this;
+    const ref = this.refOf(message);
+    if (!ref) return;
+    const conversation = model.open(ref);
+    const mention = this.isMention(message);
+    const entry =
+      message.via === 'sync'
+        ? conversation.insertByTime(message, mention)
+        : conversation.append(message, mention);
+    if (!entry) {
+      // Seen already: a newer copy may carry a newer status.
+      if (message.status === 'delivered')
+        conversation.updateMessage(message.id, (m) => ({ ...m, status: 'delivered' }));
+      return;
+    }
+    if (this.earlyReceipts.delete(message.id))
+      conversation.updateMessage(message.id, (m) => ({ ...m, status: 'delivered' }));
+    if (message.own || message.from === model.self?.id) return;
+    const shown = model.activeKey === conversation.key;
+    if (!shown) {
+      conversation.unread++;
+      if (mention) conversation.mentions++;
+      if (message.via !== 'sync' && (mention || message.direct)) this.options.bell();
+    }
+  }
+
+  private applyReceipt(id: MessageIdStr, peer: string): void {
+    const deliver = (m: ChatMessage): ChatMessage => ({ ...m, status: 'delivered' });
+    const direct = this.model.find(`direct:${peer}`);
+    if (direct?.updateMessage(id, deliver)) return;
+    for (const conversation of this.model.conversations) if (conversation.updateMessage(id, deliver)) return;
+    this.earlyReceipts.add(id);
+    if (this.earlyReceipts.size > EARLY_RECEIPTS_LIMIT) {
+      const oldest = this.earlyReceipts.values().next().value;
+      if (oldest !== undefined) this.earlyReceipts.delete(oldest);
+    }
+  }
+
+  private presence(event: Extract<ChatEvent, { type: 'presence' }>): void {
+    const { model } = this;
+    const nick = sanitizeLabel(event.nick);
+    const rooms = event.rooms.map(sanitizeLabel);
+    const inRooms = model.conversations.filter((c) => c.ref.kind === 'room' && rooms.includes(c.ref.room));
+    const direct = model.find(`direct:${event.peer}`);
+    if (event.event === 'nick') {
+      const peer = model.peers.get(event.peer);
+      if (peer) model.upsertPeer({ ...peer, nick: event.nick });
+      const old = sanitizeLabel(event.oldNick ?? '') || '(someone)';
+      const targets = direct ? [...inRooms, direct] : inRooms;
+      for (const c of targets.length > 0 ? targets : [model.active]) {
+        model.system(`${old} is now known as ${nick}`, 'nick', c);
+      }
+      return;
+    }
+    const fingerprint = model.fingerprintOf(event.peer);
+    for (const c of inRooms) {
+      const room = c.ref.kind === 'room' ? `#${c.ref.room}` : '';
+      const text =
+        event.event === 'join'
+          ? `${nick} (${fingerprint}) joined ${room}`
+          : `${nick} (${fingerprint}) left ${room}`;
+      model.system(text, event.event === 'join' ? 'join' : 'leave', c);
+    }
+  }
+
+  private conversationForScope(scope: string): Conversation | undefined {
+    const name = sanitizeLabel(scope).replace(/^(room:|#)/, '');
+    return this.model.conversations.find((c) => c.ref.kind === 'room' && c.ref.room === name);
+  }
+
+  private synced(event: Extract<ChatEvent, { type: 'sync' }>): void {
+    const { model } = this;
+    const target = this.conversationForScope(event.scope);
+    const from = this.nameFor(event.peer, event.nick);
+    model.system(`caught up ${plural(event.count, 'message')} from ${from}`, 'sync', target ?? model.active);
+    // The node may store synced messages without an event per message: fetch the newest page again.
+    if (target && event.count > 0) void this.refresh(target);
+  }
+
+  // --- history ---
+
+  private query(ref: ConversationRef): HistoryQuery {
+    return ref.kind === 'room' ? { room: ref.room } : { peer: ref.peer };
+  }
+
+  /** The newest page of a conversation, merged with what arrived meanwhile. */
+  async loadInitial(conversation: Conversation): Promise<void> {
+    if (conversation.historyRequested) return;
+    conversation.historyRequested = true;
+    try {
+      const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
+      for (const message of page) {
+        const clean = sanitizeMessage(message);
+        conversation.insertByTime(clean, this.isMention(clean));
+      }
+      if (page.length < this.historyPage) conversation.older = 'complete';
+    } catch (err) {
+      this.model.system(`could not load history: ${describeError(err)}`, 'error', conversation);
+    }
+    this.model.changed('now');
+  }
+
+  private async refresh(conversation: Conversation): Promise<void> {
+    try {
+      const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
+      for (const message of page) {
+        const clean = sanitizeMessage(message);
+        conversation.insertByTime(clean, this.isMention(clean));
+      }
+      this.model.changed('frame');
+    } catch {
+      // The next scroll back loads it anyway.
+    }
+  }
+
+  /** The page before the oldest message held (scrolling back past the top). */
+  async loadOlder(conversation: Conversation): Promise<void> {
+    if (conversation.older !== 'idle') return;
+    conversation.older = 'loading';
+    const oldest = conversation.oldestMessage();
+    try {
+      const query: HistoryQuery = { ...this.query(conversation.ref), limit: this.historyPage };
+      if (oldest) query.before = { ts: oldest.ts, id: oldest.id };
+      const page = await this.api.history(query);
+      conversation.prependOlder(page.map(sanitizeMessage), (m) => this.isMention(m));
+      conversation.older = page.length < this.historyPage ? 'complete' : 'idle';
+    } catch (err) {
+      conversation.older = 'idle';
+      this.model.system(`could not load older messages: ${describeError(err)}`, 'error', conversation);
+    }
+    this.model.changed('now');
+  }
+
+  // --- what the person does ---
+
+  /** Enter: a message, a command, or an explanation of what is wrong with the line. */
+  async submit(line: string): Promise<void> {
+    const { model } = this;
+    model.inputHistory.add(line);
+    const parsed = parseInput(line);
+    switch (parsed.kind) {
+      case 'empty':
+        return;
+      case 'text':
+        await this.sendText(parsed.text);
+        return;
+      case 'error':
+        model.system(parsed.message, 'error');
+        model.changed('now');
+        return;
+      case 'command':
+        await runCommand(this, parsed.command);
+        model.changed('now');
+        return;
+    }
+  }
+
+  /** Sends to the shown conversation (or `ref`), and shows the message as the node stored it. */
+  async sendText(
+    text: string,
+    options: { action?: boolean; ref?: ConversationRef } = {},
+  ): Promise<ChatMessage | null> {
+    const { model } = this;
+    const ref = options.ref ?? model.active?.ref;
+    if (!ref) {
+      model.system('no conversation is open: /join a room or /dm a peer', 'error');
+      model.changed('now');
+      return null;
+    }
+    try {
+      const message = await this.api.send(ref, text, options.action ? { action: true } : undefined);
+      this.addMessage(sanitizeMessage(message));
+      const shown = model.active;
+      if (shown) shown.scroll = null;
+      model.changed('now');
+      return message;
+    } catch (err) {
+      model.system(`not sent: ${describeError(err)}`, 'error');
+      model.changed('now');
+      return null;
+    }
+  }
+
+  /** Shows a conversation, loading its history the first time. */
+  switchTo(conversation: Conversation): void {
+    this.model.show(conversation.key);
+    this.model.changed('now');
+    if (!conversation.historyRequested) void this.loadInitial(conversation);
+  }
+
+  /** Ctrl+N / Ctrl+P. */
+  switchBy(step: number): void {
+    const { model } = this;
+    const list = model.conversations;
+    if (list.length === 0) return;
+    const at = model.active ? list.indexOf(model.active) : 0;
+    this.switchTo(list[(((at + step) % list.length) + list.length) % list.length]);
+  }
+
+  /** Alt+N. */
+  switchToNumber(n: number): void {
+    const target = this.model.conversations[n - 1];
+    if (target) this.switchTo(target);
+  }
+
+  /** PgUp / PgDn: a page of rows; near the top, older history is fetched. */
+  scrollPage(direction: 'up' | 'down'): void {
+    const { model } = this;
+    const conversation = model.active;
+    if (!conversation) return;
+    const { width, height } = this.layout;
+    const { fetchOlder } = pageScroll(conversation, model.viewContext(width), height, direction);
+    if (fetchOlder) void this.loadOlder(conversation);
+    model.changed('now');
+  }
+}

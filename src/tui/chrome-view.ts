@@ -1,0 +1,184 @@
+/**
+ * The rows around the history: title bar, peers pane, status bar (with the hotlist) and input line, as
+ * styled segments cut to their width. Pure, so the layout is tested without a terminal.
+ */
+import type { PeerInfo } from '../daemon/index.js';
+import type { ChatModel } from './chat-model.js';
+import type { Row, Segment } from './history-view.js';
+import { linkDescription } from './command-runner.js';
+import { formatRtt, plural } from './format.js';
+import { viewInput } from './input-line.js';
+import { nickColor } from './nick-color.js';
+import { cellWidth, padToWidth, truncateToWidth } from './text-width.js';
+
+/** Below this many columns the peers pane hides and the history takes the whole width. */
+export const PEERS_PANE_MIN_COLUMNS = 70;
+/** Width of the peers pane, its left border included. */
+export const PEERS_PANE_WIDTH = 30;
+
+/** Cuts a row of segments to `width` cells (the last segment that does not fit is cut with `…`). */
+export function fitRow(row: Row, width: number): Row {
+  const out: Row = [];
+  let left = width;
+  for (const segment of row) {
+    if (left <= 0) break;
+    const w = cellWidth(segment.text);
+    if (w <= left) {
+      out.push(segment);
+      left -= w;
+    } else {
+      out.push({ ...segment, text: truncateToWidth(segment.text, left) });
+      left = 0;
+    }
+  }
+  return out;
+}
+
+function color(model: ChatModel, name: string): string | undefined {
+  return model.noColor ? undefined : name;
+}
+
+/** Peers in the order the pane lists them: linked, then reachable through the mesh, then offline. */
+export function sortPeers(peers: Iterable<PeerInfo>): PeerInfo[] {
+  const rank = (p: PeerInfo): number => (p.linked ? 0 : p.online ? 1 : 2);
+  return [...peers].sort(
+    (a, b) => rank(a) - rank(b) || a.nick.localeCompare(b.nick) || a.id.localeCompare(b.id),
+  );
+}
+
+/** The peers pane's rows (`width` excludes the border). */
+export function peersRows(model: ChatModel, width: number, height: number): Row[] {
+  const peers = sortPeers(model.peers.values());
+  const online = peers.filter((p) => p.online).length;
+  const rows: Row[] = [[{ text: truncateToWidth(`peers ${online}/${peers.length}`, width), bold: true }]];
+  const rttWidth = 5;
+  const fpWidth = 9;
+  const nickWidth = Math.max(3, width - 2 - 1 - fpWidth - 1 - rttWidth);
+  const legend: Row = [
+    { text: '●', color: color(model, 'green') },
+    { text: ' direct ' },
+    { text: '○', color: color(model, 'yellow') },
+    { text: ' mesh' },
+  ];
+  const room = height - rows.length - (height >= 6 ? 1 : 0);
+  const shown = peers.length > room ? peers.slice(0, Math.max(0, room - 1)) : peers;
+  for (const peer of shown) {
+    const glyph: Segment = peer.linked
+      ? { text: '●', color: color(model, 'green') }
+      : peer.online
+        ? { text: '○', color: color(model, 'yellow') }
+        : { text: '·', dim: true };
+    rows.push(
+      fitRow(
+        [
+          glyph,
+          { text: ' ' },
+          {
+            text: padToWidth(peer.nick, nickWidth),
+            color: color(model, nickColor(peer.id)),
+            dim: !peer.online,
+          },
+          { text: ' ' },
+          { text: padToWidth(peer.fingerprint, fpWidth), dim: true },
+          { text: ' ' },
+          { text: formatRtt(peer.linked ? peer.rttMs : null).padStart(rttWidth), dim: true },
+        ],
+        width,
+      ),
+    );
+  }
+  if (shown.length < peers.length) rows.push([{ text: `+${peers.length - shown.length} more`, dim: true }]);
+  if (peers.length === 0) rows.push([{ text: 'none yet', dim: true }]);
+  while (rows.length < height - (height >= 6 ? 1 : 0)) rows.push([]);
+  if (height >= 6) rows.push(fitRow(legend, width));
+  return rows.slice(0, height);
+}
+
+/** The title bar: what is shown and who is there. */
+export function titleRow(model: ChatModel, width: number): Row {
+  const active = model.active;
+  const row: Row = [];
+  if (!active) {
+    row.push({ text: ' konnect — no conversation open (/join ROOM)' });
+  } else if (active.ref.kind === 'room') {
+    const room = active.ref.room;
+    const here = [...model.peers.values()].filter((p) => p.online && p.rooms.includes(room)).length;
+    row.push({ text: ` #${room}`, bold: true }, { text: ` — ${plural(here, 'peer')} here` });
+  } else {
+    const peer = model.peers.get(active.ref.peer);
+    row.push(
+      { text: ` @${model.nickOf(active.ref.peer)}`, bold: true },
+      { text: ` ${model.fingerprintOf(active.ref.peer)} — direct, end-to-end encrypted` },
+    );
+    if (peer) row.push({ text: ` · ${linkDescription(peer)}` });
+  }
+  if (model.self) row.push({ text: ` · you are ${model.self.nick}` });
+  return fitRow(padRow(row, width), width);
+}
+
+function padRow(row: Row, width: number): Row {
+  const used = row.reduce((sum, s) => sum + cellWidth(s.text), 0);
+  return used < width ? [...row, { text: ' '.repeat(width - used) }] : row;
+}
+
+/** The hotlist: conversations not shown that have unread lines, `N:label(unread[,mentions!])`. */
+export function hotlist(model: ChatModel): Row {
+  const row: Row = [];
+  for (const conversation of model.conversations) {
+    if (conversation.key === model.activeKey || conversation.unread === 0) continue;
+    const counts =
+      conversation.mentions > 0
+        ? `${conversation.unread},${conversation.mentions}!`
+        : `${conversation.unread}`;
+    const important = conversation.mentions > 0 || conversation.ref.kind === 'direct';
+    row.push({
+      text: `${row.length === 0 ? '' : ' '}${model.numberOf(conversation)}:${model.label(conversation)}(${counts})`,
+      bold: important,
+      color: important ? color(model, 'magenta') : undefined,
+    });
+  }
+  return row;
+}
+
+/** The status bar: where we are, who we are, peers and links, the hotlist, "more" when scrolled back. */
+export function statusRow(model: ChatModel, width: number, view: { scrolled: boolean; below: number }): Row {
+  const row: Row = [];
+  if (view.scrolled) row.push({ text: ` -- more (${view.below}) --`, bold: true });
+  const active = model.active;
+  if (active) row.push({ text: ` [${model.numberOf(active)}:${model.label(active)}]`, bold: true });
+  if (model.self) row.push({ text: ` [${model.self.nick}]` });
+  const peers = [...model.peers.values()];
+  const online = peers.filter((p) => p.online).length;
+  const links = peers.filter((p) => p.linked).length;
+  row.push({ text: ` [${plural(online, 'peer')}, ${plural(links, 'link')}]` });
+  const hot = hotlist(model);
+  if (hot.length > 0) row.push({ text: ' [act: ' }, ...hot, { text: ']' });
+  return fitRow(padRow(row, width), width);
+}
+
+/** The input line: a prompt, the text around the cursor; or the question a multi-line paste asks. */
+export function inputRow(model: ChatModel, width: number): Row {
+  if (model.pendingPaste) {
+    const n = model.pendingPaste.length;
+    return fitRow(
+      [
+        { text: `send ${n} lines? (y/n) `, bold: true, color: color(model, 'yellow') },
+        { text: model.pendingPaste[0], dim: true },
+      ],
+      width,
+    );
+  }
+  const active = model.active;
+  const label = active ? model.label(active) : 'konnect';
+  const prompt = `[${truncateToWidth(label, Math.max(4, Math.floor(width / 3) - 3))}] `;
+  const view = viewInput(model.input, Math.max(1, width - cellWidth(prompt)));
+  return fitRow(
+    [
+      { text: prompt, color: color(model, 'cyan') },
+      { text: view.before },
+      { text: view.atCursor, inverse: true },
+      { text: view.after },
+    ],
+    width,
+  );
+}

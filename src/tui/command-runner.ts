@@ -1,0 +1,240 @@
+/**
+ * What each slash command does, against the ChatApi. Results and failures become system lines in the
+ * shown conversation; a failure is one line that says what went wrong and, where it helps, what to do.
+ */
+import type { PeerInfo } from '../daemon/index.js';
+import type { ChatController } from './chat-controller.js';
+import { COMMANDS, findCommand, type Command } from './commands.js';
+import { describeError, errorCode } from './errors.js';
+import { formatDateTime, formatRtt, plural } from './format.js';
+import { sanitizeLabel, sanitizeText } from './sanitize.js';
+
+/** One line for a failed peer lookup (resolvePeer throws UNKNOWN_PEER or AMBIGUOUS_PEER). */
+export function peerLookupError(query: string, err: unknown): string {
+  switch (errorCode(err)) {
+    case 'UNKNOWN_PEER':
+      return `no known peer matches "${query}" (see /peers)`;
+    case 'AMBIGUOUS_PEER': {
+      const detail = describeError(err);
+      const extra = /^several known peers match$/i.test(detail) ? '' : ` (${detail})`;
+      return `"${query}" matches several peers${extra}: use a fingerprint instead (see /peers)`;
+    }
+    default:
+      return `could not look up "${query}": ${describeError(err)}`;
+  }
+}
+
+/** How a peer is reached, in words. */
+export function linkDescription(peer: PeerInfo): string {
+  if (peer.linked) return `linked directly${peer.rttMs !== null ? `, rtt ${formatRtt(peer.rttMs)}` : ''}`;
+  if (peer.online) return 'through the mesh';
+  return 'offline';
+}
+
+/** Keys, as /help lists them. */
+export const KEY_HELP = [
+  'keys: Tab completes nicks and commands (again to cycle) · Up/Down recall lines · PgUp/PgDn scroll',
+  'Ctrl+N/Ctrl+P or Alt+1..9 switch conversations · Ctrl+A/E/U/K/W edit · Ctrl+C or Ctrl+D (empty line) quit',
+];
+
+export async function runCommand(controller: ChatController, command: Command): Promise<void> {
+  const { api, model } = controller;
+  const say = (text: string): void => model.system(text, 'info');
+  const fail = (text: string): void => model.system(text, 'error');
+
+  const resolve = async (query: string): Promise<PeerInfo | null> => {
+    try {
+      const peer = await api.resolvePeer(query);
+      model.upsertPeer(peer);
+      return model.peers.get(peer.id) ?? peer;
+    } catch (err) {
+      fail(`/${command.name}: ${peerLookupError(query, err)}`);
+      return null;
+    }
+  };
+
+  switch (command.name) {
+    case 'help': {
+      if (command.topic !== null) {
+        const spec = findCommand(command.topic);
+        if (!spec) return fail(`no command /${command.topic}; /help lists them`);
+        const aliases = spec.aliases.length > 0 ? ` (also /${spec.aliases.join(', /')})` : '';
+        return say(`${spec.usage} — ${spec.summary}${aliases}`);
+      }
+      say('commands:');
+      for (const spec of COMMANDS) say(`  ${spec.usage} — ${spec.summary}`);
+      say('  //text sends a message that starts with "/"');
+      for (const line of KEY_HELP) say(line);
+      return;
+    }
+
+    case 'nick': {
+      try {
+        await api.setNick(command.nick);
+        if (model.self) model.setSelf({ ...model.self, nick: command.nick });
+        say(`you are now known as ${command.nick}`);
+      } catch (err) {
+        fail(`could not change nick to "${command.nick}": ${describeError(err)}`);
+      }
+      return;
+    }
+
+    case 'join': {
+      const ref = { kind: 'room' as const, room: command.room };
+      const known = model.find(`room:${command.room}`);
+      if (known) return controller.switchTo(known);
+      try {
+        await api.joinRoom(command.room);
+      } catch (err) {
+        return fail(`could not join #${command.room}: ${describeError(err)}`);
+      }
+      if (model.status && !model.status.rooms.includes(command.room)) {
+        model.status = { ...model.status, rooms: [...model.status.rooms, command.room] };
+      }
+      const conversation = model.open(ref);
+      controller.switchTo(conversation);
+      model.system(`joined #${command.room}`, 'join', conversation);
+      return;
+    }
+
+    case 'leave': {
+      const active = model.active;
+      if (command.room === null && active?.ref.kind === 'direct') {
+        const label = model.label(active);
+        if (model.conversations.length === 1)
+          return fail(`${label} is the only open conversation; /join a room first`);
+        model.close(active.key);
+        return say(`closed the conversation with ${label}`);
+      }
+      const room = command.room ?? (active?.ref.kind === 'room' ? active.ref.room : null);
+      if (room === null) return fail('/leave needs a room name here (usage: /leave [ROOM])');
+      const conversation = model.find(`room:${room}`);
+      if (!conversation) return fail(`you are not in #${room} (/rooms lists yours)`);
+      if (model.conversations.length === 1) {
+        return fail(`#${room} is your only conversation: /join another room first, or /quit`);
+      }
+      try {
+        await api.leaveRoom(room);
+      } catch (err) {
+        return fail(`could not leave #${room}: ${describeError(err)}`);
+      }
+      if (model.status)
+        model.status = { ...model.status, rooms: model.status.rooms.filter((r) => r !== room) };
+      model.close(conversation.key);
+      return say(`left #${room}`);
+    }
+
+    case 'rooms': {
+      let rooms: string[];
+      try {
+        const status = await api.status();
+        model.status = status;
+        rooms = status.rooms;
+      } catch (err) {
+        return fail(`could not list rooms: ${describeError(err)}`);
+      }
+      if (rooms.length === 0) return say('you are in no room (/join ROOM)');
+      const shown = model.active?.ref;
+      const parts = rooms.map((room) => {
+        const peers = [...model.peers.values()].filter((p) => p.online && p.rooms.includes(room)).length;
+        const current = shown?.kind === 'room' && shown.room === room ? ', shown' : '';
+        return `#${sanitizeLabel(room)} (${plural(peers, 'peer')}${current})`;
+      });
+      say(`rooms: ${parts.join(', ')}`);
+      const directs = model.conversations.filter((c) => c.ref.kind === 'direct').map((c) => model.label(c));
+      if (directs.length > 0) say(`direct: ${directs.join(', ')}`);
+      return;
+    }
+
+    case 'msg': {
+      const peer = await resolve(command.target);
+      if (!peer) return;
+      const ref = { kind: 'direct' as const, peer: peer.id };
+      const sent = await controller.sendText(command.text, { ref });
+      if (sent && model.activeKey !== `direct:${peer.id}`) {
+        say(`→ @${peer.nick}: ${sanitizeText(command.text)}`);
+      }
+      return;
+    }
+
+    case 'dm': {
+      const peer = await resolve(command.target);
+      if (!peer) return;
+      controller.switchTo(model.open({ kind: 'direct', peer: peer.id }));
+      return;
+    }
+
+    case 'back': {
+      const previous = model.previousKey ? model.find(model.previousKey) : undefined;
+      if (!previous) return fail('there is no previous conversation');
+      return controller.switchTo(previous);
+    }
+
+    case 'peers': {
+      let peers: PeerInfo[];
+      try {
+        peers = await api.peers();
+      } catch (err) {
+        return fail(`could not list peers: ${describeError(err)}`);
+      }
+      for (const peer of peers) model.upsertPeer(peer);
+      const clean = peers.map((p) => model.peers.get(p.id) ?? p);
+      if (clean.length === 0) return say('no peers known yet');
+      const online = clean.filter((p) => p.online).length;
+      const linked = clean.filter((p) => p.linked).length;
+      say(`peers: ${online} online, ${linked} linked, ${clean.length} known`);
+      for (const peer of clean) {
+        const rooms = peer.rooms.length > 0 ? ` · in #${peer.rooms.join(', #')}` : '';
+        say(`  ${peer.nick} ${peer.fingerprint} — ${linkDescription(peer)}${rooms}`);
+      }
+      return;
+    }
+
+    case 'whois': {
+      const peer = await resolve(command.target);
+      if (!peer) return;
+      say(`${peer.nick} ${peer.fingerprint}`);
+      say(`  id: ${peer.id}`);
+      say(`  addresses: ${peer.addresses.length > 0 ? peer.addresses.join(', ') : 'none known'}`);
+      say(`  found by: ${peer.foundBy.length > 0 ? peer.foundBy.join(', ') : 'unknown'}`);
+      say(`  link: ${linkDescription(peer)}`);
+      say(`  rtt: ${peer.rttMs !== null ? formatRtt(peer.rttMs) : 'not linked'}`);
+      if (peer.rooms.length > 0) say(`  rooms: #${peer.rooms.join(', #')}`);
+      if (peer.lastSeen !== null) say(`  last seen: ${formatDateTime(peer.lastSeen)}`);
+      if (peer.lastError !== null) say(`  last link error: ${peer.lastError}`);
+      return;
+    }
+
+    case 'me':
+      await controller.sendText(command.text, { action: true });
+      return;
+
+    case 'clear':
+      model.active?.clear();
+      return;
+
+    case 'search': {
+      const active = model.active;
+      if (!active) return fail('no conversation to search');
+      const scope = active.ref.kind === 'room' ? { room: active.ref.room } : { peer: active.ref.peer };
+      try {
+        const found = await api.history({ ...scope, search: command.text, limit: 50 });
+        const where = model.label(active);
+        if (found.length === 0) return say(`search "${command.text}" in ${where}: no messages match`);
+        model.system(`search "${command.text}" in ${where}: ${plural(found.length, 'message')}`, 'search');
+        for (const m of found) {
+          const text = sanitizeText(m.text);
+          const nick = sanitizeLabel(m.nick);
+          model.system(`${formatDateTime(m.ts)} ${m.action ? `* ${nick}` : `<${nick}>`} ${text}`, 'search');
+        }
+      } catch (err) {
+        fail(`search failed: ${describeError(err)}`);
+      }
+      return;
+    }
+
+    case 'quit':
+      controller.quit();
+      return;
+  }
+}

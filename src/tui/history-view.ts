@@ -1,0 +1,237 @@
+/**
+ * How entries look in the history pane: each entry becomes rows of styled segments already wrapped to
+ * the pane width (cached per entry, width and naming epoch), and the pane takes only the rows it shows.
+ */
+import type { ChatMessage } from '../daemon/index.js';
+import type { Conversation, Entry, MessageEntry, SystemEntry, SystemTone } from './conversation.js';
+import { formatTime } from './format.js';
+import { nickColor } from './nick-color.js';
+import { lastPosition, moveUp, type LinePosition } from './scrollback.js';
+import { cellWidth, truncateToWidth } from './text-width.js';
+import { wrapText } from './wrap.js';
+
+/** A run of text with one style. Colours are Ink (chalk) color names. */
+export interface Segment {
+  text: string;
+  color?: string;
+  bold?: boolean;
+  dim?: boolean;
+  italic?: boolean;
+  inverse?: boolean;
+}
+
+export type Row = Segment[];
+
+/** What drawing an entry depends on besides the entry itself. */
+export interface ViewContext {
+  width: number;
+  noColor: boolean;
+  /** The own node id (own messages are drawn apart). */
+  selfId: string | null;
+  /** Bumped whenever nicks or fingerprints change how names draw (invalidates cached rows). */
+  epoch: number;
+  /** Fingerprint to show for a node id. */
+  fingerprintOf: (id: string) => string;
+  /** Whether another node currently uses `nick` too (then the fingerprint is shown beside it). */
+  nickIsShared: (nick: string, id: string) => boolean;
+}
+
+/** Width of `HH:MM ` and the indent of continuation rows. */
+export const TIME_WIDTH = 6;
+
+const TONE_MARK: Record<SystemTone, string> = {
+  info: '-!-',
+  error: '-!-',
+  join: '-->',
+  leave: '<--',
+  nick: '-!-',
+  link: '-!-',
+  sync: '-!-',
+  search: ' ? ',
+};
+
+const TONE_COLOR: Record<SystemTone, string | undefined> = {
+  info: undefined,
+  error: 'red',
+  join: 'green',
+  leave: 'red',
+  nick: 'cyan',
+  link: 'yellow',
+  sync: 'cyan',
+  search: 'blue',
+};
+
+function color(ctx: ViewContext, name: string | undefined): string | undefined {
+  return ctx.noColor ? undefined : name;
+}
+
+/** The indent continuation rows get: the time column, or less on a very narrow pane. */
+function indentFor(width: number): number {
+  return width >= 24 ? TIME_WIDTH : 2;
+}
+
+/** Lays `text` out after a first-row prefix of `prefixWidth` cells, continuation rows indented. */
+function layoutText(
+  ctx: ViewContext,
+  prefix: Segment[],
+  text: string,
+  style: Omit<Segment, 'text'>,
+  suffix: Segment | null = null,
+): Row[] {
+  const width = Math.max(1, ctx.width);
+  const indent = indentFor(width);
+  const prefixWidth = prefix.reduce((sum, seg) => sum + cellWidth(seg.text), 0);
+  const lines = wrapText(text, width - prefixWidth, width - indent);
+  const rows: Row[] = lines.map((line, i) => {
+    const head = i === 0 ? prefix : [{ text: ' '.repeat(indent) }];
+    return line === '' ? [...head] : [...head, { ...style, text: line }];
+  });
+  if (suffix) {
+    const last = rows[rows.length - 1];
+    const lastWidth = last.reduce((sum, seg) => sum + cellWidth(seg.text), 0);
+    if (lastWidth + cellWidth(suffix.text) <= width) last.push(suffix);
+    else rows.push([{ text: ' '.repeat(indent) }, { ...suffix, text: suffix.text.trimStart() }]);
+  }
+  return rows;
+}
+
+function nickLabel(ctx: ViewContext, message: ChatMessage): { nick: string; fingerprint: string | null } {
+  const shared = ctx.nickIsShared(message.nick, message.from);
+  return { nick: message.nick, fingerprint: shared ? ctx.fingerprintOf(message.from) : null };
+}
+
+function messageRows(entry: MessageEntry, ctx: ViewContext): Row[] {
+  const { message } = entry;
+  const own = message.own || message.from === ctx.selfId;
+  const nickColorName = own ? undefined : color(ctx, nickColor(message.from));
+  const label = nickLabel(ctx, message);
+  // Keep the prefix to at most half the pane, so a long nick cannot push the text off a narrow screen.
+  const room = Math.max(4, Math.floor(ctx.width / 2) - TIME_WIDTH - 3);
+  const nick = truncateToWidth(label.nick, label.fingerprint ? Math.max(2, room - 10) : room);
+  const time: Segment = {
+    text: `${formatTime(message.ts)} `,
+    dim: true,
+    color: color(ctx, message.future ? 'red' : undefined),
+  };
+  const nickSegments: Segment[] = [{ text: nick, color: nickColorName, bold: own || entry.mention }];
+  if (label.fingerprint) nickSegments.push({ text: ` ${label.fingerprint}`, dim: true });
+  const suffix: Segment | null =
+    own && message.status === 'sent'
+      ? { text: ' (sent)', dim: true }
+      : own && message.status === 'delivered'
+        ? { text: ' (delivered)', color: color(ctx, 'green'), dim: true }
+        : null;
+  const textStyle: Omit<Segment, 'text'> = entry.mention ? { bold: true, color: color(ctx, 'yellow') } : {};
+  if (message.action) {
+    const prefix: Segment[] = [
+      time,
+      { text: '* ', color: nickColorName, bold: true },
+      ...nickSegments,
+      { text: ' ' },
+    ];
+    return layoutText(ctx, prefix, message.text, { ...textStyle, italic: true }, suffix);
+  }
+  const prefix: Segment[] = [time, { text: '<', dim: true }, ...nickSegments, { text: '> ', dim: true }];
+  return layoutText(ctx, prefix, message.text, textStyle, suffix);
+}
+
+function systemRows(entry: SystemEntry, ctx: ViewContext): Row[] {
+  const tone = color(ctx, TONE_COLOR[entry.tone]);
+  const prefix: Segment[] = [
+    { text: `${formatTime(entry.ts)} `, dim: true },
+    { text: `${TONE_MARK[entry.tone]} `, color: tone, bold: entry.tone === 'error' },
+  ];
+  const style: Omit<Segment, 'text'> =
+    entry.tone === 'error'
+      ? { color: tone }
+      : entry.tone === 'info' || entry.tone === 'search'
+        ? {}
+        : { dim: true };
+  return layoutText(ctx, prefix, entry.text, style);
+}
+
+const rowCache = new WeakMap<Entry, { key: string; rows: Row[] }>();
+
+/** The rows of one entry at the context's width (cached). */
+export function entryRows(entry: Entry, ctx: ViewContext): Row[] {
+  const key = `${ctx.width}|${ctx.epoch}|${entry.revision}|${ctx.noColor ? 1 : 0}`;
+  const cached = rowCache.get(entry);
+  if (cached && cached.key === key) return cached.rows;
+  const rows = entry.kind === 'message' ? messageRows(entry, ctx) : systemRows(entry, ctx);
+  rowCache.set(entry, { key, rows });
+  return rows;
+}
+
+/** What the pane draws: exactly `height` rows (blank ones first when there is not enough history). */
+export interface PaneView {
+  rows: Row[];
+  /** A stable key per row (entry and row within it), so unchanged rows are not drawn again. */
+  keys: string[];
+  /** The view is scrolled back (not following new lines). */
+  scrolled: boolean;
+  /** Entries below the view (new lines while scrolled back). */
+  below: number;
+  /** The first visible row is the first row of the oldest entry held. */
+  atStart: boolean;
+}
+
+/** The bottom position of the view: the scroll anchor, or the last row when following. */
+export function bottomOf(conversation: Conversation, ctx: ViewContext): LinePosition | null {
+  const start = conversation.firstVisibleIndex();
+  const end = conversation.entries.length;
+  const count = (i: number): number => entryRows(conversation.entries[i], ctx).length;
+  const anchor = conversation.scroll;
+  if (anchor) {
+    const index = conversation.indexOf(anchor.entry);
+    if (index >= start) return { index, line: Math.min(anchor.line, count(index) - 1) };
+  }
+  return lastPosition(start, end, count);
+}
+
+/** Lays out the visible window of a conversation: never more entries than fit on the screen. */
+export function paneView(conversation: Conversation, ctx: ViewContext, height: number): PaneView {
+  const start = conversation.firstVisibleIndex();
+  const entries = conversation.entries;
+  const bottom = bottomOf(conversation, ctx);
+  const blank = (): Row => [];
+  const blankKeys = (n: number): string[] => Array.from({ length: n }, (_, i) => `blank:${i}`);
+  if (!bottom || height <= 0) {
+    const n = Math.max(0, height);
+    return {
+      rows: Array.from({ length: n }, blank),
+      keys: blankKeys(n),
+      scrolled: false,
+      below: 0,
+      atStart: true,
+    };
+  }
+  const rows: Row[] = [];
+  const keys: string[] = [];
+  let { index, line } = bottom;
+  // Walk up from the bottom row, collecting rows until the pane is full or the history begins.
+  while (rows.length < height) {
+    const entry = entries[index];
+    const entryRowsList = entryRows(entry, ctx);
+    for (let r = line; r >= 0 && rows.length < height; r--) {
+      rows.push(entryRowsList[r]);
+      keys.push(`${entry.seq}:${r}`);
+    }
+    if (rows.length >= height || index <= start) break;
+    index--;
+    line = entryRows(entries[index], ctx).length - 1;
+  }
+  const top = moveUp(bottom, height - 1, start, (i) => entryRows(entries[i], ctx).length);
+  const atStart = top.at.index === start && top.at.line === 0;
+  const padding = height - rows.length;
+  rows.push(...Array.from({ length: padding }, blank));
+  keys.push(...blankKeys(padding));
+  rows.reverse();
+  keys.reverse();
+  return {
+    rows,
+    keys,
+    scrolled: conversation.scroll !== null,
+    below: entries.length - 1 - bottom.index,
+    atStart,
+  };
+}

@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { ConversationRef } from '../../src/daemon/index.js';
+import { nodeIdFor } from '../helpers/fake-chat-api.js';
+import { defaultApi, renderTui, type RenderedTui } from './harness.js';
+
+let tui: RenderedTui | undefined;
+afterEach(() => tui?.unmount());
+
+describe('direct mode', () => {
+  test('own messages show "sent", then "delivered" when the receipt arrives', async () => {
+    const t = (tui = await renderTui());
+    t.submit('/dm alice');
+    await t.waitFor('[2:@alice]');
+    await t.waitFor('direct, end-to-end encrypted · linked directly, rtt 4ms');
+    t.submit('just between us');
+    await t.waitFor('<me> just between us (sent)');
+    const [ref] = t.api.callsOf('send')[0] as [ConversationRef];
+    expect(ref).toEqual({ kind: 'direct', peer: nodeIdFor('alice') });
+    const sent = (await t.api.history({ peer: nodeIdFor('alice') })).at(-1)!;
+    t.api.emit({ type: 'receipt', id: sent.id, peer: nodeIdFor('alice') });
+    const frame = await t.waitFor('<me> just between us (delivered)');
+    expect(frame).not.toContain('(sent)');
+  });
+
+  test('a receipt that arrives before the message is not lost', async () => {
+    const api = defaultApi();
+    api.echoOwn = false;
+    const send = api.send.bind(api);
+    api.send = async (to, text, options) => {
+      const message = await send(to, text, options);
+      api.emit({ type: 'receipt', id: message.id, peer: nodeIdFor('alice') });
+      return message;
+    };
+    const t = (tui = await renderTui({ api }));
+    t.submit('/dm alice');
+    await t.waitFor('[2:@alice]');
+    t.submit('quick');
+    await t.waitFor('<me> quick (delivered)');
+  });
+
+  test('replies appear in the direct conversation, not in the room', async () => {
+    const t = (tui = await renderTui());
+    t.submit('/dm alice');
+    await t.waitFor('[2:@alice]');
+    t.api.deliver({ direct: true, from: nodeIdFor('alice'), nick: 'alice', text: 'reply in private' });
+    await t.waitFor('<alice> reply in private');
+    expect(t.bell).not.toHaveBeenCalled();
+    t.submit('/back');
+    const frame = await t.waitFor('[1:#general]');
+    expect(frame).not.toContain('reply in private');
+  });
+
+  test('the direct history with the peer is loaded', async () => {
+    const api = defaultApi();
+    api.store(
+      api.makeMessage({
+        direct: true,
+        from: nodeIdFor('alice'),
+        peer: nodeIdFor('alice'),
+        text: 'from last week',
+      }),
+    );
+    const t = (tui = await renderTui({ api }));
+    t.submit('/dm alice');
+    await t.waitFor('<alice> from last week');
+  });
+});

@@ -299,8 +299,20 @@ export class ChatController {
 
   // --- what the person does ---
 
-  /** Enter: a message, a command, or an explanation of what is wrong with the line. */
-  async submit(line: string): Promise<void> {
+  /**
+   * Enter: a message, a command, or an explanation of what is wrong with the line. Lines run strictly
+   * in order: a line typed right after `/dm bob` must wait for the switch, or a private line would go
+   * to the room.
+   */
+  submit(line: string): Promise<void> {
+    const run = this.submitting.then(() => this.submitNow(line));
+    this.submitting = run.catch(() => undefined);
+    return run;
+  }
+
+  private submitting: Promise<void> = Promise.resolve();
+
+  private async submitNow(line: string): Promise<void> {
     const { model } = this;
     model.inputHistory.add(line);
     const parsed = parseInput(line);

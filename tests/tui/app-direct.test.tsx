@@ -22,6 +22,24 @@ describe('direct mode', () => {
     expect(frame).not.toContain('(sent)');
   });
 
+  test('a line typed right after /dm goes to the direct conversation, never to the room', async () => {
+    const api = defaultApi();
+    const resolve = api.resolvePeer.bind(api);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    api.resolvePeer = async (query) => {
+      await gate; // the peer lookup is still under way when the next line is typed
+      return resolve(query);
+    };
+    const t = (tui = await renderTui({ api }));
+    t.submit('/dm alice');
+    t.submit('for alice only');
+    release();
+    await t.waitFor('<me> for alice only');
+    const [ref] = t.api.callsOf('send')[0] as [ConversationRef];
+    expect(ref).toEqual({ kind: 'direct', peer: nodeIdFor('alice') });
+  });
+
   test('a receipt that arrives before the message is not lost', async () => {
     const api = defaultApi();
     api.echoOwn = false;

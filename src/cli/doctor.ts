@@ -1,7 +1,13 @@
 /**
  * `konnect doctor`: a diagnosis a person can act on. For each interface, whether mDNS multicast
- * works on it; whether the running node's own advertisement is seen on the network; which peers were
- * found by which method; and for each peer found but not linked, why (refused, timed out, ...).
+ * works on it (can we send, does anybody else's packet arrive); whether multicast can be sent the way
+ * a daemon without --interface sends it (through the routing table); whether the running node's own
+ * advertisement is seen on the network; which peers were found by which method, and for each peer
+ * found but not linked, why. It ends with a list of problems, each with what to do about it.
+ *
+ * It never crashes on what it finds: every probe is caught and every wait is bounded (the control
+ * socket, each multicast probe, the browse, and the closing of each socket), so the whole run takes at
+ * most a few seconds. A bad --interface is a usage error (exit 2); otherwise the exit code is 0.
  */
 import {
   defaultBonjourFactory,
@@ -12,141 +18,420 @@ import {
   SERVICE_PROTOCOL,
   SERVICE_TYPE,
   socketOptionsFor,
+  type MulticastProbeResult,
 } from '../discovery/index.js';
 import { ControlClient, dataFiles, type NodeStatus, type PeerInfo, resolveDataDir } from '../daemon/index.js';
 import type { ParsedArgs } from './args.js';
 
 const PROBE_MS = 1500;
 const BROWSE_MS = 3000;
+const CONTROL_MS = 3000;
+/** Extra time a probe or a socket close may take beyond its own timer before doctor gives up on it. */
+const GRACE_MS = 2000;
+
+export interface DoctorProblem {
+  /** What is wrong, in one sentence. */
+  problem: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+export interface InterfaceReport {
+  interface: string;
+  address?: string;
+  usable: boolean;
+  /** 'ok': sends and hears others; 'alone': sends, hears nobody else; 'deaf': hears nothing; 'cannot-send'. */
+  verdict?: 'ok' | 'alone' | 'cannot-send' | 'deaf';
+  received?: boolean;
+  ownQuerySeen?: boolean;
+  from?: string[];
+  /** Sources other than this interface's own address: other machines that speak mDNS. */
+  others?: string[];
+  firstPacketMs?: number;
+  error?: string;
+}
+
+export interface PeerReport extends PeerInfo {
+  /** 'linked', 'mesh' (online, reached through other links), or 'offline'. */
+  state: 'linked' | 'mesh' | 'offline';
+  /** Why it is not linked, when known (the last dial or link error). */
+  why?: string;
+  /** What that error usually means and what to do. */
+  hint?: string;
+}
 
 export async function runDoctor(args: ParsedArgs, out: (line: string) => void): Promise<number> {
   const dataDir = resolveDataDir(args.values['data-dir'] as string | undefined);
   const only = args.values.interface as string | undefined;
   const json = args.values.json === true;
+  // A bad --interface is the user's mistake: a usage error before anything else runs.
+  const chosen = only ? resolveInterface(only) : undefined;
+  const problems: DoctorProblem[] = [];
   const report: Record<string, unknown> = { dataDir };
   const say = (line: string) => {
     if (!json) out(line);
   };
+  const problem = (p: DoctorProblem) => problems.push(p);
 
+  // ---- the node ----
   say(`data directory: ${dataDir}`);
   let status: NodeStatus | null = null;
   let peers: PeerInfo[] = [];
+  let daemonError: string | null = null;
   try {
-    const client = await ControlClient.connect(dataFiles(dataDir).socket);
+    const client = await ControlClient.connect(dataFiles(dataDir).socket, CONTROL_MS);
     try {
-      status = await client.status();
-      peers = await client.peers();
+      status = await within(client.status(), CONTROL_MS, 'the daemon did not answer `status`');
+      peers = await within(client.peers(), CONTROL_MS, 'the daemon did not answer `peers`');
     } finally {
-      await client.close();
+      await within(client.close(), 1000, '').catch(() => undefined);
     }
+  } catch (err) {
+    daemonError = errorText(err);
+  }
+  if (status) {
     say(
-      `node: ${status.nick} (${status.fingerprint}) listening on ${status.host}:${status.port}, ${status.links} links, mDNS ${status.mdns ? 'on' : 'OFF (--no-mdns)'}`,
+      `node: ${status.nick} (${status.fingerprint}) listening on ${status.host}:${status.port}, ${status.links} link${status.links === 1 ? '' : 's'}, mDNS ${status.mdns ? 'on' : 'OFF (--no-mdns)'}`,
     );
-  } catch {
-    say(
-      'node: no daemon running for this data directory (start one with `konnect daemon`); checking the network only',
-    );
+  } else if (daemonError && /no daemon is listening/.test(daemonError)) {
+    say('node: no daemon running for this data directory; checking the network only');
+    problem({
+      problem: `no konnect node runs for ${dataDir}`,
+      fix: `start one: konnect daemon --data-dir ${dataDir} (or run \`konnect\` for the chat UI); give doctor the same --data-dir`,
+    });
+  } else {
+    say(`node: the daemon did not answer (${daemonError}); checking the network only`);
+    problem({
+      problem: `the daemon for ${dataDir} did not answer: ${daemonError}`,
+      fix: 'it may be stuck or stopping: look at its log, and restart it if it stays like this',
+    });
   }
   report.node = status;
+  if (status && !status.mdns) {
+    problem({
+      problem:
+        'mDNS is off (the daemon runs with --no-mdns): it finds peers only through --peer and peer exchange',
+      fix: 'start it without --no-mdns, or give it --peer HOST:PORT of one node of the mesh',
+    });
+  }
 
+  // ---- interfaces, and sending the way a daemon without --interface does ----
   say('');
   say('interfaces:');
   let interfaces = listInterfaces();
-  if (only) {
-    const resolved = resolveInterface(only);
-    interfaces = interfaces.filter((i) => i.name === resolved.name);
-  }
-  const probes: Record<string, unknown>[] = [];
+  if (chosen) interfaces = interfaces.filter((i) => i.name === chosen.name);
+  const candidates = interfaces.filter((i) => !i.internal && i.multicastCapable);
+  const [probes, routed] = await Promise.all([
+    Promise.all(candidates.map((i) => safeProbe(i.ipv4[0]))),
+    chosen ? Promise.resolve(null) : safeProbe(undefined),
+  ]);
+  const reports: InterfaceReport[] = [];
   for (const iface of interfaces) {
     if (iface.internal) {
       say(`  ${iface.name}: loopback, not used for discovery`);
       continue;
     }
-    if (!iface.multicastCapable) {
-      say(
-        `  ${iface.name}: ${iface.ipv4.length ? 'down or not multicast-capable' : 'no IPv4 address'}; not used`,
-      );
-      probes.push({ interface: iface.name, usable: false });
+    const index = candidates.indexOf(iface);
+    if (index < 0) {
+      const why = !iface.ipv4.length
+        ? 'no IPv4 address'
+        : !iface.up
+          ? 'down'
+          : 'not multicast-capable (no MULTICAST flag)';
+      say(`  ${iface.name}: ${why}; not used`);
+      reports.push({ interface: iface.name, usable: false });
       continue;
     }
     const address = iface.ipv4[0];
-    const probe = await probeMulticast(address, PROBE_MS);
-    probes.push({ interface: iface.name, address, usable: true, ...probe });
-    if (probe.received) {
-      const others = probe.from.filter((a) => a !== address);
-      const other = others.length
-        ? `; packets from ${others.join(', ')}`
-        : probe.ownQuerySeen
-          ? ' (our own query came back: sending works; no other node answered yet)'
-          : '';
-      say(`  ${iface.name} ${address}: multicast works${other}`);
-    } else {
-      say(
-        `  ${iface.name} ${address}: NO multicast packet within ${PROBE_MS} ms${probe.error ? ` (${probe.error})` : ''}`,
-      );
-      say(
-        '    check: a firewall allowing UDP 5353, a route for 224.0.0.0/4 on this interface, Wi-Fi client isolation',
-      );
+    const probe = probes[index];
+    const others = probe.from.filter((a) => !iface.ipv4.includes(a));
+    const verdict: InterfaceReport['verdict'] = probe.error
+      ? 'cannot-send'
+      : !probe.received
+        ? 'deaf'
+        : others.length > 0
+          ? 'ok'
+          : probe.ownQuerySeen
+            ? 'alone'
+            : 'deaf';
+    reports.push({ interface: iface.name, address, usable: true, verdict, ...probe, others });
+    const heard = others.length ? `packets from ${others.join(', ')}` : 'no packet from any other machine';
+    switch (verdict) {
+      case 'ok':
+        say(
+          `  ${iface.name} ${address}: multicast works (${probe.ownQuerySeen ? 'our query came back; ' : ''}${heard})`,
+        );
+        break;
+      case 'alone':
+        say(
+          `  ${iface.name} ${address}: sending works (our own query came back), but ${heard} within ${PROBE_MS} ms`,
+        );
+        break;
+      case 'cannot-send':
+        say(
+          `  ${iface.name} ${address}: cannot send mDNS: ${probe.error}${others.length ? `; still, ${heard}` : ''}`,
+        );
+        problem({
+          problem: `mDNS cannot be sent on ${iface.name}: ${probe.error}`,
+          fix: 'check the interface (is it up, does it have its address?) and that no firewall rejects outgoing UDP to 224.0.0.251:5353',
+        });
+        break;
+      default:
+        say(`  ${iface.name} ${address}: NO multicast packet within ${PROBE_MS} ms, not even our own query`);
+        problem({
+          problem: `no multicast packet at all on ${iface.name} within ${PROBE_MS} ms`,
+          fix: `a firewall may drop UDP 5353 (allow mDNS), or ${iface.name} has multicast disabled; check \`ip link show ${iface.name}\``,
+        });
     }
   }
-  report.interfaces = probes;
+  if (candidates.length === 0) {
+    say(`  ${chosen ? `${chosen.name} cannot carry multicast` : 'no interface can carry multicast'}`);
+    problem({
+      problem: chosen
+        ? `${chosen.name} is down, has no IPv4 address or cannot do multicast`
+        : 'no network interface is up with an IPv4 address and multicast: this machine is on no LAN',
+      fix: chosen
+        ? 'pick another interface (see `ip addr`)'
+        : 'connect to the network (Wi-Fi or cable) and run doctor again',
+    });
+  }
+  report.interfaces = reports;
 
+  if (routed) {
+    report.routing = routed;
+    if (routed.ownQuerySeen && !routed.error) {
+      say('  without --interface (routing table): sending works');
+    } else if (routed.error) {
+      const unreachable = /ENETUNREACH|EHOSTUNREACH|no route/i.test(routed.error);
+      const working =
+        reports.find((r) => r.verdict === 'ok' || r.verdict === 'alone') ?? reports.find((r) => r.usable);
+      const dev = working?.interface ?? 'IFACE';
+      say(`  without --interface (routing table): CANNOT send: ${routed.error}`);
+      problem({
+        problem: unreachable
+          ? `this machine has no route for multicast (${routed.error}): a node started without --interface can hear others but cannot be found`
+          : `multicast sent without --interface fails: ${routed.error}`,
+        fix: unreachable
+          ? `add one as root: \`ip route add 224.0.0.0/4 dev ${dev}\` (or give the machine a default route), or start konnect with --interface ${dev}`
+          : `start konnect with --interface ${dev}`,
+      });
+    } else {
+      say('  without --interface (routing table): our own query did not come back (multicast loopback off?)');
+    }
+  }
+
+  // ---- who advertises ----
   say('');
-  const seen = await browse(only);
-  report.advertisements = seen;
-  say(`konnect nodes advertising on the network: ${seen.length}`);
-  for (const s of seen)
+  // When multicast cannot be sent through the routing table, browse on an interface that works, so the
+  // query goes out and every node answers: the list is then complete, and "our own advertisement is
+  // not seen" really means the daemon cannot send.
+  const browseOn =
+    chosen?.address ??
+    (routed && !routed.ownQuerySeen
+      ? reports.find((r) => r.verdict === 'ok' || r.verdict === 'alone')?.address
+      : undefined);
+  const seen = await browse(browseOn);
+  report.advertisements = seen.nodes;
+  if (seen.error) report.browseError = seen.error;
+  say(
+    `konnect nodes advertising on the network: ${seen.nodes.length}${seen.error ? ` (browse: ${seen.error})` : ''}`,
+  );
+  for (const s of seen.nodes) {
     say(
       `  ${s.nick} ${s.id.slice(0, 12)} at ${s.addresses.join(' ')}${status && s.id === status.id ? '  (this node)' : ''}`,
     );
+  }
   if (status?.mdns) {
-    const own = seen.some((s) => s.id === status!.id);
-    say(
-      own
-        ? 'our own advertisement is seen: other nodes can find this one'
-        : 'our own advertisement was NOT seen: other nodes cannot find this one by mDNS',
-    );
+    const own = seen.nodes.some((s) => s.id === status!.id);
     report.ownAdvertisementSeen = own;
+    if (own) {
+      say('our own advertisement is seen: other nodes can find this one');
+    } else {
+      say('our own advertisement was NOT seen: other nodes cannot find this one by mDNS');
+      const routeProblem = routed?.error && /ENETUNREACH|EHOSTUNREACH/i.test(routed.error);
+      problem({
+        problem: "this node's mDNS advertisement did not reach the network within " + `${BROWSE_MS} ms`,
+        fix: routeProblem
+          ? 'see the missing multicast route above: the daemon cannot send its answers'
+          : "look for 'mdns:' warnings in the daemon's log; a firewall may drop outgoing UDP 5353, or the daemon was started with --interface on another interface",
+      });
+    }
   }
 
+  // ---- peers ----
+  const peerReports = peers.map(diagnosePeer);
   if (status) {
     say('');
     say('peers:');
-    if (peers.length === 0) say('  none known: no mDNS answers and no --peer given');
-    for (const p of peers) {
+    if (peerReports.length === 0) say('  none known');
+    for (const p of peerReports) {
       const how = p.foundBy.join(', ') || 'unknown';
-      const state = p.linked
-        ? `linked (${p.rttMs ?? '?'} ms)`
-        : p.online
-          ? 'reachable through the mesh'
-          : 'not linked';
-      const why = !p.linked && p.lastError ? `: ${p.lastError}` : '';
-      say(`  ${p.nick} (${p.fingerprint}) found by ${how}; ${state}${why}`);
+      const state =
+        p.state === 'linked'
+          ? `linked (${p.rttMs ?? '?'} ms)`
+          : p.state === 'mesh'
+            ? 'not linked directly; reachable through the mesh'
+            : 'offline, not linked';
+      say(`  ${p.nick} (${p.fingerprint}) found by ${how}; ${state}${p.why ? `: ${p.why}` : ''}`);
+      if (p.hint) say(`    ${p.hint}`);
+      if (p.state === 'offline' && p.why && p.hint) {
+        problem({
+          problem: `${p.nick} (${p.fingerprint}) was found but is not linked: ${p.why}`,
+          fix: p.hint,
+        });
+      }
     }
-    report.peers = peers;
+    report.peers = peerReports;
+
+    const others = seen.nodes.filter((s) => s.id !== status!.id);
+    const unknown = others.filter((s) => !peers.some((p) => p.id === s.id));
+    if (status.mdns && unknown.length > 0) {
+      problem({
+        problem: `${unknown.map((s) => s.nick).join(', ')} advertise${unknown.length === 1 ? 's' : ''} on the network, but this node does not know ${unknown.length === 1 ? 'it' : 'them'}`,
+        fix: "the daemon may listen on another interface (--interface) or its mDNS socket failed: look for 'mdns:' warnings in its log, or restart it",
+      });
+    }
+    if (peers.filter((p) => p.online).length === 0) {
+      const heardOthers = reports.some((r) => (r.others?.length ?? 0) > 0);
+      problem(
+        !status.mdns
+          ? {
+              problem: 'no peer online, and mDNS is off',
+              fix: 'give the daemon --peer HOST:PORT of a node of the mesh (default port 7420)',
+            }
+          : others.length > 0
+            ? {
+                problem: `no peer online, although ${others.length} node${others.length === 1 ? '' : 's'} advertise on the network`,
+                fix: 'see the peers above for why they are not linked (a firewall on TCP port 7420 is common)',
+              }
+            : {
+                problem: heardOthers
+                  ? 'no peer: other machines speak mDNS here, but none runs konnect'
+                  : 'no peer: no other konnect node answered on any interface',
+                fix:
+                  'start konnect on another machine of this network; if one already runs, multicast does not pass between you ' +
+                  '(Wi-Fi client isolation, a firewall dropping UDP 5353, a VPN or another subnet): link by hand with ' +
+                  '--peer HOST:7420 and peer exchange does the rest',
+              },
+      );
+    }
+  }
+
+  // ---- what to do ----
+  report.problems = problems;
+  say('');
+  if (problems.length === 0) {
+    say('no problem found');
+  } else {
+    say(`what to do (${problems.length}):`);
+    for (const p of problems) {
+      say(`  - ${p.problem}`);
+      say(`    fix: ${p.fix}`);
+    }
   }
   if (json) out(JSON.stringify(report));
   return 0;
 }
 
+/** What a peer's state and last error mean, in words. Pure, so it is easy to test and extend. */
+export function diagnosePeer(p: PeerInfo): PeerReport {
+  const state: PeerReport['state'] = p.linked ? 'linked' : p.online ? 'mesh' : 'offline';
+  if (state === 'linked') return { ...p, state };
+  const address = p.addresses[0] ?? 'its address';
+  const port = /:(\d+)$/.exec(address)?.[1] ?? '7420';
+  const error = p.lastError ?? '';
+  let hint: string | undefined;
+  if (/refused/i.test(error)) {
+    hint = `nothing accepts connections on ${address}: konnect is not running there (stopped or crashed), listens on another port, or a firewall rejects TCP ${port}`;
+  } else if (/timed out|HANDSHAKE_TIMEOUT/i.test(error)) {
+    hint = `no answer from ${address}: a firewall drops TCP ${port}, the machine is asleep, or that address is not reachable from here`;
+  } else if (/unreachable/i.test(error)) {
+    hint = `no route to ${address}: it is on a network this machine cannot reach (a VPN, a container bridge, another subnet); --interface picks the LAN one`;
+  } else if (/VERSION_MISMATCH|protocol/i.test(error)) {
+    hint = 'it speaks another konnect protocol version: update konnect on the older side';
+  } else if (/HANDSHAKE_FAILED|prove/i.test(error)) {
+    hint =
+      'the handshake failed: the other side did not prove it holds its key (not konnect, or tampered with)';
+  } else if (/PEER_TIMEOUT|nothing heard/i.test(error)) {
+    hint = 'the link went silent: the peer froze, was killed, or the network drops packets between you';
+  } else if (/LINK_LIMIT/i.test(error)) {
+    hint = 'it holds its maximum number of links; it stays reachable through the mesh';
+  } else if (/host not found/i.test(error)) {
+    hint = 'the host name does not resolve: use an IP address';
+  } else if (/connection closed|ECONNRESET|reset/i.test(error)) {
+    hint = 'the connection was cut: the peer stopped or crashed, or a middlebox closed it';
+  } else if (error) {
+    hint = undefined;
+  } else if (state === 'mesh') {
+    hint = 'normal: each node links to a bounded number of others, and messages reach it through them';
+  } else {
+    hint = 'it left or has not been heard from recently; it will be linked when it is back';
+  }
+  return { ...p, state, ...(error ? { why: error } : {}), ...(hint ? { hint } : {}) };
+}
+
+/** probeMulticast that never rejects and never hangs (a socket that does not close is given up on). */
+async function safeProbe(address: string | undefined): Promise<MulticastProbeResult> {
+  try {
+    return await within(
+      probeMulticast(address, PROBE_MS),
+      PROBE_MS + GRACE_MS,
+      'the multicast probe did not finish',
+    );
+  } catch (err) {
+    return { received: false, ownQuerySeen: false, from: [], error: errorText(err) };
+  }
+}
+
+interface Advertised {
+  id: string;
+  nick: string;
+  addresses: string[];
+}
+
 async function browse(
-  only: string | undefined,
-): Promise<{ id: string; nick: string; addresses: string[] }[]> {
-  const options = socketOptionsFor(only ? resolveInterface(only).address : undefined);
-  const { bonjour } = defaultBonjourFactory(options, () => undefined);
-  const found = new Map<string, { id: string; nick: string; addresses: string[] }>();
-  const browser = bonjour.find({ type: SERVICE_TYPE, protocol: SERVICE_PROTOCOL });
-  browser.on('up', (service) => {
-    const parsed = parseService(service);
-    if (parsed)
-      found.set(parsed.candidate.id, {
-        id: parsed.candidate.id,
-        nick: parsed.candidate.nick ?? '?',
-        addresses: parsed.candidate.addresses,
-      });
+  interfaceAddress: string | undefined,
+): Promise<{ nodes: Advertised[]; error?: string }> {
+  const found = new Map<string, Advertised>();
+  let error: string | undefined;
+  try {
+    const { bonjour, socket } = defaultBonjourFactory(socketOptionsFor(interfaceAddress), (err) => {
+      error ??= err.message;
+    });
+    // Without a listener, a socket 'error' would crash the process.
+    socket?.on('error', (err: Error) => (error ??= err.message));
+    socket?.on('warning', () => undefined);
+    const browser = bonjour.find({ type: SERVICE_TYPE, protocol: SERVICE_PROTOCOL });
+    const seen = (service: Parameters<typeof parseService>[0]) => {
+      const parsed = parseService(service);
+      if (parsed)
+        found.set(parsed.candidate.id, {
+          id: parsed.candidate.id,
+          nick: parsed.candidate.nick ?? '?',
+          addresses: parsed.candidate.addresses,
+        });
+    };
+    browser.on('up', seen);
+    browser.on('txt-update', seen);
+    await new Promise((r) => setTimeout(r, BROWSE_MS));
+    browser.stop();
+    await within(new Promise<void>((r) => bonjour.destroy(() => r())), GRACE_MS, '').catch(() => undefined);
+  } catch (err) {
+    error ??= errorText(err);
+  }
+  return { nodes: [...found.values()], ...(error ? { error } : {}) };
+}
+
+/** Resolves or rejects like `promise`, or rejects with `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+    timer.unref();
   });
-  await new Promise((r) => setTimeout(r, BROWSE_MS));
-  browser.stop();
-  await new Promise<void>((r) => bonjour.destroy(() => r()));
-  return [...found.values()];
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -10,7 +10,6 @@ import { ControlClient, dataFiles, resolveDataDir, VERSION } from '../daemon/ind
 import { helpText, parseCommandLine, type ParsedArgs } from './args.js';
 import { runClientCommand } from './client-commands.js';
 import { createNode } from './create-node.js';
-import { runChat } from './chat-command.js';
 import { runDoctor } from './doctor.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3 } as const;
@@ -32,7 +31,9 @@ export async function main(
       case 'daemon':
         return await runDaemon(args);
       case 'chat':
-        return await runChat(args);
+        // Loaded only here: the UI (React, Ink) costs ~0.4 s to import, which scripts calling
+        // `konnect send` or `konnect peers` should not pay.
+        return await (await import('./chat-command.js')).runChat(args);
       case 'doctor':
         return await runDoctor(args, out);
       default: {

@@ -388,14 +388,18 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (id && this.up.get(id) === link) {
       this.up.delete(id);
       const entry = this.opts.peers.get(id);
+      // Both ends dialled at once and the peer kept the other link, still in its handshake here:
+      // the peer has not gone anywhere.
+      const replaced = isDuplicateBye(closed);
       if (entry) {
         entry.link = null;
         // A dropped link is evidence the peer is gone: it stays offline until heard from again.
-        entry.presenceAt = null;
-        entry.nextDialAt = this.opts.clock.now() + this.backoffDelay(0);
+        if (!replaced) entry.presenceAt = null;
+        entry.nextDialAt = this.opts.clock.now() + (replaced ? 0 : this.backoffDelay(0));
         if (closed.code !== 'BYE') entry.lastError = closed.reason;
       }
-      this.opts.logger.info('link down', { peer: link.label, code: closed.code, reason: closed.reason });
+      if (replaced) this.opts.logger.debug('link replaced by its duplicate', { peer: link.label });
+      else this.opts.logger.info('link down', { peer: link.label, code: closed.code, reason: closed.reason });
       this.emit('link:down', link, closed);
     } else if (link.upAt === 0) {
       const reason = closed.code === 'CLOSED' ? closed.reason : `${closed.code}: ${closed.reason}`;
@@ -437,6 +441,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       this.opts.peers.upsert(toHex(record.id), { nick: record.nick, addresses, foundBy: 'exchange' });
     }
   }
+}
+
+/** The peer closed this link because it keeps another one to us (see onUp). */
+export function isDuplicateBye(closed: LinkClosed): boolean {
+  return closed.byPeer && closed.code === 'BYE' && closed.reason === 'duplicate';
 }
 
 function describeDialError(err: Error): string {

@@ -43,7 +43,7 @@ import { ensureDataDir, ensurePrivateFile, dataFiles } from './data-dir.js';
 import { FloodRouter, type SignedMessage } from './flood-router.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import type { Link, LinkClosed, LinkTimings } from './link.js';
-import { LinkManager } from './link-manager.js';
+import { isDuplicateBye, LinkManager } from './link-manager.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeerTable } from './peer-table.js';
 import { HistoryStore, type StoreOptions, type StoredMessage } from './store.js';
@@ -633,6 +633,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private onLinkDown(link: Link, closed: LinkClosed): void {
     this.sync?.linkDown(link);
+    if (isDuplicateBye(closed)) return; // replaced by the other link between the same two nodes
     const id = link.remoteIdHex!;
     this.emitEvent({ type: 'link:down', peer: id, nick: link.remoteHello!.nick, reason: closed.reason });
     const entry = this.peerTable.get(id);

@@ -535,6 +535,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     };
     entry.left = payload.event === 'leave';
     entry.presenceAt = entry.left ? null : now;
+    // The peer first: a UI drawing the presence line then knows the fingerprint to show.
+    this.emitEvent({ type: 'peer', peer: this.peerTable.info(entry, now) });
     if (payload.event === 'join' || payload.event === 'leave' || payload.event === 'nick') {
       this.emitEvent({
         type: 'presence',
@@ -547,7 +549,6 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     } else if (!wasOnline) {
       this.emitEvent({ type: 'presence', peer: id, nick: payload.nick, event: 'join', rooms: payload.rooms });
     }
-    this.emitEvent({ type: 'peer', peer: this.peerTable.info(entry, now) });
   }
 
   private storeReceived(

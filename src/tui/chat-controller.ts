@@ -34,6 +34,9 @@ export interface ChatControllerOptions {
 /** Receipts that arrive before their message (kept a little while, bounded). */
 const EARLY_RECEIPTS_LIMIT = 256;
 
+/** How often the peers pane re-reads RTTs and reachability from the node. */
+export const PEER_REFRESH_MS = 5000;
+
 export class ChatController {
   readonly model: ChatModel;
   private readonly historyPage: number;
@@ -79,11 +82,28 @@ export class ChatController {
     }
     if (this.stopped) return;
     model.changed('now');
+    // Round-trip times and mesh reachability change without events: re-read the peers now and then.
+    this.peerTimer = setInterval(() => void this.refreshPeers(), PEER_REFRESH_MS);
+    this.peerTimer.unref();
     const active = model.active;
     if (active) await this.loadInitial(active);
   }
 
+  private peerTimer: NodeJS.Timeout | null = null;
+
+  private async refreshPeers(): Promise<void> {
+    try {
+      const peers = await this.api.peers();
+      if (this.stopped) return;
+      for (const peer of peers) this.model.upsertPeer(peer);
+      this.model.changed('frame');
+    } catch {
+      // the node went away: the next event or command says so
+    }
+  }
+
   stop(): void {
+    if (this.peerTimer) clearInterval(this.peerTimer);
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = null;

@@ -38,6 +38,7 @@ export {
   type MdnsSession,
   type MdnsSocketLike,
   type MdnsSocketOptions,
+  type MdnsQuery,
   type PublishConfig,
   type ResolvedInterface,
 } from './mdns-socket.js';

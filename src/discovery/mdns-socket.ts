@@ -122,7 +122,8 @@ export interface MdnsSocketLike {
     event: 'packet',
     listener: (packet: { type?: string; id?: number }, rinfo: { address: string }) => void,
   ): unknown;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  // Listeners of several signatures are removed through this one method.
+  removeListener(event: string, listener: (...args: any[]) => void): unknown;
   /** Sends one query; the callback gets the send error, which bonjour-service itself drops. */
   query(packet: MdnsQuery, callback: (err: Error | null) => void): unknown;
 }

@@ -103,7 +103,7 @@ describe('flooding', () => {
         ),
       'every link to the stopped node to close',
     );
-    const sent = [];
+    const sent: string[] = [];
     for (let k = 0; k < 20; k++)
       sent.push(mesh.nodes[0].node.send({ kind: 'room', room: 'lobby' }, `after ${k}`).id);
     for (const m of live) {

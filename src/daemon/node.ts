@@ -163,7 +163,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       identity: this.identity,
       links: () => this.links.links(),
       now: () => this.clock.now(),
-      deliver: (payload, signed, from) => this.deliver(payload, signed, from, 'live'),
+      deliver: (payload, signed) => this.deliver(payload, signed, 'live'),
       isKnown: (id) => this.store.has(messageIdToString(id)),
       onRejected: (link, reason) => {
         this.logger.warn('dropped a message', { from: link?.label ?? 'sync', reason });
@@ -431,7 +431,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   // ---- receiving ----
 
-  private deliver(payload: Payload, signed: SignedMessage, from: Link | null, via: 'live' | 'sync'): boolean {
+  private deliver(payload: Payload, signed: SignedMessage, via: 'live' | 'sync'): boolean {
     const fromHexId = toHex(payload.from);
     if (fromHexId === this.identity.idHex && payload.kind !== 'direct' && payload.kind !== 'chat')
       return false;
@@ -608,7 +608,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     if (this.store.has(messageIdToString(signed.id))) return false;
     const payload = this.router.check(signed, link);
     if (!payload || payload === 'ignored') return false;
-    const fresh = this.deliver(payload, signed, link, 'sync');
+    const fresh = this.deliver(payload, signed, 'sync');
     if (fresh && !this.router.hasSeen(signed.id)) {
       this.router.markSeen(signed.id);
       this.router.forward(signed, link);

@@ -5,7 +5,7 @@
  * Everything is ordered by (ts, id) so every node shows one conversation in the same order.
  */
 import type { Statement } from 'better-sqlite3';
-import { UsageError, type MessageIdStr, type NodeIdHex } from '../wire/index.js';
+import { UsageError, type MessageIdStr } from '../wire/index.js';
 import type { ChatMessage, HistoryQuery } from './chat-api.js';
 import {
   digestFromSums,
@@ -19,25 +19,10 @@ import {
 } from './reconcile.js';
 import { openDatabase, type Db } from './store-schema.js';
 
-export interface StoredMessage {
-  /** Canonical UUIDv7 text; unique. */
-  id: MessageIdStr;
+/** A message as stored: what a UI is shown (less the derived `direct`), plus what sync needs. */
+export interface StoredMessage extends Omit<ChatMessage, 'direct'> {
   /** 'room:<name>' or 'dm:<peer node id hex>' (the other party, from this node's view). */
   scope: string;
-  room: string | null;
-  /** Direct message: the other party. */
-  peer: NodeIdHex | null;
-  /** Origin node id. */
-  from: NodeIdHex;
-  nick: string;
-  ts: number;
-  text: string;
-  action: boolean;
-  own: boolean;
-  status: 'sent' | 'delivered' | null;
-  via: 'local' | 'live' | 'sync';
-  /** ts more than FUTURE_SKEW_MS ahead of the receiver's clock on arrival. */
-  future: boolean;
   receivedAt: number;
   /** The signed payload bytes exactly as on the wire, re-served verbatim in sync. */
   payload: Uint8Array;

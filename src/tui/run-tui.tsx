@@ -4,7 +4,6 @@
  */
 import { render } from 'ink';
 import process from 'node:process';
-import React from 'react';
 import type { ChatApi } from '../daemon/index.js';
 import { Tui } from './components/Tui.js';
 import { resolveNoColor } from './format.js';

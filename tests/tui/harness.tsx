@@ -3,7 +3,6 @@
  * keys. Frames are read without styles (plain()).
  */
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { vi } from 'vitest';
 import { Tui } from '../../src/tui/index.js';
 import { FakeChatApi, makePeer } from '../helpers/fake-chat-api.js';

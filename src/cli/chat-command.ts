@@ -16,7 +16,18 @@ import { runTui } from '../tui/index.js';
 import type { ParsedArgs } from './args.js';
 import { createNode, type RunningNode } from './create-node.js';
 
-const NODE_FLAGS = ['nick', 'port', 'host', 'peer', 'no-mdns', 'interface', 'degree', 'log-level', 'keep-messages', 'keep-days'];
+const NODE_FLAGS = [
+  'nick',
+  'port',
+  'host',
+  'peer',
+  'no-mdns',
+  'interface',
+  'degree',
+  'log-level',
+  'keep-messages',
+  'keep-days',
+];
 
 export async function runChat(args: ParsedArgs): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {

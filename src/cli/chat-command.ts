@@ -52,7 +52,8 @@ export async function runChat(args: ParsedArgs): Promise<number> {
     running = await createNode(args, 'chat');
     api = new NodeChatApi(running.node);
   }
-  const onTerm = () => void running?.stop().then(() => process.exit(0));
+  // SIGTERM: a node running here says goodbye first; an attached UI just leaves (the daemon goes on).
+  const onTerm = () => void (running ? running.stop() : api.close()).finally(() => process.exit(0));
   process.once('SIGTERM', onTerm);
   try {
     const rooms = args.values.room as string[] | undefined;

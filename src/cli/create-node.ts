@@ -1,7 +1,7 @@
 /** Wires a real node from command-line values: data dir, logger, discoveries, control socket. */
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../wire/index.js';
+import { KonnectError, UsageError } from '../wire/index.js';
 import {
   createLogger,
   dataFiles,
@@ -11,6 +11,7 @@ import {
   type LogLevel,
   resolveDataDir,
   ControlServer,
+  socketAnswers,
   type Discovery,
   type Logger,
 } from '../daemon/index.js';
@@ -36,6 +37,13 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
     level as LogLevel,
     mode === 'daemon' ? process.stderr : createWriteStream(join(dataDir, 'konnect.log'), { flags: 'a' }),
   );
+  // Before the database is opened: two nodes must never share an identity and a history.
+  if (await socketAnswers(dataFiles(dataDir).socket)) {
+    throw new KonnectError(
+      'ALREADY_RUNNING',
+      `a konnect node is already running for ${dataDir}; attach with konnect --data-dir ${dataDir}`,
+    );
+  }
   const peers = (v.peer as string[] | undefined) ?? [];
   const discoveries: Discovery[] = [];
   if (peers.length > 0) discoveries.push(new StaticDiscovery(peers));

@@ -13,6 +13,8 @@ import type { KonnectNode } from './node.js';
 
 export class ControlServer {
   private server: Server | null = null;
+  /** Set once this server listens on `path`: only then is the socket file ours to remove. */
+  private ownsPath = false;
   private readonly sockets = new Set<Socket>();
 
   constructor(
@@ -41,6 +43,7 @@ export class ControlServer {
         resolve();
       });
     });
+    this.ownsPath = true;
     chmodSync(this.path, 0o600);
     this.server = server;
   }
@@ -50,6 +53,8 @@ export class ControlServer {
     this.server = null;
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (!this.ownsPath) return; // another node's socket, or none: never remove it
+    this.ownsPath = false;
     try {
       unlinkSync(this.path);
     } catch {

@@ -105,6 +105,21 @@ describe('five daemons in a line, driven by the CLI', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no known peer matches "nobody"/);
 
+    // A second daemon on the same data directory is refused and leaves the first one reachable.
+    const second = await runCli([
+      'daemon',
+      '--data-dir',
+      dirs[0],
+      '--no-mdns',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+    ]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/already running/);
+    expect((await runCli(['status', '--data-dir', dirs[0]])).code).toBe(0);
+
     // SIGINT: a clean stop removes the control socket; then status says no daemon (exit 3).
     expect(await daemons[2].stop('SIGINT')).toBe(0);
     const none = await runCli(['status', '--data-dir', dirs[2]]);

@@ -500,7 +500,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
         if (toHex(payload.to) !== this.identity.idHex) return false;
         const id = messageIdToString(payload.of);
         this.flushWrites();
-        if (this.store.markDelivered(id)) this.emitEvent({ type: 'receipt', id, peer: fromHexId });
+        if (this.store.markDelivered(id, fromHexId)) this.emitEvent({ type: 'receipt', id, peer: fromHexId });
         return true;
       }
       case 'presence':

@@ -5,7 +5,7 @@
  * Everything is ordered by (ts, id) so every node shows one conversation in the same order.
  */
 import type { Statement } from 'better-sqlite3';
-import { UsageError, type MessageIdStr } from '../wire/index.js';
+import { UsageError, type MessageIdStr, type NodeIdHex } from '../wire/index.js';
 import type { ChatMessage, HistoryQuery } from './chat-api.js';
 import {
   digestFromSums,
@@ -179,9 +179,12 @@ export class HistoryStore implements SyncStore {
     return rows.reverse().map(toChat);
   }
 
-  /** Marks an own direct message delivered; true only when that changed its status. */
-  markDelivered(id: MessageIdStr): boolean {
-    return this.stmt.markDelivered.run(id).changes > 0;
+  /**
+   * Marks an own direct message to `recipient` delivered; true only when that changed its status.
+   * A receipt signed by anyone but the recipient changes nothing.
+   */
+  markDelivered(id: MessageIdStr, recipient: NodeIdHex): boolean {
+    return this.stmt.markDelivered.run(id, recipient).changes > 0;
   }
 
   count(scope?: string): number {
@@ -282,7 +285,7 @@ function prepareAll(db: Db) {
     get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id = ?`),
     markDelivered: db.prepare(
       `UPDATE messages SET status = 'delivered'
-       WHERE id = ? AND own = 1 AND peer IS NOT NULL AND status IS NOT 'delivered'`,
+       WHERE id = ? AND own = 1 AND peer = ? AND status IS NOT 'delivered'`,
     ),
     countAll: db.prepare('SELECT COUNT(*) FROM messages').pluck(),
     countScope: db.prepare('SELECT COUNT(*) FROM messages WHERE scope = ?').pluck(),

@@ -17,6 +17,7 @@ import {
   FrameDecoder,
   type LinkMessage,
   newMessageId,
+  messageIdFromString,
   sign,
   DEFAULT_MAX_FRAME_BYTES,
 } from '../../src/wire/index.js';
@@ -267,5 +268,30 @@ describe('hostile peers', () => {
     ]);
     expect(how.reason).toMatch(/SIGNATURE_INVALID/);
     expect(mesh.nodes[0].node.history({ room: 'lobby' })).toEqual([]);
+  });
+
+  it('a receipt signed by anyone but the recipient does not mark a direct message delivered', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const [a, b] = mesh.nodes;
+    const bId = b.node.identity.idHex;
+    await b.node.stop(); // no genuine receipt can come back
+    const dm = a.node.send({ kind: 'direct', peer: bId }, 'for b only');
+    const mallory = await rogueLink(a.address);
+    const key = generateIdentity();
+    const id = newMessageId();
+    const receipt = encodePayload({
+      kind: 'receipt',
+      id,
+      from: key.id,
+      ts: Date.now(),
+      to: a.node.identity.id,
+      of: messageIdFromString(dm.id),
+    });
+    const before = a.node.router.stats.delivered;
+    mallory.send({ kind: 'flood', id, hops: 2, payload: receipt, sig: sign(receipt, key.signingKey) });
+    await waitFor(() => a.node.router.stats.delivered > before, 'node A to take the forged receipt in');
+    expect(a.node.history({ peer: bId })[0]).toMatchObject({ id: dm.id, status: 'sent' });
+    expect(a.events.some((e) => e.type === 'receipt')).toBe(false);
   });
 });

@@ -234,10 +234,11 @@ describe('receipts', () => {
     const theirs = message({ room: null, peer: BOB, own: false });
     const roomMessage = message({ own: true });
     store.insertMany([mine, theirs, roomMessage]);
-    expect(store.markDelivered(mine.id)).toBe(true);
-    expect(store.markDelivered(mine.id)).toBe(false);
-    expect(store.markDelivered(theirs.id)).toBe(false);
-    expect(store.markDelivered(roomMessage.id)).toBe(false);
+    expect(store.markDelivered(mine.id, ALICE)).toBe(false); // a receipt from someone else
+    expect(store.markDelivered(mine.id, BOB)).toBe(true);
+    expect(store.markDelivered(mine.id, BOB)).toBe(false);
+    expect(store.markDelivered(theirs.id, BOB)).toBe(false);
+    expect(store.markDelivered(roomMessage.id, BOB)).toBe(false);
     expect(store.query({ peer: BOB }).map((m) => m.status)).toEqual(['delivered', null]);
   });
 });

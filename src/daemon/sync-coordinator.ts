@@ -4,7 +4,7 @@
  * through the node's ingest (verified, stored, passed on), and a finished session reports how many
  * messages it brought in, which the UI shows as "caught up N messages from NICK".
  */
-import type { LinkMessage } from '../wire/index.js';
+import { encodeFrame, type LinkMessage, MAX_ROOMS } from '../wire/index.js';
 import type { Link } from './link.js';
 import type { KonnectNode } from './node.js';
 import type { HistoryStore } from './store.js';
@@ -20,21 +20,35 @@ export interface SyncCoordinatorOptions {
   windowMs?: number;
 }
 
+/** A scope whose exchange finished on a link may be started again by the peer after this long. */
+export const RESYNC_MIN_INTERVAL_MS = 5000;
+/** Sessions open at once on one link: one per shared room and the direct conversation, and some slack. */
+export const MAX_SYNC_SESSIONS_PER_LINK = MAX_ROOMS + 2;
+
+interface OpenSession {
+  session: SyncSession;
+  scopes: string[];
+}
+
 export class SyncCoordinator {
-  private readonly sessions = new Map<Link, { session: SyncSession; scopes: string[] }[]>();
+  private readonly sessions = new Map<Link, OpenSession[]>();
   private readonly outboxes = new Map<Link, SyncOutbox>();
+  /** Per link, when each wire scope's last exchange finished. */
+  private readonly finishedAt = new Map<Link, Map<string, number>>();
 
   constructor(private readonly opts: SyncCoordinatorOptions) {}
 
   linkUp(link: Link): void {
     const theirRooms = new Set(link.remoteHello?.rooms ?? []);
     const scopes = this.opts.node.roomList.filter((r) => theirRooms.has(r)).map((r) => `room:${r}`);
+    this.sessions.set(link, []);
     this.open(link, [...scopes, 'dm']);
   }
 
   linkDown(link: Link): void {
     for (const { session } of this.sessions.get(link) ?? []) session.stop();
     this.sessions.delete(link);
+    this.finishedAt.delete(link);
     this.outboxes.get(link)?.clear();
     this.outboxes.delete(link);
   }
@@ -47,14 +61,28 @@ export class SyncCoordinator {
     }
   }
 
+  /** Sessions still open on a link (for tests and diagnostics). */
+  openSessions(link: Link): number {
+    return this.sessions.get(link)?.length ?? 0;
+  }
+
   handle(link: Link, message: SyncMessage): void {
     const list = this.sessions.get(link);
     if (!list) return;
     let session = list.find((s) => s.session.reconciling(message.scope))?.session;
     if (!session) {
-      // A digest for a scope nobody is reconciling starts a new exchange (the peer joined a room
-      // after the link came up, or asks again): answer it if we share the scope.
+      // A digest for a scope nobody is reconciling starts a new exchange (the peer joined a room after
+      // the link came up, or asks again), if we share the scope. Asking again at once, or opening
+      // scope after scope, gets the lone sync-done of a finished scope: a peer cannot make us re-read
+      // and re-send a whole history in a loop.
       if (message.kind !== 'sync-digest' || !this.shared(message.scope)) return;
+      const finished = this.finishedAt.get(link)?.get(message.scope);
+      const tooSoon =
+        finished !== undefined && this.opts.node.clock.now() - finished < RESYNC_MIN_INTERVAL_MS;
+      if (tooSoon || list.length >= MAX_SYNC_SESSIONS_PER_LINK) {
+        this.outbox(link).send({ kind: 'sync-done', scope: message.scope });
+        return;
+      }
       session = this.open(link, [message.scope], false);
     }
     session.handle(message);
@@ -89,10 +117,20 @@ export class SyncCoordinator {
       windowMs: this.opts.windowMs,
       now: () => this.opts.node.clock.now(),
     });
-    session.on('scope:done', (scope, fetched) => this.opts.onDone(link, fetched, scope));
-    const list = this.sessions.get(link) ?? [];
-    list.push({ session, scopes });
-    this.sessions.set(link, list);
+    const entry: OpenSession = { session, scopes };
+    session.on('scope:done', (localScope, fetched) => {
+      const wire = localScope.startsWith('dm:') ? 'dm' : localScope;
+      let times = this.finishedAt.get(link);
+      if (!times) this.finishedAt.set(link, (times = new Map()));
+      times.set(wire, this.opts.node.clock.now());
+      this.opts.onDone(link, fetched, localScope);
+    });
+    session.on('done', () => {
+      const list = this.sessions.get(link) ?? [];
+      const at = list.indexOf(entry);
+      if (at >= 0) list.splice(at, 1);
+    });
+    this.sessions.get(link)?.push(entry);
     session.start();
     return session;
   }
@@ -100,29 +138,43 @@ export class SyncCoordinator {
 
 /** Bytes a link may hold queued before sync waits for it to drain: live chat must not queue behind a catch-up. */
 export const SYNC_HIGH_WATER_BYTES = 512 * 1024;
+/** Sync bytes waiting for a link to drain before the peer is dropped (it may catch up later). */
+export const MAX_SYNC_OUTBOX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Sync traffic of one link, released only while the link's queue is below SYNC_HIGH_WATER_BYTES: a large
- * catch-up proceeds at the pace the peer reads instead of overflowing the link's queue cap.
+ * catch-up proceeds at the pace the peer reads instead of overflowing the link's queue cap. A peer that
+ * lets more than MAX_SYNC_OUTBOX_BYTES pile up is dropped, as one over the link's own cap would be.
  */
 class SyncOutbox {
-  private readonly queue: LinkMessage[] = [];
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
   private waiting = false;
 
   constructor(private readonly link: Link) {}
 
   send(message: LinkMessage): void {
-    this.queue.push(message);
+    const frame = encodeFrame(message);
+    this.queue.push(frame);
+    this.queuedBytes += frame.length;
+    if (this.queuedBytes > MAX_SYNC_OUTBOX_BYTES) {
+      this.clear();
+      this.link.fail('SEND_QUEUE_FULL', `more than ${MAX_SYNC_OUTBOX_BYTES} bytes of history sync waiting`);
+      return;
+    }
     this.pump();
   }
 
   clear(): void {
     this.queue.length = 0;
+    this.queuedBytes = 0;
   }
 
   private pump(): void {
     while (this.queue.length > 0 && this.link.queuedBytes < SYNC_HIGH_WATER_BYTES) {
-      if (!this.link.send(this.queue.shift()!)) {
+      const frame = this.queue.shift()!;
+      this.queuedBytes -= frame.length;
+      if (!this.link.sendFrame(frame)) {
         this.clear();
         return;
       }

@@ -89,6 +89,8 @@ interface ScopeState {
   /** Id lists of unsplittable ranges, which may span several sync-ids; answered at the batch's end. */
   deferred: Map<string, { from: number; to: number; ids: Set<string> }>;
   deferredIds: number;
+  /** Ids already sent for this scope: each is sent at most once per session, whatever the peer asks. */
+  pushed: Set<string>;
 }
 
 export class SyncSession extends EventEmitter<SyncSessionEvents> {
@@ -122,6 +124,7 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
         rounds: 0,
         deferred: new Map(),
         deferredIds: 0,
+        pushed: new Set(),
       });
     }
     this.remaining = this.states.size;
@@ -253,7 +256,9 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
 
   /** Sends the scope's stored messages among `ids`, loading MAX_SYNC_MESSAGES at a time. */
   private push(state: ScopeState, ids: string[]): void {
-    for (const part of chunk(ids, MAX_SYNC_MESSAGES)) {
+    const fresh = ids.filter((id) => !state.pushed.has(id));
+    for (const id of fresh) state.pushed.add(id);
+    for (const part of chunk(fresh, MAX_SYNC_MESSAGES)) {
       const signed = this.host.store.signedMessages(state.local, part);
       for (const msgs of chunkSignedMessages(signed)) {
         this.send(state, { kind: 'sync-msgs', scope: state.wire, msgs });

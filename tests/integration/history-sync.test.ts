@@ -266,4 +266,43 @@ describe('history sync', () => {
       link.destroy();
     }
   });
+
+  it('a peer that asks for the whole history again and again gets it once', async () => {
+    mesh = await TestMesh.start(1, { nodeOptions: () => fast });
+    const target = mesh.nodes[0];
+    for (let k = 0; k < 600; k++) target.node.send({ kind: 'room', room: 'lobby' }, `history ${k}`);
+    const [host, port] = target.address.split(':');
+    const socket = connect({ host, port: Number(port) });
+    await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
+    const link = new Link({
+      socket,
+      direction: 'outbound',
+      identity: generateIdentity(),
+      hello: () => ({ nick: 'greedy', port: 0, rooms: ['lobby'] }),
+      clock: systemClock,
+      logger: silentLogger,
+    });
+    let pushed = 0;
+    let dones = 0;
+    link.on('message', (m) => {
+      if (m.kind === 'sync-msgs') pushed += m.msgs.length;
+      if (m.kind === 'sync-done' && m.scope === 'room:lobby') dones++;
+    });
+    const up = new Promise<void>((r) => link.once('up', () => r()));
+    link.start();
+    await up;
+    try {
+      // "I hold nothing": each digest of the whole range with count 0 asks for everything.
+      const everything = { from: 0, to: Number.MAX_SAFE_INTEGER, count: 0, hash: new Uint8Array(16) };
+      for (let k = 0; k < 30; k++) {
+        link.send({ kind: 'sync-digest', scope: 'room:lobby', ranges: [everything] });
+        link.send({ kind: 'sync-done', scope: 'room:lobby' });
+      }
+      await waitFor(() => dones >= 30, 'an answer to each of the 30 requests');
+      expect(pushed).toBe(600);
+      expect(link.state).toBe('up');
+    } finally {
+      link.destroy();
+    }
+  });
 });

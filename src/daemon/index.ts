@@ -24,7 +24,7 @@ export { SeenCache } from './seen-cache.js';
 export { Link, type LinkClosed, type LinkTimings, DEFAULT_LINK_TIMINGS } from './link.js';
 export { LinkManager, DEFAULT_PORT } from './link-manager.js';
 export { FloodRouter, type SignedMessage, type FloodStats } from './flood-router.js';
-export { PeerTable, PRESENCE_TTL_MS } from './peer-table.js';
+export { PeerTable, PRESENCE_TTL_MS, MAX_PEERS } from './peer-table.js';
 export { parseHostPort, formatHostPort } from './addresses.js';
 export { resolvePeerQuery } from './resolve-peer.js';
 export { HistoryStore, type StoredMessage, type StoreOptions } from './store.js';

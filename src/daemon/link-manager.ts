@@ -349,6 +349,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.up.set(id, link);
     const entry = this.opts.peers.upsert(id, {
       nick: hello.nick,
+      signed: true,
       address: listenAddress,
       foundBy:
         link.direction === 'inbound'

@@ -521,7 +521,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private onPresence(payload: Extract<Payload, { kind: 'presence' }>, signed: SignedMessage): void {
     const id = toHex(payload.from);
-    const entry = this.peerTable.upsert(id, { nick: payload.nick, foundBy: 'presence' });
+    const entry = this.peerTable.upsert(id, { nick: payload.nick, foundBy: 'presence', signed: true });
     if (!entry) return;
     const now = this.clock.now();
     const wasOnline = this.peerTable.isOnline(entry, now);

@@ -13,6 +13,8 @@ export interface PeerEntry {
   id: NodeIdHex;
   fingerprint: string;
   nick: string;
+  /** The nick came from the peer itself (hello or signed presence), not from a hint. */
+  nickSigned: boolean;
   xkey: Uint8Array | null;
   rooms: string[];
   /** Listening addresses, `host:port`, most recently confirmed first. */
@@ -30,6 +32,11 @@ export interface PeerEntry {
   presenceFrame: { id: Uint8Array; payload: Uint8Array; sig: Uint8Array } | null;
   left: boolean;
 }
+
+/** Peers the table holds at most; past it, a peer that never proved anything makes room. */
+export const MAX_PEERS = 1024;
+/** Listening addresses kept per peer. */
+export const MAX_ADDRESSES = 8;
 
 /** A peer heard through the mesh within this window counts as online. @default 75 s (2.5 presence periods) */
 export const PRESENCE_TTL_MS = 75_000;
@@ -53,18 +60,25 @@ export class PeerTable {
     return this.peers.size;
   }
 
-  /** Adds or updates a peer; returns undefined for our own id. */
+  /**
+   * Adds or updates a peer; undefined for our own id, or when the table is full of peers that matter.
+   * `signed` marks what the peer itself proved (its hello, its signed presence): only that may set the
+   * nick of a peer already named so. Hints (peer exchange, mDNS) can name a new peer and add addresses,
+   * never rename one, and addresses are not taken from hints for a peer we are linked to.
+   */
   upsert(
     id: NodeIdHex,
-    update: { nick?: string; address?: string; addresses?: string[]; foundBy?: FoundBy },
+    update: { nick?: string; address?: string; addresses?: string[]; foundBy?: FoundBy; signed?: boolean },
   ): PeerEntry | undefined {
     if (id === this.selfId) return undefined;
     let entry = this.peers.get(id);
     if (!entry) {
+      if (this.peers.size >= MAX_PEERS && !this.evictOne()) return undefined;
       entry = {
         id,
         fingerprint: fingerprint(fromHex(id)),
         nick: update.nick ?? 'unknown',
+        nickSigned: false,
         xkey: null,
         rooms: [],
         addresses: [],
@@ -81,21 +95,38 @@ export class PeerTable {
       this.peers.set(id, entry);
       this.version++;
     }
-    if (update.nick && update.nick !== entry.nick) entry.nick = update.nick;
-    for (const address of [...(update.addresses ?? []), ...(update.address ? [update.address] : [])]) {
-      if (!entry.addresses.includes(address)) {
-        entry.addresses.push(address);
-        if (entry.addresses.length > 8) entry.addresses.shift();
-        this.version++;
-      }
+    if (update.nick && (update.signed || !entry.nickSigned)) {
+      entry.nick = update.nick;
+      if (update.signed) entry.nickSigned = true;
+    }
+    const keepAddresses = !update.signed && entry.link !== null;
+    for (const address of keepAddresses
+      ? []
+      : [...(update.addresses ?? []), ...(update.address ? [update.address] : [])]) {
+      if (entry.addresses.includes(address)) continue;
+      // Full: the newest hint replaces the last address, never the confirmed one at the front.
+      if (entry.addresses.length >= MAX_ADDRESSES) entry.addresses.pop();
+      entry.addresses.push(address);
+      this.version++;
     }
     if (update.foundBy && !entry.foundBy.includes(update.foundBy)) entry.foundBy.push(update.foundBy);
     return entry;
   }
 
+  /** Drops one peer that never proved anything and is not around: hints cannot fill the table. */
+  private evictOne(): boolean {
+    for (const [id, p] of this.peers) {
+      if (!p.link && !p.nickSigned && p.presenceAt === null) {
+        this.peers.delete(id);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Moves a confirmed address to the front so it is dialled first next time. */
   confirmAddress(entry: PeerEntry, address: string): void {
-    entry.addresses = [address, ...entry.addresses.filter((a) => a !== address)].slice(0, 8);
+    entry.addresses = [address, ...entry.addresses.filter((a) => a !== address)].slice(0, MAX_ADDRESSES);
   }
 
   isOnline(entry: PeerEntry, now: number): boolean {

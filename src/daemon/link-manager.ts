@@ -23,6 +23,8 @@ import type { PeerTable } from './peer-table.js';
 import { formatHostPort, parseHostPort } from './addresses.js';
 
 export const DEFAULT_PORT = 7420;
+/** Inbound connections one address may have in their handshake at once. */
+export const MAX_PENDING_PER_SOURCE = 4;
 
 export interface LinkManagerOptions {
   identity: Identity;
@@ -75,6 +77,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   private readonly up = new Map<NodeIdHex, Link>();
   private readonly pending = new Set<Link>();
   private readonly dialing = new Set<string>();
+  private readonly dialSockets = new Set<Socket>();
+  private pendingInbound = 0;
+  private readonly pendingBySource = new Map<string, number>();
   private readonly staticTargets = new Map<string, StaticTarget>();
   /** Nodes this node refuses to link with (a hostile peer; tests use it to partition a mesh). */
   private readonly blocked = new Set<NodeIdHex>();
@@ -95,6 +100,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
 
   links(): Link[] {
     return [...this.up.values()];
+  }
+
+  /** Connections (inbound and dialled) still in their handshake. */
+  get pendingHandshakes(): number {
+    return this.pending.size;
   }
 
   linkTo(id: NodeIdHex): Link | undefined {
@@ -135,6 +145,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) this.opts.clock.clearInterval(this.tickTimer);
+    for (const socket of this.dialSockets) socket.destroy();
+    this.dialSockets.clear();
     for (const link of [...this.up.values(), ...this.pending]) {
       if (graceful) link.close(reason);
       else link.destroy(reason);
@@ -242,23 +254,31 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   private dial(address: string, id: NodeIdHex | null): void {
-    if (this.dialing.has(address)) return;
+    if (this.stopped || this.dialing.has(address)) return;
     const target = parseHostPort(address);
     if (!target) return;
     this.dialing.add(address);
     const socket = (this.opts.connect ?? ((h, p) => connect({ host: h, port: p })))(target.host, target.port);
+    this.dialSockets.add(socket);
     const connectTimer = this.opts.clock.setTimeout(() => socket.destroy(new Error('timed out')), 5000);
-    const onFail = (err: Error) => {
+    const settle = () => {
       this.opts.clock.clearTimeout(connectTimer);
       this.dialing.delete(address);
-      this.recordFailure(address, id, describeDialError(err));
+      this.dialSockets.delete(socket);
+    };
+    const onFail = (err: Error) => {
+      settle();
+      if (!this.stopped) this.recordFailure(address, id, describeDialError(err));
     };
     socket.once('error', onFail);
     socket.once('connect', () => {
-      this.opts.clock.clearTimeout(connectTimer);
+      settle();
       socket.off('error', onFail);
-      this.dialing.delete(address);
-      this.startLink(socket, 'outbound', address);
+      if (this.stopped) {
+        socket.destroy();
+        return;
+      }
+      this.startLink(socket, 'outbound', address, id);
     });
   }
 
@@ -280,21 +300,39 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   private accept(socket: Socket): void {
+    // Handshakes in progress are capped in all and per source address, so silent connections from
+    // one host cannot take every slot; our own dials are not counted against them.
+    const source = socket.remoteAddress ?? '?';
+    const fromSource = this.pendingBySource.get(source) ?? 0;
     if (
       this.stopped ||
-      this.up.size + this.pending.size >= this.maxLinks + (this.opts.maxPendingHandshakes ?? 16)
+      this.pendingInbound >= (this.opts.maxPendingHandshakes ?? 16) ||
+      fromSource >= MAX_PENDING_PER_SOURCE ||
+      this.up.size >= this.maxLinks
     ) {
       socket.destroy();
       return;
     }
-    this.startLink(socket, 'inbound', null);
+    this.pendingInbound++;
+    this.pendingBySource.set(source, fromSource + 1);
+    const link = this.startLink(socket, 'inbound', null, null);
+    link.once('closed', () => this.releaseInbound(source));
+    link.once('up', () => this.releaseInbound(source));
   }
 
-  private startLink(socket: Socket, direction: 'inbound' | 'outbound', dialedAddress: string | null): void {
-    if (this.pending.size >= (this.opts.maxPendingHandshakes ?? 16)) {
-      socket.destroy();
-      return;
-    }
+  private releaseInbound(source: string): void {
+    this.pendingInbound--;
+    const left = (this.pendingBySource.get(source) ?? 1) - 1;
+    if (left > 0) this.pendingBySource.set(source, left);
+    else this.pendingBySource.delete(source);
+  }
+
+  private startLink(
+    socket: Socket,
+    direction: 'inbound' | 'outbound',
+    dialedAddress: string | null,
+    dialedId: NodeIdHex | null,
+  ): Link {
     const link = new Link({
       socket,
       direction,
@@ -308,12 +346,17 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     });
     this.pending.add(link);
     link.on('up', () => this.onUp(link, dialedAddress));
-    link.on('closed', (closed) => this.onClosed(link, closed, dialedAddress));
+    link.on('closed', (closed) => this.onClosed(link, closed, dialedAddress, dialedId));
     link.start();
+    return link;
   }
 
   private onUp(link: Link, dialedAddress: string | null): void {
     this.pending.delete(link);
+    if (this.stopped) {
+      link.close('shutting down');
+      return;
+    }
     const id = link.remoteIdHex!;
     const hello = link.remoteHello!;
     const listenAddress =
@@ -383,7 +426,12 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.sendPeers(link);
   }
 
-  private onClosed(link: Link, closed: LinkClosed, dialedAddress: string | null): void {
+  private onClosed(
+    link: Link,
+    closed: LinkClosed,
+    dialedAddress: string | null,
+    dialedId: NodeIdHex | null,
+  ): void {
     this.pending.delete(link);
     const id = link.remoteIdHex;
     if (id && this.up.get(id) === link) {
@@ -404,7 +452,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       this.emit('link:down', link, closed);
     } else if (link.upAt === 0) {
       const reason = closed.code === 'CLOSED' ? closed.reason : `${closed.code}: ${closed.reason}`;
-      if (dialedAddress || id) this.recordFailure(dialedAddress ?? '', id ?? null, reason);
+      // Only what we dialled is charged: an inbound hello's id is unproven until its ack verifies.
+      if (dialedAddress) this.recordFailure(dialedAddress, dialedId, reason);
     }
     if (!this.stopped && dialedAddress) {
       const target = this.staticTargets.get(dialedAddress);

@@ -279,7 +279,16 @@ export class Link extends EventEmitter<LinkEvents> {
       }
       return;
     }
-    this.emit('message', message);
+    try {
+      this.emit('message', message);
+    } catch (err) {
+      // A bug of ours while handling one message must not take the whole node down from inside a
+      // socket callback: say so and drop this link; the node and its other links carry on.
+      this.opts.logger.error(
+        `internal error handling ${message.kind} from ${this.label}: ${(err as Error).stack ?? err}`,
+      );
+      this.destroy('internal error');
+    }
   }
 
   private onHello(hello: HelloMessage): void {

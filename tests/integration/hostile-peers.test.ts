@@ -294,4 +294,28 @@ describe('hostile peers', () => {
     expect(a.node.history({ peer: bId })[0]).toMatchObject({ id: dm.id, status: 'sent' });
     expect(a.events.some((e) => e.type === 'receipt')).toBe(false);
   });
+
+  it('silent connections cannot take every handshake slot: the node still links to its peers', async () => {
+    // Silent connections hold their slots for 30 s, longer than this test waits for the link.
+    mesh = await TestMesh.start(2, {
+      peersOf: () => [],
+      nodeOptions: () => ({ timings: { handshakeTimeoutMs: 30_000 } }),
+    });
+    const [a, b] = mesh.nodes;
+    const [host, port] = a.address.split(':');
+    for (let k = 0; k < 40; k++) {
+      const s = connect({ host, port: Number(port) });
+      s.on('error', () => undefined);
+      sockets.push(s);
+    }
+    await waitFor(
+      () => a.node.links.pendingHandshakes >= 4,
+      'node A to hold silent connections in their handshake',
+    );
+    a.node.links.addStatic(b.address);
+    await waitFor(
+      () => a.node.links.linkTo(b.node.identity.idHex),
+      'node A to link to B while 40 silent connections are open',
+    );
+  });
 });

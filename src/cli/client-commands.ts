@@ -1,5 +1,5 @@
 /** The client subcommands (status, peers, send, history): talk to a running daemon and print. */
-import { UsageError } from '../wire/index.js';
+import { sanitizeLabel, sanitizeText, UsageError } from '../wire/index.js';
 import type { ChatApi, ChatMessage, PeerInfo } from '../daemon/index.js';
 import { intFlag, type ParsedArgs } from './args.js';
 
@@ -86,21 +86,30 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
   }
 }
 
+// Everything a peer wrote or claimed is stripped of control characters and escape sequences before
+// it reaches the terminal, as in the UI: a message must not be able to drive the user's terminal.
 function formatPeer(p: PeerInfo): string {
   const state = p.linked
     ? `linked${p.rttMs !== null ? ` ${p.rttMs} ms` : ''}`
     : p.online
       ? 'via mesh'
       : 'offline';
-  const err = !p.linked && p.lastError ? `  last error: ${p.lastError}` : '';
-  return `${p.nick.padEnd(16)} ${p.fingerprint}  ${state.padEnd(14)} ${p.addresses.join(' ') || '-'}  found by ${p.foundBy.join(',') || '-'}${err}`;
+  const err = !p.linked && p.lastError ? `  last error: ${sanitizeLabel(p.lastError)}` : '';
+  const addresses = p.addresses.map(sanitizeLabel).join(' ') || '-';
+  return `${sanitizeLabel(p.nick).padEnd(16)} ${p.fingerprint}  ${state.padEnd(14)} ${addresses}  found by ${p.foundBy.join(',') || '-'}${err}`;
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC; a timestamp no Date can hold (a wild clock) is printed as a number. */
+export function formatTime(ts: number): string {
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? `@${ts}` : date.toISOString().replace('T', ' ').slice(0, 19);
 }
 
 function formatMessage(m: ChatMessage): string {
-  const time = new Date(m.ts).toISOString().replace('T', ' ').slice(0, 19);
+  const time = formatTime(m.ts);
   const where = m.direct ? '(direct)' : `#${m.room}`;
   const mark = m.own && m.direct ? (m.status === 'delivered' ? ' ✓✓' : ' ✓') : '';
-  return m.action
-    ? `${time} ${where} * ${m.nick} ${m.text}${mark}`
-    : `${time} ${where} <${m.nick}> ${m.text}${mark}`;
+  const nick = sanitizeLabel(m.nick);
+  const text = sanitizeText(m.text);
+  return m.action ? `${time} ${where} * ${nick} ${text}${mark}` : `${time} ${where} <${nick}> ${text}${mark}`;
 }

@@ -22,6 +22,7 @@ import {
 } from '../discovery/index.js';
 import { ControlClient, dataFiles, type NodeStatus, type PeerInfo, resolveDataDir } from '../daemon/index.js';
 import type { ParsedArgs } from './args.js';
+import { sanitizeText } from '../wire/index.js';
 
 const PROBE_MS = 1500;
 const BROWSE_MS = 3000;
@@ -68,8 +69,9 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   const chosen = only ? resolveInterface(only) : undefined;
   const problems: DoctorProblem[] = [];
   const report: Record<string, unknown> = { dataDir };
+  // Nicks and errors in these lines come from peers: strip control and escape sequences from all of it.
   const say = (line: string) => {
-    if (!json) out(line);
+    if (!json) out(sanitizeText(line));
   };
   const problem = (p: DoctorProblem) => problems.push(p);
 

@@ -10,6 +10,7 @@ import {
   type NodeIdHex,
   type PeerRecord,
   MAX_PEERS_PER_EXCHANGE,
+  sanitizeLabel,
   fromHex,
   toHex,
 } from '../wire/index.js';
@@ -287,13 +288,13 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const target = this.staticTargets.get(address);
     if (target) {
       target.failures++;
-      target.lastError = reason;
+      target.lastError = sanitizeLabel(reason);
       target.nextDialAt = now + this.backoffDelay(target.failures);
     }
     const entry = id ? this.opts.peers.get(id) : undefined;
     if (entry) {
       entry.failures++;
-      entry.lastError = reason;
+      entry.lastError = sanitizeLabel(reason);
       entry.nextDialAt = now + this.backoffDelay(entry.failures);
     }
     this.opts.logger.debug('dial failed', { address, reason });
@@ -445,7 +446,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         // A dropped link is evidence the peer is gone: it stays offline until heard from again.
         if (!replaced) entry.presenceAt = null;
         entry.nextDialAt = this.opts.clock.now() + (replaced ? 0 : this.backoffDelay(0));
-        if (closed.code !== 'BYE') entry.lastError = closed.reason;
+        // The reason may be a peer's own words (its error frame): stored clean, shown anywhere.
+        if (closed.code !== 'BYE') entry.lastError = sanitizeLabel(closed.reason);
       }
       if (replaced) this.opts.logger.debug('link replaced by its duplicate', { peer: link.label });
       else this.opts.logger.info('link down', { peer: link.label, code: closed.code, reason: closed.reason });

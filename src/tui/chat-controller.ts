@@ -18,7 +18,7 @@ import type { Conversation } from './conversation.js';
 import { describeError } from './errors.js';
 import { mentions, plural } from './format.js';
 import { pageScroll } from './page-scroll.js';
-import { sanitizeLabel } from './sanitize.js';
+import { sanitizeLabel } from '../wire/index.js';
 
 export interface ChatControllerOptions {
   /** The room shown first (joined if the node is not in it yet). */

@@ -9,7 +9,7 @@ import { Conversation, conversationKey, type ConversationKey, type SystemTone } 
 import type { ViewContext } from './history-view.js';
 import { InputHistory } from './input-history.js';
 import { EMPTY_INPUT, type InputState } from './input-line.js';
-import { sanitizeLabel, sanitizeText } from './sanitize.js';
+import { sanitizeLabel, sanitizeText } from '../wire/index.js';
 
 export interface SelfInfo {
   id: NodeIdHex;

@@ -7,7 +7,7 @@ import type { ChatController } from './chat-controller.js';
 import { COMMANDS, findCommand, type Command } from './commands.js';
 import { describeError, errorCode } from './errors.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
-import { sanitizeLabel, sanitizeText } from './sanitize.js';
+import { sanitizeLabel, sanitizeText } from '../wire/index.js';
 
 /** One line for a failed peer lookup (resolvePeer throws UNKNOWN_PEER or AMBIGUOUS_PEER). */
 export function peerLookupError(query: string, err: unknown): string {

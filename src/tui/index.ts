@@ -7,7 +7,7 @@ export { useChatApi } from './hooks/use-chat-api.js';
 export { ChatModel, type ChatModelOptions, type SelfInfo } from './chat-model.js';
 export { ChatController, type ChatControllerOptions } from './chat-controller.js';
 export { parseInput, COMMANDS, type Command, type ParsedInput } from './commands.js';
-export { sanitizeText, sanitizeLabel } from './sanitize.js';
+export { sanitizeText, sanitizeLabel } from '../wire/index.js';
 export { wrapText, wrapParagraph } from './wrap.js';
 export { cellWidth, truncateToWidth } from './text-width.js';
 export { nickColor } from './nick-color.js';

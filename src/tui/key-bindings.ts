@@ -6,7 +6,7 @@ import type { ChatController } from './chat-controller.js';
 import { applyCompletion, nextCompletion, startCompletion, type CompletionSources } from './completion.js';
 import * as edit from './input-line.js';
 import { parseInputChunk, splitLines, type KeyEvent } from './keys.js';
-import { sanitizeText } from './sanitize.js';
+import { sanitizeText } from '../wire/index.js';
 
 const PASTE_END = '\u001B[201~';
 

@@ -6,7 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateIdentity, Link, silentLogger, systemClock } from '../../src/daemon/index.js';
+import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
 import { DaemonProcess, killAllDaemons, runCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -125,6 +128,67 @@ describe('five daemons in a line, driven by the CLI', () => {
     const none = await runCli(['status', '--data-dir', dirs[2]]);
     expect(none.code).toBe(3);
     expect(none.stderr).toMatch(/no daemon/i);
+  });
+});
+
+describe('hostile text through the CLI', () => {
+  it('history strips escape sequences from peer text and survives a timestamp no Date can hold', async () => {
+    const dir = join(base, 'victim');
+    const d = new DaemonProcess(dir, [
+      '--nick',
+      'victim',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--no-mdns',
+      '--log-level',
+      'warn',
+    ]);
+    const { port } = await d.ready();
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
+    const mallory = generateIdentity();
+    const link = new Link({
+      socket,
+      direction: 'outbound',
+      identity: mallory,
+      hello: () => ({ nick: 'mallory', port: 0, rooms: ['lobby'] }),
+      clock: systemClock,
+      logger: silentLogger,
+    });
+    const up = new Promise<void>((r) => link.once('up', () => r()));
+    link.start();
+    await up;
+    try {
+      const send = (text: string, ts: number) => {
+        const id = newMessageId();
+        const payload = encodePayload({
+          kind: 'chat',
+          id,
+          from: mallory.id,
+          ts,
+          room: 'lobby',
+          nick: 'mallory',
+          text,
+        });
+        link.send({ kind: 'flood', id, hops: 1, payload, sig: sign(payload, mallory.signingKey) });
+      };
+      send('title \u001b]0;pwned\u0007 and \u001b[2J clear', Date.now());
+      send('from the end of time', Number.MAX_SAFE_INTEGER);
+      await waitFor(
+        async () => (await runCli(['history', '--json', '--data-dir', dir])).stdout.includes('end of time'),
+        'both messages stored',
+      );
+      const r = await runCli(['history', '--data-dir', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain('\u001b');
+      expect(r.stdout).toContain('<mallory> title');
+      expect(r.stdout).toContain(`@${Number.MAX_SAFE_INTEGER} #lobby <mallory> from the end of time`);
+    } finally {
+      link.destroy();
+      await d.stop('SIGINT');
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { sanitizeLabel, sanitizeText } from '../../src/tui/sanitize.js';
+import { sanitizeLabel, sanitizeText } from '../../src/wire/sanitize.js';
 import { cellWidth } from '../../src/tui/text-width.js';
 import { wrapText } from '../../src/tui/wrap.js';
 

@@ -14,9 +14,11 @@ import type {
   PeerInfo,
 } from './chat-api.js';
 import {
+  CONTROL_MAX_FRAME_BYTES,
   type ControlEvent,
   type ControlMethod,
   type ControlResponse,
+  HISTORY_PAGE,
   parseControlReply,
 } from './control-protocol.js';
 
@@ -30,7 +32,7 @@ export class ControlClient implements ChatApi {
   private constructor(private readonly socket: Socket) {
     const decoder = new FrameDecoder<ControlResponse | ControlEvent>({
       parse: parseControlReply,
-      maxFrameBytes: 1024 * 1024,
+      maxFrameBytes: CONTROL_MAX_FRAME_BYTES,
     });
     socket.on('data', (chunk: Buffer) => {
       let replies: (ControlResponse | ControlEvent)[];
@@ -91,7 +93,7 @@ export class ControlClient implements ChatApi {
     const rid = this.nextRid++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(rid, { resolve: resolve as (v: unknown) => void, reject });
-      this.socket.write(encodeFrame({ kind: 'req', rid, method, params }, 1024 * 1024));
+      this.socket.write(encodeFrame({ kind: 'req', rid, method, params }, CONTROL_MAX_FRAME_BYTES));
     });
   }
 
@@ -106,8 +108,19 @@ export class ControlClient implements ChatApi {
   peers(): Promise<PeerInfo[]> {
     return this.call('peers');
   }
-  history(query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.call('history', { ...query });
+  /** Pages of HISTORY_PAGE, newest first, so any limit the store allows fits the control frames. */
+  async history(query: HistoryQuery): Promise<ChatMessage[]> {
+    const want = query.limit ?? 100;
+    const out: ChatMessage[] = [];
+    let before = query.before;
+    while (out.length < want) {
+      const limit = Math.min(HISTORY_PAGE, want - out.length);
+      const page = await this.call<ChatMessage[]>('history', { ...query, limit, before });
+      out.unshift(...page);
+      if (page.length < limit) break;
+      before = { ts: page[0].ts, id: page[0].id };
+    }
+    return out;
   }
   send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
     return this.call('send', { to, text, action: options.action ?? false });

@@ -8,6 +8,11 @@
 import { isPlainObject, object, optional, text, uint, WireError } from '../wire/index.js';
 import type { ChatEvent } from './chat-api.js';
 
+/** Largest control frame: a page of history (HISTORY_PAGE messages of up to 16 KiB text) fits. */
+export const CONTROL_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** Messages per history request; a client asking for more pages through them. */
+export const HISTORY_PAGE = 500;
+
 export const CONTROL_METHODS = [
   'status',
   'peers',

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, isKonnectError, KonnectError } from '../wire/index.js';
 import type { ChatEvent, ConversationRef, HistoryQuery } from './chat-api.js';
-import { type ControlRequest, parseControlRequest } from './control-protocol.js';
+import { CONTROL_MAX_FRAME_BYTES, type ControlRequest, parseControlRequest } from './control-protocol.js';
 import type { Logger } from './logger.js';
 import type { KonnectNode } from './node.js';
 
@@ -66,7 +66,7 @@ export class ControlServer {
     this.sockets.add(socket);
     const decoder = new FrameDecoder<ControlRequest>({
       parse: parseControlRequest,
-      maxFrameBytes: 1024 * 1024,
+      maxFrameBytes: CONTROL_MAX_FRAME_BYTES,
     });
     let unsubscribe: (() => void) | null = null;
     const cleanup = () => {
@@ -77,7 +77,7 @@ export class ControlServer {
     socket.on('close', cleanup);
     socket.on('error', cleanup);
     const write = (value: unknown) => {
-      if (!socket.destroyed) socket.write(encodeFrame(value, 1024 * 1024));
+      if (!socket.destroyed) socket.write(encodeFrame(value, CONTROL_MAX_FRAME_BYTES));
     };
     socket.on('data', (chunk: Buffer) => {
       let requests: ControlRequest[];

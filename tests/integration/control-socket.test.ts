@@ -75,6 +75,21 @@ describe('control socket', () => {
     }
   });
 
+  it('pages a long history through the socket, in order, without gaps', async () => {
+    mesh = await TestMesh.start(1, { nodeOptions: () => ({ store: { synchronous: 'NORMAL' } }) });
+    const node = mesh.nodes[0].node;
+    for (let k = 0; k < 1200; k++) node.send({ kind: 'room', room: 'lobby' }, `${k} `.padEnd(3000, 'x'));
+    const server = await serve(0);
+    const client = await ControlClient.connect(server.path);
+    try {
+      const got = await client.history({ room: 'lobby', limit: 1200 });
+      expect(got.map((m) => m.id)).toEqual(node.history({ room: 'lobby', limit: 1200 }).map((m) => m.id));
+      expect(got.length).toBe(1200);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a malformed request closes that connection only', async () => {
     mesh = await TestMesh.start(1);
     const server = await serve(0);

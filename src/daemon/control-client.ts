@@ -111,6 +111,8 @@ export class ControlClient implements ChatApi {
   /** Pages of HISTORY_PAGE, newest first, so any limit the store allows fits the control frames. */
   async history(query: HistoryQuery): Promise<ChatMessage[]> {
     const want = query.limit ?? 100;
+    // One page, or a limit the node will refuse with a clear error: ask as it is.
+    if (!Number.isSafeInteger(want) || want <= HISTORY_PAGE) return this.call('history', { ...query });
     const out: ChatMessage[] = [];
     let before = query.before;
     while (out.length < want) {

@@ -5,7 +5,7 @@
  *   response  {kind:'res', rid, ok:true, result} | {kind:'res', rid, ok:false, error:{code, message}}
  *   event     {kind:'event', event: ChatEvent}   (after a `subscribe` request)
  */
-import { isPlainObject, object, optional, text, uint, WireError } from '../wire/index.js';
+import { isPlainObject, object, text, uint, WireError } from '../wire/index.js';
 import type { ChatEvent } from './chat-api.js';
 
 /** Largest control frame: a page of history (HISTORY_PAGE messages of up to 16 KiB text) fits. */
@@ -65,5 +65,3 @@ export function parseControlReply(value: unknown): ControlResponse | ControlEven
   }
   return null;
 }
-
-export const optionalText = optional(text(100_000));

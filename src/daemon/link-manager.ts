@@ -383,7 +383,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         link.close('duplicate');
         return;
       }
-      this.up.delete(id);
+      // Closed while still registered, so it goes down like any link (the node releases its sync
+      // state) but marked as replaced, not lost.
       existing.close('duplicate');
     }
     if (this.up.size >= this.maxLinks) {
@@ -495,9 +496,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 }
 
-/** The peer closed this link because it keeps another one to us (see onUp). */
+/** This link was closed, by either end, because the other one between the same two nodes is kept (see onUp). */
 export function isDuplicateBye(closed: LinkClosed): boolean {
-  return closed.byPeer && closed.code === 'BYE' && closed.reason === 'duplicate';
+  return closed.code === 'BYE' && closed.reason === 'duplicate';
 }
 
 function describeDialError(err: Error): string {

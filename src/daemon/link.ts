@@ -85,8 +85,6 @@ export class Link extends EventEmitter<LinkEvents> {
   upAt = 0;
   /** Frames this link sent that failed verification (counted against it). */
   badMessages = 0;
-  framesIn = 0;
-  framesOut = 0;
 
   private readonly socket: Socket;
   private readonly opts: LinkOptions;
@@ -173,7 +171,6 @@ export class Link extends EventEmitter<LinkEvents> {
         this.socket.uncork();
       });
     }
-    this.framesOut++;
     this.socket.write(frame);
     return true;
   }
@@ -190,7 +187,6 @@ export class Link extends EventEmitter<LinkEvents> {
     this.finish({ code, reason, byPeer: false });
   }
 
-  /** Says bye and closes. */
   /** Drops the connection at once, saying nothing (an emergency stop, or a crash in tests). */
   destroy(reason = 'destroyed'): void {
     if (this.state === 'closed') return;
@@ -198,6 +194,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.finish({ code: 'CLOSED', reason, byPeer: false });
   }
 
+  /** Says bye and closes. */
   close(reason = 'closing'): void {
     if (this.state === 'closed') return;
     try {
@@ -230,7 +227,6 @@ export class Link extends EventEmitter<LinkEvents> {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    this.lastHeard = this.opts.clock.now();
     let messages: LinkMessage[];
     try {
       messages = this.decoder.push(chunk);
@@ -241,7 +237,8 @@ export class Link extends EventEmitter<LinkEvents> {
     }
     for (const message of messages) {
       if ((this.state as Link['state']) === 'closed') return;
-      this.framesIn++;
+      // Liveness counts whole frames: a peer trickling the bytes of a frame it never ends is silent.
+      this.lastHeard = this.opts.clock.now();
       this.onMessage(message);
     }
   }

@@ -368,7 +368,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     );
     const payload: Payload = { kind: 'direct', id, from: this.identity.id, ts: now, to, box };
     // A direct link carries it alone; otherwise it floods as ciphertext that only the recipient opens.
-    const signed = this.router.originate(payload, { only: peer.link ?? undefined });
+    const signed = this.router.originate(payload, peer.link ? { only: peer.link, hops: 1 } : {});
     return this.storeOwn(payload, signed, { room: null, peer: peerId, text, action });
   }
 
@@ -515,15 +515,21 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const link = this.links.linkTo(toHex(to));
     this.router.originate(
       { kind: 'receipt', id: newMessageId(now), from: this.identity.id, ts: now, to, of },
-      { only: link },
+      link ? { only: link, hops: 1 } : {},
     );
   }
 
   private onPresence(payload: Extract<Payload, { kind: 'presence' }>, signed: SignedMessage): void {
     const id = toHex(payload.from);
+    const now = this.clock.now();
+    const known = this.peerTable.get(id);
+    // A presence no newer than the last one taken is a replay (an old leave or nick, flooded again
+    // once our dedup cache forgot it) while the peer is around; past that, its clock may have stepped.
+    if (known?.presenceTs != null && payload.ts <= known.presenceTs && this.peerTable.isOnline(known, now))
+      return;
     const entry = this.peerTable.upsert(id, { nick: payload.nick, foundBy: 'presence', signed: true });
     if (!entry) return;
-    const now = this.clock.now();
+    entry.presenceTs = payload.ts;
     const wasOnline = this.peerTable.isOnline(entry, now);
     entry.xkey = payload.xkey;
     entry.rooms = payload.rooms;

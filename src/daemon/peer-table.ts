@@ -30,6 +30,8 @@ export interface PeerEntry {
   nextDialAt: number;
   /** The latest signed presence flood of this peer, replayed to new links so they learn it at once. */
   presenceFrame: { id: Uint8Array; payload: Uint8Array; sig: Uint8Array } | null;
+  /** Origin timestamp of the newest presence accepted: an older one is a replay. */
+  presenceTs: number | null;
   left: boolean;
 }
 
@@ -90,6 +92,7 @@ export class PeerTable {
         failures: 0,
         nextDialAt: 0,
         presenceFrame: null,
+        presenceTs: null,
         left: false,
       };
       this.peers.set(id, entry);

@@ -318,4 +318,30 @@ describe('hostile peers', () => {
       'node A to link to B while 40 silent connections are open',
     );
   });
+
+  it('an old presence replayed later does not take a live peer offline or rename it', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const [a, v] = mesh.nodes;
+    const vid = v.node.identity;
+    await waitFor(() => a.node.peerTable.get(vid.idHex)?.presenceTs, 'node A to take in V’s presence');
+    const mallory = await rogueLink(a.address);
+    // An older presence of V's, signed by V (as a replay would be, once dedup forgot its id).
+    const id = newMessageId(Date.now() - 60_000);
+    const old = encodePayload({
+      kind: 'presence',
+      id,
+      from: vid.id,
+      ts: Date.now() - 60_000,
+      event: 'leave',
+      nick: 'old-v',
+      xkey: vid.xPublic,
+      rooms: ['lobby'],
+    });
+    const before = a.node.router.stats.delivered;
+    mallory.send({ kind: 'flood', id, hops: 2, payload: old, sig: sign(old, vid.signingKey) });
+    await waitFor(() => a.node.router.stats.delivered > before, 'node A to take the replayed presence in');
+    const peer = a.node.peers().find((p) => p.id === vid.idHex)!;
+    expect(peer).toMatchObject({ online: true, nick: 'n1' });
+  });
 });

@@ -122,7 +122,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private presenceTimer: Timer | null = null;
   private pruneTimer: Timer | null = null;
   private startedAt = 0;
-  private pendingWrites: StoredMessage[] = [];
+  /** Received messages waiting for the next batched write, by id. */
+  private pendingWrites = new Map<string, StoredMessage>();
   /** Our latest signed presence, sent to every new link so the mesh learns our nick and key at once. */
   private ownPresence: SignedMessage | null = null;
 
@@ -571,7 +572,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     via: 'live' | 'sync',
   ): boolean {
     const id = messageIdToString(m.payload.id);
-    if (this.store.has(id) || this.pendingWrites.some((w) => w.id === id)) return false;
+    if (this.pendingWrites.has(id) || this.store.has(id)) return false;
     const now = this.clock.now();
     const stored: StoredMessage = {
       id,
@@ -592,16 +593,16 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       sig: signed.sig,
     };
     // Received messages are written in batches (one transaction per tick) to keep up under load.
-    if (this.pendingWrites.length === 0) setImmediate(() => this.flushWrites());
-    this.pendingWrites.push(stored);
+    if (this.pendingWrites.size === 0) setImmediate(() => this.flushWrites());
+    this.pendingWrites.set(id, stored);
     this.emitEvent({ type: 'message', message: toChatMessage(stored) });
     return true;
   }
 
   private flushWrites(): void {
-    if (this.pendingWrites.length === 0) return;
-    const batch = this.pendingWrites;
-    this.pendingWrites = [];
+    if (this.pendingWrites.size === 0) return;
+    const batch = [...this.pendingWrites.values()];
+    this.pendingWrites = new Map();
     try {
       this.store.insertMany(batch);
     } catch (err) {

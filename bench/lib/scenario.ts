@@ -1,0 +1,54 @@
+/** The contract between bench/run.ts and each scenario, and what scenarios share (meshes, the verify rate). */
+import type { Figure } from './figures.js';
+import { type BenchMesh, startBenchMesh } from './mesh.js';
+import { verifiesPerSecond } from './verify-rate.js';
+
+export interface ScenarioOutput {
+  figures: Figure[];
+  notes?: string[];
+  /** Set when the scenario cannot run here; the reason is printed instead of figures. */
+  skipped?: string;
+}
+
+export interface Scenario {
+  /** Short id for --only and the JSON file. */
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<ScenarioOutput>;
+}
+
+export class BenchContext {
+  private readonly meshes = new Map<number, Promise<BenchMesh>>();
+  private verifyRate: Promise<number> | null = null;
+
+  constructor(
+    readonly quick: boolean,
+    readonly log: (line: string) => void,
+  ) {}
+
+  /**
+   * The default-degree overlay mesh of n nodes, started once and shared by the latency, rate and
+   * copies scenarios (starting a 50-node mesh costs seconds).
+   */
+  mesh(n: number): Promise<BenchMesh> {
+    let mesh = this.meshes.get(n);
+    if (!mesh) {
+      this.log(`  starting a ${n}-node mesh (default overlay)`);
+      mesh = startBenchMesh(n);
+      this.meshes.set(n, mesh);
+    }
+    return mesh;
+  }
+
+  async releaseMeshes(): Promise<void> {
+    const all = [...this.meshes.values()];
+    this.meshes.clear();
+    await Promise.allSettled(all.map(async (m) => (await m).destroy()));
+  }
+
+  /** ed25519 verifications per second on this machine, measured once per run. */
+  verifies(): Promise<number> {
+    this.verifyRate ??= verifiesPerSecond(this.quick ? 0.3 : 1);
+    return this.verifyRate;
+  }
+}

@@ -1,0 +1,396 @@
+#!/usr/bin/env node
+/**
+ * konnect side by side with js-libp2p (floodsub and gossipsub, over TCP + noise + yamux) on the same
+ * work: N nodes in one process over loopback TCP, linked in the same graph (konnect's overlay: a ring
+ * over ids plus chords, default degree 6), each publishing in turn the same 200-byte messages, signed by
+ * the origin and verified by every receiver, at the same rate. Each implementation runs in its own child
+ * process so CPU time and memory do not mix. Prints, per implementation: delivery latency p50/p99, CPU
+ * time per delivered message (process.cpuUsage over the run ÷ deliveries), copies received per node per
+ * message, and the ratios konnect ÷ gossipsub and konnect ÷ floodsub.
+ *
+ *   npm run bench:peers                      (installs this folder's packages, then runs N=10 and N=50)
+ *   node bench/peers/run.js [--n 10,50] [--rate 100] [--seconds 5] [--json FILE]
+ *
+ * konnect is loaded from the main build (dist/), so `npx tsc -p .` must have run (bench:peers does it).
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+// libp2p 2.x's dependencies (mortice, it-queue, abort-error) call Promise.withResolvers, which arrived
+// in Node 22; this is its specified behaviour, so the libp2p columns run on Node 20 as they would on 22.
+if (typeof Promise.withResolvers !== 'function') {
+  Promise.withResolvers = function withResolvers() {
+    let resolve;
+    let reject;
+    const promise = new this((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const DIST = new URL('../../dist/', import.meta.url);
+const TOPIC = 'lobby';
+const MESSAGE_BYTES = 200;
+const IMPLEMENTATIONS = ['konnect', 'floodsub', 'gossipsub'];
+/** A child that takes longer than this is stopped and its column reported as not feasible. */
+const CHILD_TIMEOUT_MS = 240_000;
+
+function parseArgs(argv) {
+  const args = { n: [10, 50], rate: 100, seconds: 5, json: null, impl: null, degree: 6 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => argv[++i];
+    if (a === '--n') args.n = next().split(',').map(Number);
+    else if (a === '--rate') args.rate = Number(next());
+    else if (a === '--seconds') args.seconds = Number(next());
+    else if (a === '--degree') args.degree = Number(next());
+    else if (a === '--json') args.json = next();
+    else if (a === '--impl') args.impl = next();
+    else if (a === '--quick') {
+      args.n = [10];
+      args.seconds = 2;
+    } else {
+      console.error(`bench/peers: unknown argument ${a}`);
+      process.exit(2);
+    }
+  }
+  return args;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check, timeoutMs, what) {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function percentile(samples, p) {
+  if (samples.length === 0) return NaN;
+  const sorted = Float64Array.from(samples).sort();
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** Sends `count` messages at `rate`, catching up in small bursts when a timer fires late. */
+async function paced(count, rate, fn) {
+  const start = performance.now();
+  const period = 1000 / rate;
+  let i = 0;
+  while (i < count) {
+    const due = Math.min(count, Math.floor((performance.now() - start) / period) + 1);
+    while (i < due) fn(i++);
+    if (i < count) await sleep(Math.max(0, start + i * period - performance.now()));
+  }
+}
+
+/** Edges of konnect's overlay over `ids` (either end wants the link), as index pairs [i, j], i > j. */
+async function overlayEdges(ids, degree) {
+  const { desiredPeers } = await import(new URL('src/daemon/index.js', DIST).href);
+  const wants = ids.map((id) => desiredPeers(id, ids, { degree }));
+  const edges = [];
+  for (let i = 0; i < ids.length; i++)
+    for (let j = 0; j < i; j++) if (wants[i].has(ids[j]) || wants[j].has(ids[i])) edges.push([i, j]);
+  return edges;
+}
+
+// ---- one implementation, in a child process ----
+
+/** konnect as it ships (history in SQLite, synchronous FULL), or with synchronous NORMAL. */
+async function runKonnect({ n, rate, count, degree, synchronous }) {
+  const { startBenchMesh } = await import(new URL('bench/lib/mesh.js', DIST).href);
+  const { DeliveryTracker, routerCounters } = await import(new URL('bench/lib/delivery.js', DIST).href);
+  const bench = await startBenchMesh(n, { degree, nodeOptions: { store: { synchronous } } });
+  try {
+    const { mesh } = bench;
+    const warm = new DeliveryTracker(mesh);
+    for (let i = 0; i < n; i++) warm.send(i);
+    await until(() => warm.missing() === 0, 20_000, 'the warm-up messages');
+    warm.detach();
+    await sleep(500);
+    const before = routerCounters(mesh);
+    const tracker = new DeliveryTracker(mesh);
+    const cpu = process.cpuUsage();
+    await paced(count, rate, (i) => tracker.send(i % n));
+    await until(() => tracker.missing() === 0, 60_000, 'every delivery').catch(() => {});
+    const used = process.cpuUsage(cpu);
+    tracker.detach();
+    await sleep(300);
+    const after = routerCounters(mesh);
+    // Per message seen (new ones delivered + own), so presence floods count on both sides.
+    const sent = (i) => Math.floor(count / n) + (i < count % n ? 1 : 0);
+    const received = after.received.map((r, i) => {
+      const messages = after.delivered[i] - before.delivered[i] + sent(i);
+      return ((r - before.received[i]) / messages) * count;
+    });
+    return summary(tracker.latencies, used, count, n, received, bench.expectedLinks);
+  } finally {
+    await bench.destroy();
+  }
+}
+
+async function runLibp2p({ n, rate, count, degree, impl }) {
+  const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }] = await Promise.all([
+    import('libp2p'),
+    import('@libp2p/tcp'),
+    import('@chainsafe/libp2p-noise'),
+    import('@chainsafe/libp2p-yamux'),
+    import('@libp2p/identify'),
+  ]);
+  const pubsubFactory =
+    impl === 'gossipsub'
+      ? (await import('@chainsafe/libp2p-gossipsub')).gossipsub({ allowPublishToZeroTopicPeers: true })
+      : (await import('@libp2p/floodsub')).floodsub();
+  const nodes = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      nodes.push(
+        await createLibp2p({
+          addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+          transports: [tcp()],
+          connectionEncrypters: [noise()],
+          streamMuxers: [yamux()],
+          // Every dial here comes from 127.0.0.1: lift the per-address rate limit (5/s by default) and
+          // the pending cap, which would otherwise refuse links while the mesh is being built.
+          connectionManager: {
+            maxConnections: 4 * n + 50,
+            inboundConnectionThreshold: 10_000,
+            maxIncomingPendingConnections: 1000,
+          },
+          services: { identify: identify(), pubsub: pubsubFactory },
+        }),
+      );
+    }
+    // The same graph shape as konnect: its overlay function over these nodes' ids.
+    const ids = nodes.map((node) => node.peerId.toString());
+    const edges = await overlayEdges(ids, degree);
+    const links = new Array(n).fill(0);
+    for (const [i, j] of edges) {
+      links[i]++;
+      links[j]++;
+    }
+    // Copies: every message carried by an RPC this node received, duplicates included.
+    const copies = new Array(n).fill(0);
+    nodes.forEach((node, k) => {
+      const ps = node.services.pubsub;
+      const method = typeof ps.handleReceivedRpc === 'function' ? 'handleReceivedRpc' : 'processRpc';
+      const original = ps[method].bind(ps);
+      ps[method] = (...args) => {
+        const rpc = args[args.length - 1];
+        copies[k] += rpc?.messages?.length ?? 0;
+        return original(...args);
+      };
+      ps.subscribe(TOPIC);
+    });
+    for (const [i, j] of edges) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await nodes[i].dial(nodes[j].getMultiaddrs()[0]);
+          break;
+        } catch (err) {
+          if (attempt >= 3) throw err;
+          await sleep(200);
+        }
+      }
+    }
+    await until(
+      () => nodes.every((node, k) => node.services.pubsub.getSubscribers(TOPIC).length >= links[k]),
+      30_000,
+      'every node to see its neighbours subscribed',
+    );
+    if (impl === 'gossipsub') {
+      // Gossipsub grafts its mesh on heartbeats (1 s): wait until every node has mesh peers.
+      await until(
+        () => nodes.every((node) => node.services.pubsub.getMeshPeers(TOPIC).length >= Math.min(links[0], 2)),
+        30_000,
+        'the gossipsub meshes',
+      );
+      await sleep(2000);
+    }
+    const sentAt = new Map();
+    const latencies = [];
+    let delivered = 0;
+    nodes.forEach((node) =>
+      node.services.pubsub.addEventListener('message', (evt) => {
+        const data = evt.detail.data;
+        const index = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0);
+        const at = sentAt.get(index);
+        if (at === undefined) return;
+        latencies.push(performance.now() - at);
+        delivered++;
+      }),
+    );
+    const message = (index) => {
+      const data = new Uint8Array(MESSAGE_BYTES);
+      data.fill(0x61);
+      new DataView(data.buffer).setUint32(0, index);
+      return data;
+    };
+    const publish = (index, origin) => {
+      sentAt.set(index, performance.now());
+      nodes[origin].services.pubsub.publish(TOPIC, message(index)).catch(() => {});
+    };
+    // Warm-up: one message from every node (keys, paths, streams).
+    for (let i = 0; i < n; i++) publish(1_000_000 + i, i);
+    await until(() => delivered >= n * (n - 1), 30_000, 'the warm-up messages').catch(() => {});
+    await sleep(500);
+    sentAt.clear();
+    latencies.length = 0;
+    delivered = 0;
+    copies.fill(0);
+    const cpu = process.cpuUsage();
+    await paced(count, rate, (i) => publish(i, i % n));
+    await until(() => delivered >= count * (n - 1), 60_000, 'every delivery').catch(() => {});
+    const used = process.cpuUsage(cpu);
+    await sleep(300);
+    return summary(latencies, used, count, n, copies, links);
+  } finally {
+    await Promise.allSettled(nodes.map((node) => node.stop()));
+  }
+}
+
+function summary(latencies, cpu, count, n, received, links) {
+  const deliveries = latencies.length;
+  const perNode = received.map((r) => r / count);
+  return {
+    deliveries,
+    expected: count * (n - 1),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuUsPerDelivery: deliveries ? (cpu.user + cpu.system) / deliveries : NaN,
+    copiesMean: perNode.reduce((a, b) => a + b, 0) / n,
+    copiesMax: Math.max(...perNode),
+    linksMean: links.reduce((a, b) => a + b, 0) / n,
+    rssMiB: process.memoryUsage().rss / 2 ** 20,
+  };
+}
+
+async function child(args) {
+  const count = Math.round(args.rate * args.seconds);
+  const n = args.n[0];
+  const common = { n, rate: args.rate, count, degree: args.degree };
+  let result;
+  if (args.impl === 'konnect') result = await runKonnect({ ...common, synchronous: 'FULL' });
+  else if (args.impl === 'konnect-normal') result = await runKonnect({ ...common, synchronous: 'NORMAL' });
+  else result = await runLibp2p({ ...common, impl: args.impl });
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
+
+// ---- the parent: run each implementation, print them side by side ----
+
+function runChild(impl, n, args) {
+  return new Promise((resolve) => {
+    const argv = [
+      fileURLToPath(import.meta.url),
+      '--impl',
+      impl,
+      '--n',
+      String(n),
+      '--rate',
+      String(args.rate),
+      '--seconds',
+      String(args.seconds),
+      '--degree',
+      String(args.degree),
+    ];
+    const proc = spawn(process.execPath, argv, { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (c) => (out += c));
+    proc.stderr.on('data', (c) => (err = (err + c).slice(-2000)));
+    const timer = setTimeout(() => proc.kill('SIGKILL'), CHILD_TIMEOUT_MS);
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (line) resolve({ impl, n, ...JSON.parse(line.slice(7)) });
+      else
+        resolve({
+          impl,
+          n,
+          error: signal
+            ? `stopped after ${CHILD_TIMEOUT_MS / 1000} s (${signal})`
+            : `exit ${code}: ${err.split('\n').find((l) => l.trim() && !/^\s+at /.test(l)) ?? 'no message'}`,
+        });
+    });
+  });
+}
+
+const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
+
+function table(results, n) {
+  const rows = results.filter((r) => r.n === n);
+  const get = (impl) => rows.find((r) => r.impl === impl && !r.error);
+  const lines = [];
+  const head = ['', 'p50 ms', 'p99 ms', 'CPU µs/delivery', 'copies mean', 'copies max', 'links', 'delivered'];
+  lines.push(head.map((h, i) => (i === 0 ? h.padEnd(16) : h.padStart(17))).join(''));
+  for (const r of rows) {
+    if (r.error) {
+      lines.push(`${r.impl.padEnd(16)}not feasible: ${r.error}`);
+      continue;
+    }
+    lines.push(
+      [
+        r.impl.padEnd(16),
+        fmt(r.p50).padStart(17),
+        fmt(r.p99).padStart(17),
+        fmt(r.cpuUsPerDelivery, 1).padStart(17),
+        fmt(r.copiesMean).padStart(17),
+        fmt(r.copiesMax).padStart(17),
+        fmt(r.linksMean, 1).padStart(17),
+        `${r.deliveries}/${r.expected}`.padStart(17),
+      ].join(''),
+    );
+  }
+  const k = get('konnect');
+  for (const other of ['gossipsub', 'floodsub']) {
+    const o = get(other);
+    if (!k || !o) continue;
+    lines.push(
+      `konnect ÷ ${other}: p99 ${fmt(k.p99 / o.p99)} (target ≤ 0.5 vs gossipsub), CPU per delivery ${fmt(
+        k.cpuUsPerDelivery / o.cpuUsPerDelivery,
+      )} (target ≤ 0.5 vs gossipsub), p50 ${fmt(k.p50 / o.p50)}, copies ${fmt(k.copiesMean / o.copiesMean)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function parent(args) {
+  const cpus = os.cpus();
+  const machine = `${cpus.length} cores × ${cpus[0]?.model.trim()}, Node ${process.version}, ${os.platform()} ${os.release()} (load average ${os.loadavg()[0].toFixed(2)})`;
+  const command = ['node', 'bench/peers/run.js', ...process.argv.slice(2)].join(' ');
+  console.log(`konnect vs js-libp2p: ${machine}`);
+  console.log(`command: ${command}`);
+  const results = [];
+  for (const n of args.n) {
+    const count = Math.round(args.rate * args.seconds);
+    console.error(`N=${n}: ${count} messages of ${MESSAGE_BYTES} bytes at ${args.rate}/s ...`);
+    for (const impl of [...IMPLEMENTATIONS, 'konnect-normal']) {
+      const t = performance.now();
+      const r = await runChild(impl, n, args);
+      console.error(`  ${impl}: ${r.error ? `failed (${r.error})` : 'done'} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      results.push(r);
+    }
+    console.log(`\nN=${n}, ${count} messages at ${args.rate}/s, same overlay graph (degree ${args.degree}):`);
+    console.log(table(results, n));
+  }
+  console.log(
+    '\nkonnect stores every message in SQLite (synchronous FULL as shipped; konnect-normal: NORMAL); libp2p stores nothing.',
+  );
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify({ machine, command, rate: args.rate, seconds: args.seconds, results }, null, 2) + '\n');
+    console.error(`figures written to ${args.json}`);
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+(args.impl ? child(args) : parent(args)).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

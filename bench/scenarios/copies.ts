@@ -1,0 +1,103 @@
+/**
+ * Scenario 3: copies of each message a node receives (flood frames, router.stats.received), N = 50:
+ * konnect's overlay (default degree) against the same code with unbounded degree (a full mesh, where
+ * every node floods to every other). Every copy past the first costs a frame decode and a dedup lookup.
+ * A node's copies per message = frames received ÷ flooded messages it saw (new ones delivered, plus its
+ * own), so the few presence floods during the window are counted on both sides of the division.
+ */
+import { atMost, figure, type Figure } from '../lib/figures.js';
+import { DeliveryTracker, routerCounters } from '../lib/delivery.js';
+import { type BenchMesh, linkCounts, startBenchMesh } from '../lib/mesh.js';
+import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
+import { max, mean, percentile, round } from '../lib/stats.js';
+import { paced, sleep, until } from '../lib/time.js';
+
+const N = 50;
+
+export async function measureCopies(
+  bench: BenchMesh,
+  count: number,
+): Promise<{ mean: number; max: number; links: number; complete: boolean; p50: number; p99: number }> {
+  const { mesh, n } = bench;
+  await sleep(200);
+  const before = routerCounters(mesh);
+  const sentBy = new Array<number>(n).fill(0);
+  const tracker = new DeliveryTracker(mesh);
+  await paced(count, 50, (i) => {
+    tracker.send(i % n);
+    sentBy[i % n]++;
+  });
+  const complete = await until(() => tracker.missing() === 0, { timeoutMs: 15_000 });
+  // Copies still in flight after the last delivery (relays forward to every link) land within a tick.
+  await sleep(300);
+  tracker.detach();
+  const after = routerCounters(mesh);
+  const copies = mesh.nodes.map((_, i) => {
+    const received = after.received[i] - before.received[i];
+    const messages = after.delivered[i] - before.delivered[i] + sentBy[i];
+    return received / messages;
+  });
+  return {
+    mean: mean(copies),
+    max: max(copies),
+    links: mean(linkCounts(bench)),
+    complete,
+    p50: percentile(tracker.latencies, 50),
+    p99: percentile(tracker.latencies, 99),
+  };
+}
+
+export const copiesScenario: Scenario = {
+  id: 'copies',
+  title: '3. Copies of each message received per node, N=50: overlay vs full-mesh flooding',
+  async run(ctx: BenchContext): Promise<ScenarioOutput> {
+    const count = ctx.quick ? 50 : 300;
+    const figures: Figure[] = [];
+    const notes: string[] = [];
+    const overlay = await measureCopies(await ctx.mesh(N), count);
+    figures.push(
+      figure('overlay-mean', 'copies per node, overlay (degree 6), mean', round(overlay.mean, 2), 'copies', {
+        target: atMost(2),
+      }),
+      figure('overlay-max', 'copies per node, overlay (degree 6), max', round(overlay.max, 2), 'copies', {
+        target: atMost(4),
+      }),
+      figure('overlay-links', 'links per node, overlay (degree 6), mean', round(overlay.links, 2), 'links'),
+      figure('overlay-p50', 'latency p50 at 50 msg/s, overlay (degree 6)', round(overlay.p50), 'ms'),
+      figure('overlay-p99', 'latency p99 at 50 msg/s, overlay (degree 6)', round(overlay.p99), 'ms'),
+    );
+    // The overlay meshes of scenarios 1-2 are done with: free their sockets before the full mesh.
+    await ctx.releaseMeshes();
+    const variants: { degree: number; label: string; key: string }[] = [
+      { degree: 64, label: 'full mesh (degree ≥ N)', key: 'full' },
+    ];
+    if (!ctx.quick) {
+      // What a smaller flooding degree would give (evidence for the overlay's shape, not a target).
+      variants.push(
+        { degree: 3, label: 'overlay degree 3', key: 'degree3' },
+        { degree: 4, label: 'overlay degree 4', key: 'degree4' },
+      );
+    }
+    for (const v of variants) {
+      ctx.log(`  starting a ${N}-node mesh (${v.label})`);
+      const bench = await startBenchMesh(N, { degree: v.degree });
+      try {
+        const r = await measureCopies(bench, count);
+        figures.push(
+          figure(`${v.key}-mean`, `copies per node, ${v.label}, mean`, round(r.mean, 2), 'copies'),
+          figure(`${v.key}-max`, `copies per node, ${v.label}, max`, round(r.max, 2), 'copies'),
+          figure(`${v.key}-links`, `links per node, ${v.label}, mean`, round(r.links, 2), 'links'),
+          figure(`${v.key}-p50`, `latency p50 at 50 msg/s, ${v.label}`, round(r.p50), 'ms'),
+          figure(`${v.key}-p99`, `latency p99 at 50 msg/s, ${v.label}`, round(r.p99), 'ms'),
+        );
+        if (!r.complete) notes.push(`${v.label}: some deliveries were missing after 15 s`);
+      } finally {
+        await bench.destroy();
+      }
+    }
+    notes.push(
+      `${count} messages at 50/s from every node in turn; copies = frames received ÷ flooded messages seen`,
+    );
+    return { figures, notes };
+  },
+};

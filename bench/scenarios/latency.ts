@@ -1,0 +1,109 @@
+/**
+ * Scenario 1: delivery latency from the origin to every node at 100 messages/s, N = 10 and N = 50,
+ * in one process over loopback TCP. Origins take turns round the mesh. Also reported: the process CPU
+ * each message costs the whole mesh, which in one process is the floor under the latency (every node's
+ * work for a message runs on the same thread, one after another).
+ */
+import { atMost, figure, type Figure } from '../lib/figures.js';
+import { DeliveryTracker } from '../lib/delivery.js';
+import { type BenchMesh, linkCounts, startBenchMesh } from '../lib/mesh.js';
+import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
+import { mean, percentile, round } from '../lib/stats.js';
+import { cpuSeconds, paced, until, sleep } from '../lib/time.js';
+
+export const RATE_PER_SECOND = 100;
+
+export async function measureLatency(
+  ctx: BenchContext,
+  n: number,
+  seconds: number,
+  variant?: { bench: BenchMesh; key: string; label: string },
+): Promise<{ figures: Figure[]; note: string }> {
+  const bench = variant?.bench ?? (await ctx.mesh(n));
+  const { mesh } = bench;
+  // Warm-up: one message from every node, so every node has imported every key and V8 has optimised
+  // the path; then a pause so the warm-up's database writes are done.
+  const warm = new DeliveryTracker(mesh);
+  for (let i = 0; i < n; i++) warm.send(i);
+  await until(() => warm.missing() === 0, { timeoutMs: 10_000 });
+  warm.detach();
+  await sleep(300);
+
+  const count = Math.round(RATE_PER_SECOND * seconds);
+  const tracker = new DeliveryTracker(mesh);
+  const cpu = process.cpuUsage();
+  const sendSeconds = await paced(count, RATE_PER_SECOND, (i) => tracker.send(i % n));
+  const done = await until(() => tracker.missing() === 0, { timeoutMs: 10_000 });
+  const cpuUsed = cpuSeconds(cpu);
+  tracker.detach();
+  const lat = tracker.latencies;
+  const expected = count * (n - 1);
+  const links = linkCounts(bench);
+  const key = `n${n}${variant ? `-${variant.key}` : ''}`;
+  const at = `N=${n}${variant ? `, ${variant.label}` : ''}`;
+  const targeted = n === 50 && !variant;
+  const figures = [
+    figure(`${key}-p50`, `latency p50, ${at}`, round(percentile(lat, 50)), 'ms', {
+      target: targeted ? atMost(3) : undefined,
+    }),
+    figure(`${key}-p99`, `latency p99, ${at}`, round(percentile(lat, 99)), 'ms', {
+      target: targeted ? atMost(20) : undefined,
+    }),
+    figure(`${key}-max`, `latency max, ${at}`, round(percentile(lat, 100)), 'ms'),
+    figure(`${key}-delivered`, `deliveries / expected, ${at}`, round(lat.length / expected, 4), 'ratio'),
+    figure(
+      `${key}-cpu-per-message`,
+      `process CPU per message (whole mesh), ${at}`,
+      round((cpuUsed * 1000) / count),
+      'ms',
+    ),
+    figure(
+      `${key}-cpu-share`,
+      `CPU busy while sending, ${at}`,
+      round(cpuUsed / (sendSeconds + 0.001), 2),
+      'cores',
+    ),
+    figure(`${key}-links`, `links per node (mean), ${at}`, round(mean(links), 2), 'links'),
+  ];
+  const note = `${at}: ${count} messages at ${RATE_PER_SECOND}/s over ${round(sendSeconds, 2)} s, ${lat.length}/${expected} deliveries${done ? '' : ' (some missing after 10 s)'}`;
+  return { figures, note };
+}
+
+export const latencyScenario: Scenario = {
+  id: 'latency',
+  title: '1. Delivery latency origin → every node at 100 msg/s (in-process mesh)',
+  async run(ctx: BenchContext): Promise<ScenarioOutput> {
+    const seconds = ctx.quick ? 2 : 10;
+    const figures: Figure[] = [];
+    const notes: string[] = [];
+    for (const n of [10, 50]) {
+      const r = await measureLatency(ctx, n, seconds);
+      figures.push(...r.figures);
+      notes.push(r.note);
+    }
+    if (!ctx.quick) {
+      // Evidence for a proposed change: the same mesh with received messages written without an fsync
+      // per transaction (synchronous NORMAL), everything else equal.
+      await ctx.releaseMeshes();
+      for (const n of [10, 50]) {
+        ctx.log(`  starting a ${n}-node mesh (store synchronous NORMAL)`);
+        const bench = await startBenchMesh(n, { nodeOptions: { store: { synchronous: 'NORMAL' } } });
+        try {
+          const r = await measureLatency(ctx, n, seconds, {
+            bench,
+            key: 'normal',
+            label: 'synchronous NORMAL',
+          });
+          figures.push(...r.figures.filter((f) => /-(p50|p99|cpu-per-message)$/.test(f.key)));
+          notes.push(r.note);
+        } finally {
+          await bench.destroy();
+        }
+      }
+    }
+    notes.push(
+      'all N nodes run on one thread: a message costs N verifications and N database writes in series',
+    );
+    return { figures, notes };
+  },
+};

@@ -80,6 +80,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'use mDNS only on this interface; default all interfaces',
     commands: [...NODE_COMMANDS, 'doctor'],
   },
+  'max-links': {
+    type: 'string',
+    arg: 'N',
+    help: 'most links this node holds at once; default 64',
+    commands: NODE_COMMANDS,
+  },
   'keep-messages': {
     type: 'string',
     arg: 'N',
@@ -180,6 +186,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   intFlag(values.limit, 'limit', 1, 10_000);
   intFlag(values.port, 'port', 0, 65535);
   intFlag(values.degree, 'degree', 2, 64);
+  intFlag(values['max-links'], 'max-links', 1, 1024);
   intFlag(values['keep-messages'], 'keep-messages', 1, 10_000_000);
   intFlag(values['keep-days'], 'keep-days', 1, 36_500);
   if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {

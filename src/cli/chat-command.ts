@@ -24,6 +24,7 @@ const NODE_FLAGS = [
   'no-mdns',
   'interface',
   'degree',
+  'max-links',
   'log-level',
   'keep-messages',
   'keep-days',

@@ -57,6 +57,7 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
       host: v.host as string | undefined,
       port: intFlag(v.port, 'port', 0, 65535),
       degree: intFlag(v.degree, 'degree', 2, 64),
+      maxLinks: intFlag(v['max-links'], 'max-links', 1, 1024),
       store: {
         maxMessagesPerScope: intFlag(v['keep-messages'], 'keep-messages', 1, 10_000_000),
         maxAgeMs: days(intFlag(v['keep-days'], 'keep-days', 1, 36_500)),

@@ -24,6 +24,8 @@ import type { PeerTable } from './peer-table.js';
 import { formatHostPort, parseHostPort } from './addresses.js';
 
 export const DEFAULT_PORT = 7420;
+/** Hard cap on up links; the overlay keeps far fewer (about degree + 1), this bounds what others can open. */
+export const DEFAULT_MAX_LINKS = 64;
 /** Inbound connections one address may have in their handshake at once. */
 export const MAX_PENDING_PER_SOURCE = 4;
 
@@ -39,7 +41,7 @@ export interface LinkManagerOptions {
   port?: number;
   /** Target links per node. @default 6 */
   degree?: number;
-  /** Hard cap on links, inbound and outbound. @default 32 */
+  /** Hard cap on links, inbound and outbound. @default 64 (DEFAULT_MAX_LINKS) */
   maxLinks?: number;
   /** Cap on connections still in their handshake. @default 16 */
   maxPendingHandshakes?: number;
@@ -92,7 +94,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     super();
     this.opts = opts;
     this.degree = opts.degree ?? DEFAULT_DEGREE;
-    this.maxLinks = opts.maxLinks ?? 32;
+    this.maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS;
   }
 
   get selfId(): NodeIdHex {

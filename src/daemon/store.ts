@@ -83,6 +83,7 @@ export class HistoryStore implements SyncStore {
   private readonly queries = new Map<string, Statement>();
   private readonly stmt: ReturnType<typeof prepareAll>;
   private readonly insertAll: (messages: StoredMessage[]) => string[];
+  private readonly synchronous: 'NORMAL' | 'FULL';
 
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
   static open(file: string, options: StoreOptions = {}): HistoryStore {
@@ -97,6 +98,7 @@ export class HistoryStore implements SyncStore {
     this.now = now;
     this.maxPerScope = options.maxMessagesPerScope ?? DEFAULT_MAX_MESSAGES_PER_SCOPE;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.synchronous = options.synchronous ?? 'FULL';
     if (!Number.isSafeInteger(this.maxPerScope) || this.maxPerScope < 1) {
       throw new UsageError('INVALID_ARGUMENT', 'maxMessagesPerScope must be a positive integer');
     }
@@ -112,9 +114,19 @@ export class HistoryStore implements SyncStore {
     return this.insertRow(message);
   }
 
-  /** Stores many messages in one transaction (one fsync); returns the ids that were new. */
-  insertMany(messages: StoredMessage[]): string[] {
-    return this.insertAll(messages);
+  /**
+   * Stores many messages in one transaction; returns the ids that were new. With `durable: false` the
+   * commit skips its fsync (synchronous NORMAL for this transaction): it survives a crash of the
+   * process but not of the machine. The next durable commit fsyncs the WAL, covering it too.
+   */
+  insertMany(messages: StoredMessage[], options: { durable?: boolean } = {}): string[] {
+    if (options.durable !== false || this.synchronous !== 'FULL') return this.insertAll(messages);
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.insertAll(messages);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   has(id: MessageIdStr): boolean {

@@ -66,6 +66,14 @@ describe('insert and lookup', () => {
     expect(store.count()).toBe(1);
   });
 
+  it('a non-durable batch is stored and leaves the connection at synchronous FULL', () => {
+    const batch = [message(), message()];
+    expect(store.insertMany(batch, { durable: false })).toEqual(batch.map((m) => m.id));
+    expect(store.has(batch[1].id)).toBe(true);
+    const db = (store as unknown as { db: { pragma(s: string, o: { simple: boolean }): unknown } }).db;
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+  });
+
   it('insertMany reports only the new ids, including repeats within the batch', () => {
     const a = message();
     const b = message();

@@ -33,6 +33,12 @@ export async function main(
       case 'chat':
         // Loaded only here: the UI (React, Ink) costs ~0.4 s to import, which scripts calling
         // `konnect send` or `konnect peers` should not pay.
+        // Ink turns live rendering off when CI is set (is-in-ci, read as Ink loads). The chat UI only
+        // runs on a terminal, where a person must see it, so the hint is dropped before Ink loads.
+        if (process.stdout.isTTY) {
+          delete process.env.CI;
+          delete process.env.CONTINUOUS_INTEGRATION;
+        }
         return await (await import('./chat-command.js')).runChat(args);
       case 'doctor':
         return await runDoctor(args, out);

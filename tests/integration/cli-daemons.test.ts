@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateIdentity, Link, silentLogger, systemClock } from '../../src/daemon/index.js';
+import { generateIdentity } from '../../src/daemon/index.js';
 import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
 import { DaemonProcess, killAllDaemons, runCli } from '../helpers/cli.js';
+import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
 
 let base: string;
@@ -146,20 +146,8 @@ describe('hostile text through the CLI', () => {
       'warn',
     ]);
     const { port } = await d.ready();
-    const socket = connect({ host: '127.0.0.1', port });
-    await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
     const mallory = generateIdentity();
-    const link = new Link({
-      socket,
-      direction: 'outbound',
-      identity: mallory,
-      hello: () => ({ nick: 'mallory', port: 0, rooms: ['lobby'] }),
-      clock: systemClock,
-      logger: silentLogger,
-    });
-    const up = new Promise<void>((r) => link.once('up', () => r()));
-    link.start();
-    await up;
+    const link = await rogueLink(`127.0.0.1:${port}`, { identity: mallory });
     try {
       const send = (text: string, ts: number) => {
         const id = newMessageId();

@@ -4,11 +4,11 @@
  * always converge; a peer that lies in sync gets nothing stored.
  */
 import fc from 'fast-check';
-import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateIdentity, Link, silentLogger, systemClock } from '../../src/daemon/index.js';
+import { generateIdentity } from '../../src/daemon/index.js';
 import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
 import { type MeshNode, TestMesh } from '../helpers/mesh.js';
+import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
 
 let mesh: TestMesh | undefined;
@@ -213,21 +213,8 @@ describe('history sync', () => {
     await mesh.waitConnected();
     const victim = mesh.nodes[1].node.identity;
     const target = mesh.nodes[0];
-    const [host, port] = target.address.split(':');
-    const socket = connect({ host, port: Number(port) });
-    await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
     const rogue = generateIdentity();
-    const link = new Link({
-      socket,
-      direction: 'outbound',
-      identity: rogue,
-      hello: () => ({ nick: 'liar', port: 0, rooms: ['lobby'] }),
-      clock: systemClock,
-      logger: silentLogger,
-    });
-    const up = new Promise<void>((r) => link.once('up', () => r()));
-    link.start();
-    await up;
+    const link = await rogueLink(target.address, { identity: rogue, nick: 'liar' });
     try {
       const ts = Date.now() - 60_000;
       const chat = (from: Uint8Array, text: string) => {
@@ -271,26 +258,13 @@ describe('history sync', () => {
     mesh = await TestMesh.start(1, { nodeOptions: () => fast });
     const target = mesh.nodes[0];
     for (let k = 0; k < 600; k++) target.node.send({ kind: 'room', room: 'lobby' }, `history ${k}`);
-    const [host, port] = target.address.split(':');
-    const socket = connect({ host, port: Number(port) });
-    await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
-    const link = new Link({
-      socket,
-      direction: 'outbound',
-      identity: generateIdentity(),
-      hello: () => ({ nick: 'greedy', port: 0, rooms: ['lobby'] }),
-      clock: systemClock,
-      logger: silentLogger,
-    });
+    const link = await rogueLink(target.address, { nick: 'greedy' });
     let pushed = 0;
     let dones = 0;
     link.on('message', (m) => {
       if (m.kind === 'sync-msgs') pushed += m.msgs.length;
       if (m.kind === 'sync-done' && m.scope === 'room:lobby') dones++;
     });
-    const up = new Promise<void>((r) => link.once('up', () => r()));
-    link.start();
-    await up;
     try {
       // "I hold nothing": each digest of the whole range with count 0 asks for everything.
       const everything = { from: 0, to: Number.MAX_SAFE_INTEGER, count: 0, hash: new Uint8Array(16) };

@@ -4,13 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  generateIdentity,
-  Link,
-  MAX_BAD_MESSAGES_PER_LINK,
-  silentLogger,
-  systemClock,
-} from '../../src/daemon/index.js';
+import { generateIdentity, MAX_BAD_MESSAGES_PER_LINK } from '../../src/daemon/index.js';
 import {
   encodeFrame,
   encodePayload,
@@ -22,6 +16,7 @@ import {
   DEFAULT_MAX_FRAME_BYTES,
 } from '../../src/wire/index.js';
 import { TestMesh } from '../helpers/mesh.js';
+import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
 
 let mesh: TestMesh | undefined;
@@ -63,26 +58,6 @@ async function closedWithin(closed: Promise<void>, what: string, ms = 10_000): P
       (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
     ),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** A peer that completes a real handshake with its own key, then misbehaves. */
-async function rogueLink(address: string): Promise<Link> {
-  const [host, port] = address.split(':');
-  const socket = connect({ host, port: Number(port) });
-  sockets.push(socket);
-  await new Promise<void>((r, j) => socket.once('connect', () => r()).once('error', j));
-  const link = new Link({
-    socket,
-    direction: 'outbound',
-    identity: generateIdentity(),
-    hello: () => ({ nick: 'mallory', port: 0, rooms: ['lobby'] }),
-    clock: systemClock,
-    logger: silentLogger,
-  });
-  const up = new Promise<void>((r) => link.once('up', () => r()));
-  link.start();
-  await up;
-  return link;
 }
 
 async function goodPairStillWorks(m: TestMesh, text: string): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type PeerRecord,
   MAX_PEERS_PER_EXCHANGE,
   sanitizeLabel,
+  UsageError,
   fromHex,
   toHex,
 } from '../wire/index.js';
@@ -131,7 +132,14 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     try {
       await listen(wanted);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || this.opts.port !== undefined) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      if (this.opts.port !== undefined) {
+        throw new UsageError(
+          'INVALID_ARGUMENT',
+          `port ${wanted} on ${host} is already in use; choose another --port, or leave it out to take a free one`,
+          { cause: err },
+        );
+      }
       this.opts.logger.warn(`port ${wanted} is taken; listening on a free port instead`);
       await listen(0);
     }

@@ -325,7 +325,15 @@ export class ChatController {
    * to the room.
    */
   submit(line: string): Promise<void> {
-    const run = this.submitting.then(() => this.submitNow(line));
+    return this.enqueue(() => this.submitNow(line));
+  }
+
+  /**
+   * Runs `task` after everything typed before it (lines, pastes, conversation switches), so what the
+   * person typed happens in typing order even while a send is still on its way.
+   */
+  enqueue(task: () => void | Promise<void>): Promise<void> {
+    const run = this.submitting.then(task);
     this.submitting = run.catch(() => undefined);
     return run;
   }
@@ -358,6 +366,7 @@ export class ChatController {
     text: string,
     options: { action?: boolean; ref?: ConversationRef } = {},
   ): Promise<ChatMessage | null> {
+    if (this.stopped) return null; // the person quit: nothing more goes out
     const { model } = this;
     const ref = options.ref ?? model.active?.ref;
     if (!ref) {

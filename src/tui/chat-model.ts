@@ -60,6 +60,8 @@ export class ChatModel {
   readonly inputHistory = new InputHistory();
   /** Lines of a paste waiting for "send N lines? (y/n)". */
   pendingPaste: string[] | null = null;
+  /** The conversation a pending paste was made in: its lines go there, whatever is shown later. */
+  pendingPasteRef: ConversationRef | null = null;
   /** Text of a bracketed paste still arriving. */
   bracketedPaste: string | null = null;
   /** Bumped when nicks or fingerprints change how names draw. */

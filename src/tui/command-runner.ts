@@ -39,6 +39,10 @@ export const KEY_HELP = [
 
 export async function runCommand(controller: ChatController, command: Command): Promise<void> {
   const { api, model } = controller;
+  // Closing the shown conversation shows another: switch to it properly, so its history loads.
+  const showFallback = () => {
+    if (model.active) controller.switchTo(model.active);
+  };
   const say = (text: string): void => model.system(text, 'info');
   const fail = (text: string): void => model.system(text, 'error');
 
@@ -104,6 +108,7 @@ export async function runCommand(controller: ChatController, command: Command): 
         if (model.conversations.length === 1)
           return fail(`${label} is the only open conversation; /join a room first`);
         model.close(active.key);
+        showFallback();
         return say(`closed the conversation with ${label}`);
       }
       const room = command.room ?? (active?.ref.kind === 'room' ? active.ref.room : null);
@@ -121,6 +126,7 @@ export async function runCommand(controller: ChatController, command: Command): 
       if (model.status)
         model.status = { ...model.status, rooms: model.status.rooms.filter((r) => r !== room) };
       model.close(conversation.key);
+      showFallback();
       return say(`left #${room}`);
     }
 

@@ -41,6 +41,7 @@ export function handlePaste(controller: ChatController, text: string): void {
     model.input = edit.insertText(model.input, lines[0]);
   } else {
     model.pendingPaste = lines;
+    model.pendingPasteRef = model.active?.ref ?? null;
   }
   model.changed('now');
 }
@@ -48,17 +49,28 @@ export function handlePaste(controller: ChatController, text: string): void {
 async function confirmPaste(controller: ChatController, send: boolean): Promise<void> {
   const { model } = controller;
   const lines = model.pendingPaste ?? [];
+  const ref = model.pendingPasteRef ?? undefined;
   model.pendingPaste = null;
+  model.pendingPasteRef = null;
   model.changed('now');
   if (!send) {
     model.system(`paste of ${lines.length} lines not sent`, 'info');
     model.changed('now');
     return;
   }
-  // Pasted lines are text, even one that starts with "/": a paste must not run commands.
-  for (const line of lines) {
-    if ((await controller.sendText(line)) === null) break;
-  }
+  // Pasted lines are text, even one that starts with "/": a paste must not run commands. They go to
+  // the conversation pasted into, in the typing queue, so a switch pressed meanwhile waits for them.
+  await controller.enqueue(async () => {
+    for (const [k, line] of lines.entries()) {
+      if ((await controller.sendText(line, { ref })) === null) {
+        if (k + 1 < lines.length) {
+          model.system(`${lines.length - k - 1} more pasted lines not sent`, 'error');
+          model.changed('now');
+        }
+        break;
+      }
+    }
+  });
 }
 
 /** Feeds one piece of terminal input (as Ink's `internal_eventEmitter` delivers it). */
@@ -117,8 +129,10 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
     case 'unknown':
       return;
     case 'alt':
-      if (/^[1-9]$/.test(event.char)) return controller.switchToNumber(Number(event.char));
-      if (event.char === '0') return controller.switchToNumber(10);
+      // Switches wait in the typing queue: a line typed before the switch goes where it was typed.
+      if (/^[1-9]$/.test(event.char))
+        return void controller.enqueue(() => controller.switchToNumber(Number(event.char)));
+      if (event.char === '0') return void controller.enqueue(() => controller.switchToNumber(10));
       if (event.char === 'b') return set(edit.moveWordLeft(model.input));
       if (event.char === 'f') return set(edit.moveWordRight(model.input));
       return;
@@ -142,11 +156,9 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
           if (model.input.text === '') return controller.quit();
           return set(edit.deleteForward(model.input));
         case 'n':
-          return controller.switchBy(1);
+          return void controller.enqueue(() => controller.switchBy(1));
         case 'p':
-          return controller.switchBy(-1);
-        case 'l':
-          return model.changed('now');
+          return void controller.enqueue(() => controller.switchBy(-1));
       }
       return;
     case 'key':

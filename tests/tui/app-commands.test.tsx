@@ -80,6 +80,18 @@ describe('/nick', () => {
 });
 
 describe('/join, /leave, /rooms, /back', () => {
+  test('/leave shows the next conversation with its history loaded', async () => {
+    const api = defaultApi();
+    api.rooms.push('dev');
+    api.seedRoom('dev', 3, (i) => `dev history ${i}`);
+    const t = (tui = await renderTui({ api }));
+    await t.waitFor('[1:#general]');
+    t.submit('/leave');
+    await t.waitFor('left #general');
+    await t.waitFor('dev history 2');
+    expect(api.callsOf('history').some((c) => (c[0] as { room?: string }).room === 'dev')).toBe(true);
+  });
+
   test('/join joins, switches, and loads the room history', async () => {
     const api = defaultApi();
     api.seedRoom('dev', 2, (i) => `dev talk ${i}`);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { ConversationRef } from '../../src/daemon/index.js';
 import { nodeIdFor } from '../helpers/fake-chat-api.js';
-import { defaultApi, renderTui, type RenderedTui } from './harness.js';
+import { defaultApi, KEYS, renderTui, type RenderedTui } from './harness.js';
 
 let tui: RenderedTui | undefined;
 afterEach(() => tui?.unmount());
@@ -38,6 +38,49 @@ describe('direct mode', () => {
     await t.waitFor('<me> for alice only');
     const [ref] = t.api.callsOf('send')[0] as [ConversationRef];
     expect(ref).toEqual({ kind: 'direct', peer: nodeIdFor('alice') });
+  });
+
+  test('lines of a confirmed paste go to the conversation pasted into, even if the view switches', async () => {
+    const api = defaultApi();
+    const send = api.send.bind(api);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    api.send = async (to, text, options) => {
+      await gate; // the sends are still under way when the person switches conversations
+      return send(to, text, options);
+    };
+    const t = (tui = await renderTui({ api }));
+    t.submit('/dm alice');
+    await t.waitFor('[2:@alice]');
+    t.press(KEYS.pasteStart, 'secret one\nsecret two\nsecret three', KEYS.pasteEnd);
+    await t.waitFor('send 3 lines?');
+    t.press('y');
+    t.press(KEYS.ctrlN);
+    release();
+    await t.waitFor('[1:#general]');
+    const refs = api.callsOf('send').map((c) => `${(c[0] as ConversationRef).kind}:${c[1]}`);
+    expect(refs).toEqual(['direct:secret one', 'direct:secret two', 'direct:secret three']);
+  });
+
+  test('lines typed before a switch go where they were typed, even while a send is under way', async () => {
+    const api = defaultApi();
+    const send = api.send.bind(api);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    api.send = async (to, text, options) => {
+      await gate;
+      return send(to, text, options);
+    };
+    const t = (tui = await renderTui({ api }));
+    t.submit('/dm alice');
+    await t.waitFor('[2:@alice]');
+    t.submit('first private');
+    t.submit('second private');
+    t.press(KEYS.ctrlN);
+    release();
+    await t.waitFor('[1:#general]');
+    const refs = api.callsOf('send').map((c) => `${(c[0] as ConversationRef).kind}:${c[1]}`);
+    expect(refs).toEqual(['direct:first private', 'direct:second private']);
   });
 
   test('a receipt that arrives before the message is not lost', async () => {

@@ -100,11 +100,24 @@ export class Conversation {
     return entry;
   }
 
-  /** Inserts a message where its timestamp puts it among the newest entries (history sync, reloads). */
+  /**
+   * Inserts a message where its timestamp puts it (history sync, reloads). One older than everything
+   * loaded, while older history is still to be paged in, is left for that page: put at the top, it
+   * would become the paging cursor and hide everything between it and the loaded page.
+   */
   insertByTime(message: ChatMessage, mention: boolean): MessageEntry | null {
     if (this.byId.has(message.id)) return null;
-    let index = this.entries.length;
-    while (index > 0 && this.entries[index - 1].ts > message.ts) index--;
+    const oldest = this.entries.find((e) => e.kind === 'message');
+    if (oldest && this.older !== 'complete' && message.ts < oldest.ts) return null;
+    // Binary search: entries are in time order, and a catch-up inserts thousands into long histories.
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid].ts > message.ts) hi = mid;
+      else lo = mid + 1;
+    }
+    const index = lo;
     const entry: MessageEntry = { kind: 'message', seq: 0, ts: message.ts, revision: 0, message, mention };
     this.insertAt(index, entry);
     this.byId.set(message.id, entry);

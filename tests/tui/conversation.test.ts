@@ -37,6 +37,7 @@ describe('Conversation', () => {
 
   test('insertByTime places a synced message by its time', () => {
     const c = new Conversation({ kind: 'room', room: 'general' });
+    c.older = 'complete';
     c.append(msg(10), false);
     c.append(msg(30), false);
     c.insertByTime(msg(20), false);
@@ -45,6 +46,16 @@ describe('Conversation', () => {
     expect(texts(c)).toEqual(['t5', 't10', 't20', 't30', 't40']);
     const seqs = c.entries.map((e) => e.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+  });
+
+  test('a synced message older than the loaded page is left for paging while there is older history', () => {
+    const c = new Conversation({ kind: 'room', room: 'general' });
+    c.append(msg(100), false);
+    c.append(msg(200), false);
+    expect(c.insertByTime(msg(10), false)).toBeNull(); // the page that holds it will bring it
+    expect(texts(c)).toEqual(['t100', 't200']);
+    expect(c.insertByTime(msg(150), false)).not.toBeNull();
+    expect(texts(c)).toEqual(['t100', 't150', 't200']);
   });
 
   test('many inserts at one place keep the order (seq gaps are renumbered)', () => {

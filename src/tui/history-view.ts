@@ -70,6 +70,14 @@ function indentFor(width: number): number {
   return width >= 24 ? TIME_WIDTH : 2;
 }
 
+/**
+ * The head of a continuation row: a dim bar in the time column. Without it, a message whose text holds
+ * `\n<alice> ...` would show a line that looks like alice wrote it.
+ */
+function continuation(indent: number): Segment[] {
+  return [{ text: ' '.repeat(indent - 2) }, { text: '│ ', dim: true }];
+}
+
 /** Lays `text` out after a first-row prefix of `prefixWidth` cells, continuation rows indented. */
 function layoutText(
   ctx: ViewContext,
@@ -83,14 +91,14 @@ function layoutText(
   const prefixWidth = prefix.reduce((sum, seg) => sum + cellWidth(seg.text), 0);
   const lines = wrapText(text, width - prefixWidth, width - indent);
   const rows: Row[] = lines.map((line, i) => {
-    const head = i === 0 ? prefix : [{ text: ' '.repeat(indent) }];
+    const head = i === 0 ? prefix : continuation(indent);
     return line === '' ? [...head] : [...head, { ...style, text: line }];
   });
   if (suffix) {
     const last = rows[rows.length - 1];
     const lastWidth = last.reduce((sum, seg) => sum + cellWidth(seg.text), 0);
     if (lastWidth + cellWidth(suffix.text) <= width) last.push(suffix);
-    else rows.push([{ text: ' '.repeat(indent) }, { ...suffix, text: suffix.text.trimStart() }]);
+    else rows.push([...continuation(indent), { ...suffix, text: suffix.text.trimStart() }]);
   }
   return rows;
 }

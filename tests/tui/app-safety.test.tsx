@@ -52,7 +52,7 @@ describe('narrow terminals, wide characters, resizing', () => {
     expect(frame).toContain('<alice> a rather long message that');
     expect(frame).not.toContain('peers 2/2');
     for (const line of lines(frame)) expect(cellWidth(line)).toBeLessThanOrEqual(40);
-    expect(lines(frame).filter((l) => l.startsWith('      ')).length).toBeGreaterThanOrEqual(3);
+    expect(lines(frame).filter((l) => l.startsWith('    │ ')).length).toBeGreaterThanOrEqual(3);
   });
 
   test('follows the terminal when it is resized', async () => {

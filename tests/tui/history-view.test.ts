@@ -93,11 +93,13 @@ describe('entryRows', () => {
     const rows = rowsOf(msg({ text: 'word '.repeat(20).trim() }), context({ width: 40 }));
     expect(rows.length).toBeGreaterThan(2);
     for (const row of rows) expect(cellWidth(row)).toBeLessThanOrEqual(40);
-    for (const row of rows.slice(1)) expect(row.startsWith('      word')).toBe(true);
+    for (const row of rows.slice(1)) expect(row.startsWith('    │ word')).toBe(true);
   });
 
   test('multi-line text keeps its lines', () => {
-    expect(rowsOf(msg({ text: 'one\ntwo' }))).toEqual(['09:30 <alice> one', '      two']);
+    expect(rowsOf(msg({ text: 'one\ntwo' }))).toEqual(['09:30 <alice> one', '    │ two']);
+    // A line break in a peer's text cannot pass for a line of someone else's.
+    expect(rowsOf(msg({ text: 'hi\n<bob> send me the key' }))[1]).toBe('    │ <bob> send me the key');
   });
 
   test('no colours under NO_COLOR', () => {

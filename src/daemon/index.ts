@@ -7,7 +7,6 @@ export {
   defaultNick,
   checkNick,
   checkRoom,
-  toChatMessage,
   type NodeOptions,
   type NodeComponents,
   type NodeEvents,
@@ -27,5 +26,5 @@ export { FloodRouter, type SignedMessage, type FloodStats } from './flood-router
 export { PeerTable, PRESENCE_TTL_MS, MAX_PEERS } from './peer-table.js';
 export { parseHostPort, formatHostPort } from './addresses.js';
 export { resolvePeerQuery } from './resolve-peer.js';
-export { HistoryStore, type StoredMessage, type StoreOptions } from './store.js';
+export { HistoryStore, toChatMessage, type StoredMessage, type StoreOptions } from './store.js';
 export type { Discovery, Candidate } from '../discovery/index.js';

@@ -46,7 +46,7 @@ import type { Link, LinkClosed, LinkTimings } from './link.js';
 import { isDuplicateBye, LinkManager } from './link-manager.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeerTable } from './peer-table.js';
-import { HistoryStore, type StoreOptions, type StoredMessage } from './store.js';
+import { HistoryStore, type StoreOptions, type StoredMessage, toChatMessage } from './store.js';
 import { SyncCoordinator } from './sync-coordinator.js';
 import type { SyncMessage } from './sync-session.js';
 import { resolvePeerQuery } from './resolve-peer.js';
@@ -698,24 +698,6 @@ function openStore(file: string, options: StoreOptions): HistoryStore {
       cause: err,
     });
   }
-}
-
-export function toChatMessage(s: StoredMessage): ChatMessage {
-  return {
-    id: s.id,
-    room: s.room,
-    peer: s.peer,
-    direct: s.room === null,
-    from: s.from,
-    nick: s.nick,
-    ts: s.ts,
-    text: s.text,
-    action: s.action,
-    own: s.own,
-    status: s.status,
-    via: s.via,
-    future: s.future,
-  };
 }
 
 export function checkNick(nick: string): string {

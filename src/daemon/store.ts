@@ -371,19 +371,24 @@ function toStored(row: Row): StoredMessage {
 }
 
 function toChat(row: Row): ChatMessage {
+  return toChatMessage(toStored(row));
+}
+
+/** What a UI is shown of a stored message. */
+export function toChatMessage(s: StoredMessage): ChatMessage {
   return {
-    id: row.id,
-    room: row.room,
-    peer: row.peer,
-    direct: row.scope.startsWith('dm:'),
-    from: row.origin,
-    nick: row.nick,
-    ts: row.ts,
-    text: row.text,
-    action: row.action === 1,
-    own: row.own === 1,
-    status: row.status,
-    via: row.via,
-    future: row.future === 1,
+    id: s.id,
+    room: s.room,
+    peer: s.peer,
+    direct: s.room === null,
+    from: s.from,
+    nick: s.nick,
+    ts: s.ts,
+    text: s.text,
+    action: s.action,
+    own: s.own,
+    status: s.status,
+    via: s.via,
+    future: s.future,
   };
 }

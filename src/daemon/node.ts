@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events';
 import { userInfo } from 'node:os';
 import {
-  DEFAULT_HOPS,
   directAad,
   decodeDirectPlaintext,
   encodeDirectPlaintext,
@@ -81,6 +80,11 @@ export interface NodeOptions {
   store?: StoreOptions;
   /** Reconcile history on every new link. @default true */
   sync?: boolean;
+  /**
+   * Lazy push: links that prove redundant carry message ids instead of messages (push-tree.ts). False
+   * floods every message on every link, as the benchmarks compare. @default true
+   */
+  lazyPush?: boolean;
 }
 
 export interface NodeComponents {
@@ -168,7 +172,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.router = new FloodRouter({
       identity: this.identity,
       links: () => this.links.links(),
-      now: () => this.clock.now(),
+      clock: this.clock,
+      lazyPush: opts.lazyPush,
       deliver: (payload, signed) => this.deliver(payload, signed, 'live'),
       isKnown: (id) => this.store.has(messageIdToString(id)),
       onRejected: (link, reason) => {
@@ -255,6 +260,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       await Promise.allSettled(this.discoveries.map((d) => d.stop()));
       await this.links.stop('shutting down', graceful);
     }
+    this.router.stop();
     this.flushWrites();
     this.store.close();
   }
@@ -629,10 +635,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const payload = this.router.check(signed, link);
     if (!payload || payload === 'ignored') return false;
     const fresh = this.deliver(payload, signed, 'sync');
-    if (fresh && !this.router.hasSeen(signed.id)) {
-      this.router.markSeen(signed.id);
-      this.router.forward(signed, link);
-    }
+    if (fresh) this.router.relay(signed, payload.from, link);
     return fresh;
   }
 
@@ -643,10 +646,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     // Tell the new neighbour (and, through it, a part of the mesh that may have been apart from ours)
     // who is out there, without waiting for the next heartbeat. Copies it has seen die at its dedup.
     const now = this.clock.now();
-    if (this.ownPresence) this.router.forward(this.ownPresence, null, DEFAULT_HOPS, link);
+    if (this.ownPresence) this.router.sendTo(link, this.ownPresence);
     for (const peer of this.peerTable.all()) {
       if (peer.presenceFrame && peer.id !== link.remoteIdHex && this.peerTable.isOnline(peer, now)) {
-        this.router.forward(peer.presenceFrame, null, DEFAULT_HOPS, link);
+        this.router.sendTo(link, peer.presenceFrame);
       }
     }
     this.sync?.linkUp(link);
@@ -654,6 +657,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private onLinkDown(link: Link, closed: LinkClosed): void {
     this.sync?.linkDown(link);
+    this.router.linkDown(link);
     if (isDuplicateBye(closed)) return; // replaced by the other link between the same two nodes
     const id = link.remoteIdHex!;
     this.emitEvent({ type: 'link:down', peer: id, nick: link.remoteHello!.nick, reason: closed.reason });
@@ -663,7 +667,9 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private onLinkMessage(link: Link, message: LinkMessage): void {
     if (message.kind === 'flood') this.router.handle(message, link);
-    else if (isSyncMessage(message)) this.sync?.handle(link, message);
+    else if (message.kind === 'ihave' || message.kind === 'graft' || message.kind === 'prune') {
+      this.router.handleTree(message, link);
+    } else if (isSyncMessage(message)) this.sync?.handle(link, message);
   }
 
   private emitEvent(event: ChatEvent): void {

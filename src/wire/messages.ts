@@ -67,6 +67,21 @@ export interface FloodMessage {
   payload: Bytes;
   sig: Bytes;
 }
+/** Lazy push (§9.3): ids of messages the sender has, offered on a lazy link instead of the messages. */
+export interface IHaveMessage {
+  kind: 'ihave';
+  ids: Bytes[];
+}
+/** Lazy push: "send me these and make this link eager"; `ids` may be empty. */
+export interface GraftMessage {
+  kind: 'graft';
+  ids: Bytes[];
+}
+/** Lazy push: "I had that already; send me only the ids of this origin's messages from now on". */
+export interface PruneMessage {
+  kind: 'prune';
+  origin: Bytes;
+}
 export interface SyncRange {
   /** Inclusive lower bound, origin timestamp in ms. */
   from: number;
@@ -115,6 +130,9 @@ export type LinkMessage =
   | ErrorMessage
   | PeersMessage
   | FloodMessage
+  | IHaveMessage
+  | GraftMessage
+  | PruneMessage
   | SyncDigestMessage
   | SyncIdsMessage
   | SyncWantMessage
@@ -162,6 +180,9 @@ const SCHEMAS: { [K in LinkMessageKind]: Check<Omit<Extract<LinkMessage, { kind:
     payload: bytes(1, C.MAX_PAYLOAD_BYTES),
     sig: bytes(C.SIGNATURE_BYTES),
   }),
+  ihave: object({ ids: list(messageId, C.MAX_IHAVE_IDS) }),
+  graft: object({ ids: list(messageId, C.MAX_IHAVE_IDS) }),
+  prune: object({ origin: nodeId }),
   'sync-digest': object({
     scope,
     ranges: list(

@@ -136,6 +136,9 @@ export const linkMessageArbs: { [K in LinkMessageKind]: fc.Arbitrary<Extract<Lin
     payload: bytesBetween(1, 300),
     sig: sigArb,
   }),
+  ihave: rec({ kind: fc.constant('ihave' as const), ids: fc.array(messageIdArb, { maxLength: 8 }) }),
+  graft: rec({ kind: fc.constant('graft' as const), ids: fc.array(messageIdArb, { maxLength: 8 }) }),
+  prune: rec({ kind: fc.constant('prune' as const), origin: nodeIdArb }),
   'sync-digest': rec({
     kind: fc.constant('sync-digest' as const),
     scope: scopeArb,

@@ -319,4 +319,39 @@ describe('hostile peers', () => {
     const peer = a.node.peers().find((p) => p.id === vid.idHex)!;
     expect(peer).toMatchObject({ online: true, nick: 'n1' });
   });
+
+  it('junk announcements, grafts and prunes from a neighbour neither stop the node nor flood the mesh', async () => {
+    mesh = await TestMesh.start(3);
+    await mesh.waitConnected();
+    const mallory = await rogueLink(mesh.nodes[0].address);
+    const got: LinkMessage[] = [];
+    mallory.on('message', (m: LinkMessage) => got.push(m));
+    const now = Date.now();
+    const junk = Array.from({ length: 1024 }, () => newMessageId(now));
+    // Ids nobody has: the node asks mallory for a few of them in turn, and gives up on each.
+    mallory.send({ kind: 'ihave', ids: junk });
+    // Ids nobody has, asked for: nothing is sent back.
+    mallory.send({ kind: 'graft', ids: junk.slice(0, 100) });
+    // Every origin pruned: the node sends mallory only ids of its messages from now on.
+    for (const m of mesh.nodes) mallory.send({ kind: 'prune', origin: m.node.identity.id });
+    await waitFor(
+      () => got.filter((m) => m.kind === 'graft').length >= 3,
+      'the node to graft a few of the announced ids from mallory',
+    );
+    // The honest nodes still talk, and mallory hears of the message but is not sent it.
+    const honest = mesh.nodes[2].node.send({ kind: 'room', room: 'lobby' }, 'still here');
+    await waitFor(
+      () => mesh!.nodes[1].received.some((r) => r.id === honest.id),
+      'the honest message at node 1',
+    );
+    const honestId = Buffer.from(messageIdFromString(honest.id));
+    const carries = (kind: string) => (m: LinkMessage) =>
+      m.kind === kind &&
+      ('ids' in m ? m.ids : 'id' in m ? [m.id] : []).some((id) => honestId.equals(Buffer.from(id)));
+    await waitFor(() => got.some(carries('ihave')), 'node 0 to announce the honest message to mallory');
+    expect(got.some(carries('flood'))).toBe(false);
+    expect(mesh.nodes[0].node.running).toBe(true);
+    expect(mallory.state).toBe('up');
+    mallory.destroy();
+  });
 });

@@ -1,0 +1,215 @@
+/**
+ * Lazy push, after Plumtree (Leitão, Pereira and Rodrigues, "Epidemic Broadcast Trees", SRDS 2007),
+ * with one tree per origin.
+ *
+ * Flooding sends each message on every link, so a node with d links receives d copies of it and
+ * decodes, looks up and discards d − 1 of them. Here a link is eager or lazy for each origin: eager
+ * links carry that origin's messages whole, lazy links only their ids, batched into `ihave` frames.
+ * Every link starts eager. When one of an origin's messages arrives a second time on an eager link, the
+ * link is made lazy for that origin at both ends (`prune`): the origin's eager links thin out to a tree
+ * along the fastest paths from it, and each node then receives each message once.
+ *
+ * Why a tree per origin and not Plumtree's one shared tree: with many origins sending at once, messages
+ * cross an edge in both directions and prune two edges of one cycle, which cuts the shared tree; in a
+ * 50-node mesh measured here it settled into 10 to 16 pieces joined only by grafts, and the median
+ * delivery took 280 ms. An origin's own messages all flow outwards from it, so they cannot do that.
+ *
+ * When a node hears of an id and the message itself has not come within the graft timeout, it asks the
+ * announcer for it (`graft`), and the announcer makes the link eager for that message's origin: a tree
+ * cut by a failed link repairs itself, at the cost of one timeout for one message.
+ */
+import { type Bytes, MAX_IHAVE_IDS } from '../wire/index.js';
+import type { Clock, Timer } from './clock.js';
+import type { Link } from './link.js';
+
+export interface PushTreeTimings {
+  /** How long announcements wait to be batched into one `ihave` per link. */
+  announceDelayMs: number;
+  /** How long an announced message may take to arrive before it is grafted from an announcer. */
+  graftTimeoutMs: number;
+}
+
+export const DEFAULT_PUSH_TREE_TIMINGS: PushTreeTimings = {
+  announceDelayMs: 50,
+  graftTimeoutMs: 250,
+};
+
+/** Announced but missing messages tracked at once; beyond that, history sync fills the gaps. */
+export const MAX_MISSING = 4096;
+/** Announcers kept per missing message, to graft from in turn. */
+const MAX_ANNOUNCERS = 4;
+/** Origins a link may be lazy for; past that its list is dropped (it is eager again for all). */
+const MAX_LAZY_ORIGINS = 4096;
+
+export interface PushTreeStats {
+  /** Prunes sent: an eager link brought a message we had. */
+  prunes: number;
+  /** Grafts sent: messages announced to us that did not arrive in time. */
+  grafts: number;
+  /** Messages sent in answer to a neighbour's graft. */
+  regrafted: number;
+  /** Ids announced in `ihave` frames, and the frames. */
+  announced: number;
+  ihaveFrames: number;
+}
+
+interface Missing {
+  id: Bytes;
+  announcers: Link[];
+  timer: Timer;
+}
+
+/** An origin, as the latin1 string of its 32-byte node id (a cheap map key). */
+export type OriginKey = string;
+
+export interface PushTreeOptions {
+  clock: Clock;
+  /**
+   * False: every link stays eager (plain flooding). Such a node never prunes, but it still honours its
+   * neighbours' prunes and grafts and grafts what they announce, so it mixes with lazy-push nodes.
+   * @default true
+   */
+  lazyPush?: boolean;
+  timings?: Partial<PushTreeTimings>;
+  /** Whether a message is already held (seen or stored). */
+  has(id: Bytes): boolean;
+  /** Sends these messages, if held, to a neighbour that grafted them; returns the origins of those sent. */
+  resend(link: Link, ids: Bytes[]): OriginKey[];
+}
+
+export class PushTree {
+  readonly stats: PushTreeStats = { prunes: 0, grafts: 0, regrafted: 0, announced: 0, ihaveFrames: 0 };
+  readonly lazyPush: boolean;
+  private readonly opts: PushTreeOptions;
+  private readonly timings: PushTreeTimings;
+  /** Per link, the origins it is lazy for. */
+  private readonly lazy = new WeakMap<Link, Set<OriginKey>>();
+  private readonly pending = new Map<Link, Bytes[]>();
+  private readonly missing = new Map<string, Missing>();
+  private flushTimer: Timer | null = null;
+
+  constructor(opts: PushTreeOptions) {
+    this.opts = opts;
+    this.lazyPush = opts.lazyPush ?? true;
+    this.timings = { ...DEFAULT_PUSH_TREE_TIMINGS, ...opts.timings };
+  }
+
+  isEager(link: Link, origin: OriginKey): boolean {
+    return !this.lazy.get(link)?.has(origin);
+  }
+
+  /**
+   * A message new to us came on `link`. If the link was lazy for its origin (it answered a graft, or
+   * sent before our prune reached it), it is the better path now: eager again. Returns whether it was
+   * lazy, which `duplicateFrom` needs.
+   */
+  firstFrom(link: Link, origin: OriginKey): boolean {
+    const lazy = this.lazy.get(link);
+    return lazy !== undefined && lazy.delete(origin);
+  }
+
+  /**
+   * A message we had came again on `link`. If the first copy came on an eager link (an established
+   * path), this link is redundant for its origin: prune it at both ends. If the first copy came by a
+   * graft or a race, this link may be the real path, so it stays. A copy on a link already lazy here
+   * means the other end missed or undid our prune (it took a copy from us as its first): prune again.
+   */
+  duplicateFrom(link: Link, origin: OriginKey, firstWasLazy: boolean): void {
+    if (!this.lazyPush || firstWasLazy) return;
+    this.setLazy(link, origin);
+    this.stats.prunes++;
+    link.send({ kind: 'prune', origin: Buffer.from(origin, 'latin1') });
+  }
+
+  /** Queues an id for the next `ihave` on a link that is lazy for its origin. */
+  announce(link: Link, id: Bytes): void {
+    let ids = this.pending.get(link);
+    if (!ids) this.pending.set(link, (ids = []));
+    ids.push(id);
+    if (ids.length >= MAX_IHAVE_IDS) this.flushLink(link, ids);
+    else this.flushTimer ??= this.opts.clock.setTimeout(() => this.flush(), this.timings.announceDelayMs);
+  }
+
+  /** A new message arrived (by any path): it is no longer missing. */
+  received(key: string): void {
+    const entry = this.missing.get(key);
+    if (!entry) return;
+    this.opts.clock.clearTimeout(entry.timer);
+    this.missing.delete(key);
+  }
+
+  onPrune(link: Link, origin: OriginKey): void {
+    this.setLazy(link, origin);
+  }
+
+  onIHave(link: Link, ids: Bytes[], keyOf: (id: Bytes) => string): void {
+    for (const id of ids) {
+      const key = keyOf(id);
+      const entry = this.missing.get(key);
+      if (entry) {
+        if (entry.announcers.length < MAX_ANNOUNCERS && !entry.announcers.includes(link)) {
+          entry.announcers.push(link);
+        }
+        continue;
+      }
+      if (this.missing.size >= MAX_MISSING || this.opts.has(id)) continue;
+      const timer = this.opts.clock.setTimeout(() => this.expire(key), this.timings.graftTimeoutMs);
+      this.missing.set(key, { id, announcers: [link], timer });
+    }
+  }
+
+  /** A neighbour missed these: send them, and push their origins' messages to it eagerly from now on. */
+  onGraft(link: Link, ids: Bytes[]): void {
+    const origins = this.opts.resend(link, ids);
+    this.stats.regrafted += origins.length;
+    const lazy = this.lazy.get(link);
+    if (lazy) for (const origin of origins) lazy.delete(origin);
+  }
+
+  linkDown(link: Link): void {
+    this.pending.delete(link);
+  }
+
+  stop(): void {
+    if (this.flushTimer) this.opts.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    for (const entry of this.missing.values()) this.opts.clock.clearTimeout(entry.timer);
+    this.missing.clear();
+    this.pending.clear();
+  }
+
+  private setLazy(link: Link, origin: OriginKey): void {
+    let lazy = this.lazy.get(link);
+    if (!lazy || lazy.size >= MAX_LAZY_ORIGINS) this.lazy.set(link, (lazy = new Set()));
+    lazy.add(origin);
+  }
+
+  /** The announced message has not come: graft it from the next announcer still linked. */
+  private expire(key: string): void {
+    const entry = this.missing.get(key);
+    if (!entry) return;
+    let link = entry.announcers.shift();
+    while (link && link.state !== 'up') link = entry.announcers.shift();
+    if (!link || this.opts.has(entry.id)) {
+      this.missing.delete(key);
+      return;
+    }
+    this.stats.grafts++;
+    link.send({ kind: 'graft', ids: [entry.id] });
+    // If this announcer does not answer either, the next one is asked after another timeout.
+    entry.timer = this.opts.clock.setTimeout(() => this.expire(key), this.timings.graftTimeoutMs);
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    for (const [link, ids] of this.pending) this.flushLink(link, ids);
+  }
+
+  private flushLink(link: Link, ids: Bytes[]): void {
+    this.pending.delete(link);
+    if (link.send({ kind: 'ihave', ids })) {
+      this.stats.announced += ids.length;
+      this.stats.ihaveFrames++;
+    }
+  }
+}

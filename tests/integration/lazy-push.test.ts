@@ -1,0 +1,108 @@
+/**
+ * Lazy push over real loopback TCP, in a full mesh of 7 (every node linked to every other, so plain
+ * flooding would hand each node 5 or 6 copies of each message): once each origin's tree has formed,
+ * every node receives each message once; a node cut off from an origin's tree gets its messages by
+ * graft and the tree mends; and a node that floods (lazy push off) still mixes with the others.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KonnectNode, NodeOptions } from '../../src/daemon/index.js';
+import { TestMesh } from '../helpers/mesh.js';
+import { waitFor } from '../helpers/wait.js';
+
+const N = 7;
+let mesh: TestMesh | undefined;
+afterEach(async () => {
+  await mesh?.destroy();
+  mesh = undefined;
+});
+
+async function fullMesh(nodeOptions: (i: number) => Partial<NodeOptions> = () => ({})): Promise<TestMesh> {
+  const m = await TestMesh.start(N, { nodeOptions });
+  await m.waitConnected();
+  await waitFor(
+    () => m.nodes.every((e) => e.node.links.links().length === N - 1),
+    `every node of ${N} to link to all ${N - 1} others`,
+  );
+  return m;
+}
+
+/** Sends one message from `origin` and waits until every other node has delivered it. */
+async function sendAndWait(m: TestMesh, origin: number, text: string): Promise<string> {
+  const { id } = m.nodes[origin].node.send({ kind: 'room', room: 'lobby' }, text);
+  for (const e of m.nodes) {
+    if (e.index === origin) continue;
+    await waitFor(() => e.received.some((r) => r.id === id), `node ${e.index} to deliver "${text}"`);
+  }
+  return id;
+}
+
+function counters(m: TestMesh) {
+  return m.nodes.map((e) => ({ ...e.node.router.stats, ...e.node.router.tree.stats }));
+}
+
+const originKey = (node: KonnectNode) => Buffer.from(node.identity.id).toString('latin1');
+
+describe('lazy push', () => {
+  it('gives every node one copy of each message once the trees have formed', async () => {
+    mesh = await fullMesh();
+    // The first message of each origin floods, and its redundant copies prune that origin's tree. A
+    // second round catches copies that raced (a copy that came first by a longer path) and gives the
+    // last duplicates of the first round time to land before counting starts.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < N; i++) await sendAndWait(mesh, i, `settle ${round} ${i}`);
+    }
+    const before = counters(mesh);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < N; i++) await sendAndWait(mesh, i, `round ${round} from ${i}`);
+    }
+    const after = counters(mesh);
+    mesh.nodes.forEach((_, i) => {
+      const delivered = after[i].delivered - before[i].delivered;
+      expect(delivered, `node ${i} delivered`).toBeGreaterThanOrEqual(3 * (N - 1));
+      expect(after[i].received - before[i].received, `flood frames node ${i} received`).toBe(delivered);
+      expect(after[i].duplicates - before[i].duplicates, `duplicates at node ${i}`).toBe(0);
+    });
+    // The links that no longer carry the messages carried their ids.
+    await waitFor(
+      () => counters(mesh!).reduce((sum, c, i) => sum + c.announced - before[i].announced, 0) > 0,
+      'announcements on the lazy links',
+    );
+  });
+
+  it('grafts a message to a node cut off from its origin’s tree, and the tree mends', async () => {
+    mesh = await fullMesh();
+    for (let i = 0; i < N; i++) await sendAndWait(mesh, i, `settle ${i}`);
+    const origin = mesh.nodes[0].node;
+    const target = mesh.nodes[3];
+    const targetId = target.node.identity.idHex;
+    // Every neighbour of the target now sends it only the ids of node 0's messages, as though every
+    // link of node 0's tree into it had been pruned.
+    for (const e of mesh.nodes) {
+      if (e === target) continue;
+      const link = e.node.links.links().find((l) => l.remoteIdHex === targetId)!;
+      e.node.router.tree.onPrune(link, originKey(origin));
+    }
+    const grafts = target.node.router.tree.stats.grafts;
+    const id = await sendAndWait(mesh, 0, 'cut off');
+    expect(target.node.router.tree.stats.grafts).toBe(grafts + 1);
+    expect(target.received.find((r) => r.id === id)).toMatchObject({ via: 'live', text: 'cut off' });
+    // The announcer that answered the graft pushes node 0's messages to the target again.
+    await sendAndWait(mesh, 0, 'mended');
+    expect(target.node.router.tree.stats.grafts).toBe(grafts + 1);
+  });
+
+  it('with lazy push off a node floods, and mixes with lazy-push nodes: each message once everywhere', async () => {
+    mesh = await fullMesh((i) => ({ lazyPush: i !== 0 }));
+    const sent: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < N; i++) sent.push(await sendAndWait(mesh, i, `mixed ${round} ${i}`));
+    }
+    const flooder = mesh.nodes[0].node.router;
+    expect(flooder.tree.stats.prunes).toBe(0);
+    expect(flooder.stats.duplicates).toBeGreaterThan(0);
+    for (const e of mesh.nodes) {
+      const ids = e.received.map((r) => r.id).filter((id) => sent.includes(id));
+      expect(ids.length, `node ${e.index} delivered a message twice`).toBe(new Set(ids).size);
+    }
+  });
+});

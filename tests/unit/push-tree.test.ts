@@ -1,0 +1,208 @@
+/**
+ * The lazy-push state machine on its own, with a hand-driven clock and links that record what they
+ * were sent: prune on a redundant copy (per origin), batched announcements, grafts after the timeout
+ * and from the next announcer, and the links a graft makes eager again.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Clock, Timer } from '../../src/daemon/clock.js';
+import type { Link } from '../../src/daemon/link.js';
+import { MAX_MISSING, PushTree, type PushTreeOptions } from '../../src/daemon/push-tree.js';
+import { type LinkMessage, MAX_IHAVE_IDS } from '../../src/wire/index.js';
+
+interface ManualTimer extends Timer {
+  at: number;
+  fn: () => void;
+}
+
+class ManualClock implements Clock {
+  private t = 0;
+  private timers: ManualTimer[] = [];
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number): Timer {
+    const timer: ManualTimer = { at: this.t + ms, fn, unref: () => undefined };
+    this.timers.push(timer);
+    return timer;
+  }
+  clearTimeout(timer: Timer): void {
+    this.timers = this.timers.filter((t) => t !== timer);
+  }
+  setInterval(): Timer {
+    throw new Error('not used');
+  }
+  clearInterval(): void {}
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.t = due.at;
+      due.fn();
+    }
+    this.t = end;
+  }
+}
+
+interface FakeLink {
+  link: Link;
+  sent: LinkMessage[];
+  close(): void;
+}
+
+function fakeLink(name: string): FakeLink {
+  const sent: LinkMessage[] = [];
+  const fake = {
+    label: name,
+    state: 'up' as 'up' | 'closed',
+    send(message: LinkMessage) {
+      if (fake.state !== 'up') return false;
+      sent.push(message);
+      return true;
+    },
+  };
+  return { link: fake as unknown as Link, sent, close: () => (fake.state = 'closed') };
+}
+
+const id = (n: number) => Uint8Array.from({ length: 16 }, (_, i) => (i === 15 ? n : i === 14 ? n >> 8 : 0));
+const keyOf = (b: Uint8Array) => Buffer.from(b).toString('latin1');
+const ORIGIN_A = Buffer.alloc(32, 0xaa).toString('latin1');
+const ORIGIN_B = Buffer.alloc(32, 0xbb).toString('latin1');
+
+function setup(overrides: Partial<PushTreeOptions> = {}) {
+  const clock = new ManualClock();
+  const held = new Set<string>();
+  const resent: { link: Link; ids: Uint8Array[] }[] = [];
+  const tree = new PushTree({
+    clock,
+    has: (i) => held.has(keyOf(i)),
+    resend: (link, ids) => {
+      resent.push({ link, ids });
+      return ids.filter((i) => held.has(keyOf(i))).map(() => ORIGIN_A);
+    },
+    ...overrides,
+  });
+  return { clock, held, resent, tree };
+}
+
+describe('push tree', () => {
+  it('starts every link eager and prunes a link that brings a duplicate, for that origin only', () => {
+    const { tree } = setup();
+    const a = fakeLink('a');
+    expect(tree.isEager(a.link, ORIGIN_A)).toBe(true);
+    tree.duplicateFrom(a.link, ORIGIN_A, false);
+    expect(tree.isEager(a.link, ORIGIN_A)).toBe(false);
+    expect(tree.isEager(a.link, ORIGIN_B)).toBe(true);
+    expect(a.sent).toEqual([{ kind: 'prune', origin: Buffer.alloc(32, 0xaa) }]);
+    // Another copy on the now lazy link: the other end did not take the prune (it undid it, having
+    // taken a copy from us first), so it is told again.
+    tree.duplicateFrom(a.link, ORIGIN_A, false);
+    expect(a.sent).toHaveLength(2);
+    expect(tree.isEager(a.link, ORIGIN_A)).toBe(false);
+  });
+
+  it('does not prune when the first copy came on a lazy link (a graft or a race): this one may be the path', () => {
+    const { tree } = setup();
+    const parent = fakeLink('parent');
+    const grafted = fakeLink('grafted');
+    tree.onPrune(grafted.link, ORIGIN_A);
+    expect(tree.firstFrom(grafted.link, ORIGIN_A)).toBe(true);
+    expect(tree.isEager(grafted.link, ORIGIN_A)).toBe(true);
+    tree.duplicateFrom(parent.link, ORIGIN_A, true);
+    expect(parent.sent).toEqual([]);
+    expect(tree.isEager(parent.link, ORIGIN_A)).toBe(true);
+    expect(tree.firstFrom(parent.link, ORIGIN_A)).toBe(false);
+  });
+
+  it('never prunes with lazy push off, but honours a neighbour’s prune', () => {
+    const { tree } = setup({ lazyPush: false });
+    const a = fakeLink('a');
+    tree.duplicateFrom(a.link, ORIGIN_A, false);
+    expect(a.sent).toEqual([]);
+    expect(tree.isEager(a.link, ORIGIN_A)).toBe(true);
+    tree.onPrune(a.link, ORIGIN_A);
+    expect(tree.isEager(a.link, ORIGIN_A)).toBe(false);
+  });
+
+  it('batches announcements into one ihave per link after the delay, and at once when a batch is full', () => {
+    const { tree, clock } = setup({ timings: { announceDelayMs: 50 } });
+    const a = fakeLink('a');
+    const b = fakeLink('b');
+    tree.announce(a.link, id(1));
+    tree.announce(a.link, id(2));
+    tree.announce(b.link, id(3));
+    clock.advance(49);
+    expect(a.sent).toEqual([]);
+    clock.advance(1);
+    expect(a.sent).toEqual([{ kind: 'ihave', ids: [id(1), id(2)] }]);
+    expect(b.sent).toEqual([{ kind: 'ihave', ids: [id(3)] }]);
+    for (let i = 0; i < MAX_IHAVE_IDS; i++) tree.announce(a.link, id(i));
+    expect(a.sent).toHaveLength(2);
+    expect((a.sent[1] as { ids: unknown[] }).ids).toHaveLength(MAX_IHAVE_IDS);
+    expect(tree.stats).toMatchObject({ announced: 3 + MAX_IHAVE_IDS, ihaveFrames: 3 });
+  });
+
+  it('grafts a missing message after the timeout, then from the next announcer still linked', () => {
+    const { tree, clock } = setup({ timings: { graftTimeoutMs: 250 } });
+    const a = fakeLink('a');
+    const b = fakeLink('b');
+    const c = fakeLink('c');
+    tree.onIHave(a.link, [id(7)], keyOf);
+    tree.onIHave(b.link, [id(7)], keyOf);
+    tree.onIHave(c.link, [id(7)], keyOf);
+    clock.advance(249);
+    expect([...a.sent, ...b.sent, ...c.sent]).toEqual([]);
+    clock.advance(1);
+    expect(a.sent).toEqual([{ kind: 'graft', ids: [id(7)] }]);
+    b.close();
+    clock.advance(250);
+    expect(b.sent).toEqual([]);
+    expect(c.sent).toEqual([{ kind: 'graft', ids: [id(7)] }]);
+    clock.advance(1000);
+    expect(tree.stats.grafts).toBe(2);
+  });
+
+  it('grafts nothing for a message that arrives, or was held, before the timeout', () => {
+    const { tree, clock, held } = setup();
+    const a = fakeLink('a');
+    held.add(keyOf(id(1)));
+    tree.onIHave(a.link, [id(1), id(2)], keyOf);
+    tree.received(keyOf(id(2)));
+    clock.advance(10_000);
+    expect(a.sent).toEqual([]);
+  });
+
+  it('tracks at most MAX_MISSING announced messages', () => {
+    const { tree, clock } = setup();
+    const a = fakeLink('a');
+    const ids = Array.from({ length: MAX_MISSING + 10 }, (_, i) => id(i));
+    for (let i = 0; i < ids.length; i += MAX_IHAVE_IDS)
+      tree.onIHave(a.link, ids.slice(i, i + MAX_IHAVE_IDS), keyOf);
+    clock.advance(300);
+    expect(tree.stats.grafts).toBe(MAX_MISSING);
+  });
+
+  it('answers a graft and pushes the grafted messages’ origins to that link eagerly again', () => {
+    const { tree, held, resent } = setup();
+    const a = fakeLink('a');
+    tree.onPrune(a.link, ORIGIN_A);
+    tree.onPrune(a.link, ORIGIN_B);
+    held.add(keyOf(id(5)));
+    tree.onGraft(a.link, [id(5), id(6)]);
+    expect(resent).toEqual([{ link: a.link, ids: [id(5), id(6)] }]);
+    expect(tree.isEager(a.link, ORIGIN_A)).toBe(true);
+    expect(tree.isEager(a.link, ORIGIN_B)).toBe(false);
+    expect(tree.stats.regrafted).toBe(1);
+  });
+
+  it('stop() cancels pending announcements and grafts', () => {
+    const { tree, clock } = setup();
+    const a = fakeLink('a');
+    tree.announce(a.link, id(1));
+    tree.onIHave(a.link, [id(2)], keyOf);
+    tree.stop();
+    clock.advance(10_000);
+    expect(a.sent).toEqual([]);
+  });
+});

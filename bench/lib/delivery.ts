@@ -80,10 +80,18 @@ export class DeliveryTracker {
   }
 }
 
-/** Flood counters summed per node: received frames (copies), new messages delivered. */
-export function routerCounters(mesh: TestMesh): { received: number[]; delivered: number[] } {
+/**
+ * Flood counters per node: received frames (copies), new messages delivered, and ids announced on lazy
+ * links (what lazy push sends instead of copies).
+ */
+export function routerCounters(mesh: TestMesh): {
+  received: number[];
+  delivered: number[];
+  announced: number[];
+} {
   return {
     received: mesh.nodes.map((m) => m.node.router.stats.received),
     delivered: mesh.nodes.map((m) => m.node.router.stats.delivered),
+    announced: mesh.nodes.map((m) => m.node.router.tree.stats.announced),
   };
 }

@@ -21,7 +21,7 @@ import {
   type Payload,
   sign,
   toHex,
-  verify,
+  verifyAsync,
 } from '../wire/index.js';
 import type { Clock } from './clock.js';
 import type { Identity } from './identity.js';
@@ -59,6 +59,15 @@ export interface FloodRouterOptions {
   onRejected?: (link: Link | null, reason: string) => void;
 }
 
+/** Copies of one message held while its first copy is verified (each from another link, at most). */
+const MAX_COPIES_HELD = 8;
+
+/** A payload that decoded and matches its envelope, and its origin's id. */
+export interface Decoded {
+  payload: Payload | 'ignored';
+  from: Bytes;
+}
+
 export class FloodRouter {
   readonly stats: FloodStats = { received: 0, duplicates: 0, delivered: 0, forwardedFrames: 0, rejected: 0 };
   private readonly opts: FloodRouterOptions;
@@ -66,6 +75,9 @@ export class FloodRouter {
   private readonly keys = new Map<string, KeyObject>();
   /** What this node flooded lately, to answer a neighbour's graft. */
   private readonly recent = new RecentMessages();
+  /** Messages whose signature is being verified: the copies that came meanwhile, first one first. */
+  private readonly checking = new Map<string, { message: FloodMessage; from: Link }[]>();
+  private stopped = false;
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
@@ -142,6 +154,8 @@ export class FloodRouter {
   }
 
   stop(): void {
+    this.stopped = true;
+    this.checking.clear();
     this.tree.stop();
   }
 
@@ -156,36 +170,82 @@ export class FloodRouter {
       if (first) this.tree.duplicateFrom(from, first.origin, first.firstWasLazy);
       return;
     }
-    const checked = this.verified(message, from);
-    if (!checked) return;
-    const { payload } = checked;
+    const copies = this.checking.get(key);
+    if (copies) {
+      // Its first copy is being verified. Held, not dropped: if that copy was a forgery, this one may
+      // be the genuine message.
+      if (copies.length < MAX_COPIES_HELD) copies.push({ message, from });
+      return;
+    }
+    this.checking.set(key, [{ message, from }]);
+    this.checkFirst(key);
+  }
+
+  /**
+   * Verifies the first held copy of a message off the event loop; accepts it, or rejects it and tries
+   * the next copy. Copies that came while it was verified count as duplicates (and may prune).
+   */
+  private checkFirst(key: string): void {
+    const copies = this.checking.get(key)!;
+    const { message, from } = copies[0];
+    const decoded = this.decode(message, from);
+    const settle = (valid: boolean) => {
+      if (this.stopped) return;
+      if (!decoded || !valid) {
+        if (decoded) this.reject(from, 'bad signature');
+        copies.shift();
+        if (copies.length > 0) this.checkFirst(key);
+        else this.checking.delete(key);
+        return;
+      }
+      this.checking.delete(key);
+      const firstWasLazy = this.accept(key, message, from, decoded);
+      for (const copy of copies.slice(1)) {
+        this.stats.duplicates++;
+        this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
+      }
+    };
+    if (!decoded) settle(false);
+    else this.verifySignature(message, decoded.from).then(settle, () => settle(false));
+  }
+
+  /** A verified message, new to this node: record, forward and deliver it. Returns firstWasLazy. */
+  private accept(key: string, message: FloodMessage, from: Link, decoded: Decoded): boolean {
+    const now = this.now();
     this.seen.add(key, now);
     this.tree.received(key);
-    const origin = originKey(checked.from);
+    const origin = originKey(decoded.from);
     const firstWasLazy = this.tree.firstFrom(from, origin);
     this.recent.add(key, { signed: copySigned(message), origin, firstWasLazy, at: now });
     // Out of hops, it stops here, not even announced: a direct message sent on its one link (hops 1)
     // must not travel further.
     if (message.hops > 1) this.broadcast(floodFrame(message, message.hops - 1), message.id, origin, from);
-    if (payload !== 'ignored') {
+    if (decoded.payload !== 'ignored') {
       this.stats.delivered++;
-      this.opts.deliver(payload, message, from);
+      this.opts.deliver(decoded.payload, message, from);
     }
+    return firstWasLazy;
   }
 
   /**
-   * Verifies a signed message on its own (used by history sync too). Returns the payload, 'ignored'
-   * for a valid message of a kind this version does not know, or null when it must be dropped.
+   * Verifies a signed message on its own (used by history sync). Resolves to the payload and its
+   * origin ('ignored' for a valid message of a kind this version does not know), or null when it must
+   * be dropped (counted against `from`). Never rejects.
    */
-  check(message: SignedMessage, from: Link | null): Payload | 'ignored' | null {
-    return this.verified(message, from)?.payload ?? null;
+  async check(message: SignedMessage, from: Link | null): Promise<Decoded | null> {
+    const decoded = this.decode(message, from);
+    if (!decoded) return null;
+    const valid = await this.verifySignature(message, decoded.from);
+    if (this.stopped) return null;
+    if (!valid) {
+      this.reject(from, 'bad signature');
+      return null;
+    }
+    return decoded;
   }
 
-  /** `check`, also returning the origin's id. */
-  private verified(
-    message: SignedMessage,
-    from: Link | null,
-  ): { payload: Payload | 'ignored'; from: Bytes } | null {
+  /** Decodes the payload and checks it against the envelope; null (counted against `from`) if bad. */
+  private decode(message: SignedMessage, from: Link | null): Decoded | null {
     let decoded: ReturnType<typeof decodePayloadWithOrigin>;
     try {
       decoded = decodePayloadWithOrigin(message.payload);
@@ -198,19 +258,19 @@ export class FloodRouter {
       this.reject(from, 'envelope id differs from payload id');
       return null;
     }
-    let valid = false;
-    try {
-      valid = verify(message.payload, message.sig, this.publicKey(origin.from));
-    } catch {
-      // a key that does not import is as bad as a signature that does not verify
-    }
-    if (!valid) {
-      this.reject(from, 'bad signature');
-      return null;
-    }
     // A valid message of a kind this version does not know is relayed (newer nodes may understand
-    // it) but not delivered; it was verified like any other, so nobody can flood junk through us.
+    // it) but not delivered; it is verified like any other, so nobody can flood junk through us.
     return { payload: payload ?? 'ignored', from: origin.from };
+  }
+
+  private verifySignature(message: SignedMessage, from: Bytes): Promise<boolean> {
+    let key: KeyObject;
+    try {
+      key = this.publicKey(from);
+    } catch {
+      return Promise.resolve(false); // a key that does not import is as bad as a bad signature
+    }
+    return verifyAsync(message.payload, message.sig, key);
   }
 
   private reject(from: Link | null, reason: string): void {

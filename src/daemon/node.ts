@@ -630,12 +630,12 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   }
 
   /** A message learned by history sync: verified like any other, stored, and passed on to other links. */
-  private ingestSynced(signed: SignedMessage, link: Link): boolean {
+  private async ingestSynced(signed: SignedMessage, link: Link): Promise<boolean> {
     if (this.store.has(messageIdToString(signed.id))) return false;
-    const payload = this.router.check(signed, link);
-    if (!payload || payload === 'ignored') return false;
-    const fresh = this.deliver(payload, signed, 'sync');
-    if (fresh) this.router.relay(signed, payload.from, link);
+    const checked = await this.router.check(signed, link);
+    if (!checked || checked.payload === 'ignored' || this.state !== 'running') return false;
+    const fresh = this.deliver(checked.payload, signed, 'sync');
+    if (fresh) this.router.relay(signed, checked.from, link);
     return fresh;
   }
 

@@ -15,7 +15,8 @@ export interface SyncCoordinatorOptions {
   node: KonnectNode;
   store: HistoryStore;
   /** Verifies, stores and forwards one synced message; true when it was new. */
-  ingest: (signed: SignedMessage, link: Link) => boolean;
+  /** Verifies, stores and passes on one message; resolves to whether it was new. */
+  ingest: (signed: SignedMessage, link: Link) => Promise<boolean>;
   onDone: (link: Link, count: number, scope: string) => void;
   windowMs?: number;
 }
@@ -105,10 +106,10 @@ export class SyncCoordinator {
       transport: { send: (m) => this.outbox(link).send(m) },
       host: {
         store: this.opts.store,
-        ingest: (_localScope, messages) => {
-          let accepted = 0;
-          for (const m of messages) if (this.opts.ingest(m, link)) accepted++;
-          return accepted;
+        ingest: async (_localScope, messages) => {
+          // All of a batch are verified at once, on the thread pool's threads.
+          const fresh = await Promise.all(messages.map((m) => this.opts.ingest(m, link)));
+          return fresh.filter(Boolean).length;
         },
       },
       scopes,

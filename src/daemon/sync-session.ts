@@ -41,10 +41,11 @@ export interface SyncHost {
   /** A HistoryStore in the node. */
   store: SyncStore;
   /**
-   * Verifies, stores and delivers what is new; returns how many were accepted. Must check each
-   * message's signature and that it belongs to `localScope` (a peer may push anything).
+   * Verifies, stores and delivers what is new; returns (or resolves to) how many were accepted. Must
+   * check each message's signature and that it belongs to `localScope` (a peer may push anything). A
+   * scope is reported done only once all its ingests have resolved.
    */
-  ingest(localScope: string, messages: SignedMessage[]): number;
+  ingest(localScope: string, messages: SignedMessage[]): number | Promise<number>;
 }
 
 export interface SyncSessionOptions {
@@ -91,6 +92,9 @@ interface ScopeState {
   deferredIds: number;
   /** Ids already sent for this scope: each is sent at most once per session, whatever the peer asks. */
   pushed: Set<string>;
+  /** Ingests not yet resolved. */
+  ingesting: number;
+  reported: boolean;
 }
 
 export class SyncSession extends EventEmitter<SyncSessionEvents> {
@@ -101,6 +105,7 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
   private readonly now: () => number;
   private readonly states = new Map<string, ScopeState>();
   private remaining: number;
+  private unreported: number;
   private total = 0;
   private started = false;
   private stopped = false;
@@ -125,9 +130,12 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
         deferred: new Map(),
         deferredIds: 0,
         pushed: new Set(),
+        ingesting: 0,
+        reported: false,
       });
     }
     this.remaining = this.states.size;
+    this.unreported = this.states.size;
   }
 
   /** Messages accepted by the host so far, over all scopes. */
@@ -250,6 +258,20 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
   private onMessages(state: ScopeState, message: SyncMessagesMessage): void {
     if (message.msgs.length === 0) return;
     const accepted = this.host.ingest(state.local, message.msgs);
+    if (typeof accepted === 'number') {
+      this.count(state, accepted);
+      return;
+    }
+    state.ingesting++;
+    const settled = (n: number) => {
+      this.count(state, n);
+      state.ingesting--;
+      if (state.done && state.ingesting === 0) this.report(state);
+    };
+    accepted.then(settled, () => settled(0));
+  }
+
+  private count(state: ScopeState, accepted: number): void {
     state.fetched += accepted;
     this.total += accepted;
   }
@@ -295,7 +317,15 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
     state.done = true;
     state.deferred.clear();
     this.remaining--;
+    if (state.ingesting === 0) this.report(state);
+  }
+
+  /** Tells what a finished scope fetched, once what it received has been ingested. */
+  private report(state: ScopeState): void {
+    if (state.reported || this.stopped) return;
+    state.reported = true;
+    this.unreported--;
     this.emit('scope:done', state.local, state.fetched);
-    if (this.remaining === 0) this.emit('done', this.total);
+    if (this.unreported === 0) this.emit('done', this.total);
   }
 }

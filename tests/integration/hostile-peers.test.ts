@@ -354,4 +354,37 @@ describe('hostile peers', () => {
     expect(mallory.state).toBe('up');
     mallory.destroy();
   });
+
+  it('a forged copy sent just ahead of the genuine message does not keep the genuine one out', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const identity = generateIdentity();
+    const mallory = await rogueLink(mesh.nodes[0].address, { identity });
+    const now = Date.now();
+    const id = newMessageId(now);
+    const payload = encodePayload({
+      kind: 'chat',
+      id,
+      from: identity.id,
+      ts: now,
+      room: 'lobby',
+      nick: 'mallory',
+      text: 'the real one',
+    });
+    const sig = sign(payload, identity.signingKey);
+    const forgedSig = Buffer.from(sig);
+    forgedSig[0] ^= 0x01;
+    // Both in one write: the genuine copy arrives while the forged one is being verified.
+    mallory.send({ kind: 'flood', id, hops: 8, payload, sig: forgedSig });
+    mallory.send({ kind: 'flood', id, hops: 8, payload, sig });
+    for (const m of mesh.nodes) {
+      await waitFor(
+        () => m.received.some((r) => r.text === 'the real one'),
+        `the genuine message at node ${m.index}`,
+      );
+    }
+    expect(mesh.nodes[0].node.router.stats.rejected).toBe(1);
+    for (const m of mesh.nodes) expect(m.received.filter((r) => r.text === 'the real one')).toHaveLength(1);
+    mallory.destroy();
+  });
 });

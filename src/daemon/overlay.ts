@@ -46,13 +46,17 @@ export function desiredPeers(
   return want;
 }
 
-/** True when a link between `a` and `b` is part of the overlay from either end's view. */
+/**
+ * True when a link between `a` and `b` is part of the overlay from either end's view. `known` may leave
+ * out either end (a node's peer list does not hold itself): both are on the ring all the same, or `b`'s
+ * choice would be computed on a ring without `a` and a link only `b` wants would look unwanted.
+ */
 export function linkWanted(
   a: NodeIdHex,
   b: NodeIdHex,
   known: Iterable<NodeIdHex>,
   options: OverlayOptions = {},
 ): boolean {
-  const all = [...known];
+  const all = [...known, a, b];
   return desiredPeers(a, all, options).has(b) || desiredPeers(b, all, options).has(a);
 }

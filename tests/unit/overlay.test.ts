@@ -81,4 +81,19 @@ describe('overlay', () => {
       { numRuns: 30 },
     );
   });
+
+  it('judges a link the same whether or not the known list holds the judging node itself', () => {
+    // A node's peer table does not hold the node: a link only the other end wants must still count.
+    fc.assert(
+      fc.property(fc.uniqueArray(hexId, { minLength: 9, maxLength: 60 }), (ids) => {
+        for (const a of ids.slice(0, 4)) {
+          const others = ids.filter((id) => id !== a);
+          for (const b of others) {
+            expect(linkWanted(a, b, others)).toBe(desiredPeers(a, ids).has(b) || desiredPeers(b, ids).has(a));
+          }
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
 });

@@ -82,6 +82,18 @@ describe('insert and lookup', () => {
     expect(store.count()).toBe(2);
   });
 
+  it('finds older ids stored after newer ones, and every id after reopening (ids above the newest are skipped)', () => {
+    const newer = message({ ts: 1_800_000_000_000 });
+    const older = message({ ts: 1_600_000_000_000 });
+    const newest = messageIdToString(newMessageId(1_900_000_000_000));
+    store.insertMany([newer, older]);
+    expect([store.has(newer.id), store.has(older.id), store.has(newest)]).toEqual([true, true, false]);
+    store.close();
+    store = HistoryStore.open(join(dir, 'history.db'));
+    expect([store.has(newer.id), store.has(older.id), store.has(newest)]).toEqual([true, true, false]);
+    expect(store.missing([older.id, newest])).toEqual([newest]);
+  });
+
   it('missing lists the ids that are not stored', () => {
     const a = message();
     const b = message();

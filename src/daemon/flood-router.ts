@@ -55,6 +55,8 @@ export interface FloodRouterOptions {
   seen?: SeenCache;
   /** Whether a message is already held (in the history store): such a message is a duplicate too. */
   isKnown?: (id: Bytes) => boolean;
+  /** A stored message by id (to answer a graft for one no longer among the recent ones). */
+  lookup?: (id: Bytes) => SignedMessage | undefined;
   /** Called when a link sends a message that fails verification. */
   onRejected?: (link: Link | null, reason: string) => void;
 }
@@ -91,12 +93,25 @@ export class FloodRouter {
       resend: (link, ids) => {
         const origins: OriginKey[] = [];
         for (const id of ids) {
-          const entry = this.recent.get(seenKey(id), this.now());
-          if (entry && link.sendFrame(floodFrame(entry.signed, DEFAULT_HOPS))) origins.push(entry.origin);
+          const held = this.held(id);
+          if (held && link.sendFrame(floodFrame(held.signed, DEFAULT_HOPS))) origins.push(held.origin);
         }
         return origins;
       },
     });
+  }
+
+  /** A message to answer a graft with: one flooded lately, else a stored one. */
+  private held(id: Bytes): { signed: SignedMessage; origin: OriginKey } | undefined {
+    const recent = this.recent.get(seenKey(id), this.now());
+    if (recent) return recent;
+    const signed = this.opts.lookup?.(id);
+    if (!signed) return undefined;
+    try {
+      return { signed, origin: originKey(decodePayloadWithOrigin(signed.payload).origin.from) };
+    } catch {
+      return undefined; // stored, so checked once; unreadable now means a newer schema: skip it
+    }
   }
 
   private now(): number {
@@ -310,12 +325,11 @@ function floodFrame(signed: SignedMessage, hops: number): Buffer {
 
 /**
  * Messages flooded in the last RECENT_MS, at most RECENT_MAX of them, with their origin and how their
- * first copy came: to prune a link that brings a duplicate, and to answer a neighbour's graft. A graft
- * comes within a few hundred ms of the announcement, so this window is ample; a message that falls out
- * of it comes back by history sync.
+ * first copy came: to prune a link that brings a duplicate, and to answer a neighbour's graft, which
+ * comes within a second of the message. Older grafts are answered from the history store.
  */
-const RECENT_MS = 30_000;
-const RECENT_MAX = 4096;
+const RECENT_MS = 10_000;
+const RECENT_MAX = 1024;
 
 interface Recent {
   signed: SignedMessage;

@@ -176,6 +176,11 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       lazyPush: opts.lazyPush,
       deliver: (payload, signed) => this.deliver(payload, signed, 'live'),
       isKnown: (id) => this.store.has(messageIdToString(id)),
+      lookup: (id) => {
+        const key = messageIdToString(id);
+        const pending = this.pendingWrites.get(key);
+        return pending ? { id, payload: pending.payload, sig: pending.sig } : this.store.signed(key);
+      },
       onRejected: (link, reason) => {
         this.logger.warn('dropped a message', { from: link?.label ?? 'sync', reason });
         // A few bad messages may be a relay passing on someone else's junk; many are an attack.

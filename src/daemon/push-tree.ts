@@ -30,7 +30,7 @@ export interface PushTreeTimings {
 }
 
 export const DEFAULT_PUSH_TREE_TIMINGS: PushTreeTimings = {
-  announceDelayMs: 50,
+  announceDelayMs: 200,
   graftTimeoutMs: 250,
 };
 

@@ -256,6 +256,13 @@ export class HistoryStore implements SyncStore {
     return this.stmt.quantiles.all(scope, from, rangeLast(to), step) as number[];
   }
 
+  /** One stored message as it was flooded, whatever its scope. */
+  signed(id: MessageIdStr): SignedMessage | undefined {
+    if (id > this.maxId) return undefined;
+    const row = this.stmt.signedById.get(id) as { payload: Buffer; sig: Buffer } | undefined;
+    return row && { id: idFromText(id), payload: row.payload, sig: row.sig };
+  }
+
   signedMessages(scope: string, ids: MessageIdStr[]): SignedMessage[] {
     const out: SignedMessage[] = [];
     for (const id of ids) {
@@ -343,6 +350,7 @@ function prepareAll(db: Db) {
       )
       .pluck(),
     signed: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND scope = ?'),
+    signedById: db.prepare('SELECT payload, sig FROM messages WHERE id = ?'),
   };
 }
 

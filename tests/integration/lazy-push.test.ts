@@ -5,7 +5,9 @@
  * graft and the tree mends; and a node that floods (lazy push off) still mixes with the others.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KonnectNode, NodeOptions } from '../../src/daemon/index.js';
+import { generateIdentity, type KonnectNode, type NodeOptions } from '../../src/daemon/index.js';
+import { messageIdFromString } from '../../src/wire/index.js';
+import { signedChats } from '../../bench/lib/chat.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -104,5 +106,18 @@ describe('lazy push', () => {
       const ids = e.received.map((r) => r.id).filter((id) => sent.includes(id));
       expect(ids.length, `node ${e.index} delivered a message twice`).toBe(new Set(ids).size);
     }
+  });
+
+  it('answers a graft for a message it holds in history but did not flood lately', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const [a, b] = mesh.nodes;
+    // Written straight into A's history (as if synced long ago): A never flooded it.
+    const [old] = signedChats(generateIdentity(), 1, { startTs: Date.now() - 60_000 });
+    a.node.store.insertMany([old]);
+    const linkToB = a.node.links.links()[0];
+    a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(old.id)] }, linkToB);
+    await waitFor(() => b.received.find((r) => r.id === old.id), 'B to receive the grafted message');
+    expect(a.node.router.tree.stats.regrafted).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The physical bound of flooding: every node verifies every new message once (ed25519, ~90 µs here),
+ * The physical bound of flooding: every node verifies every new message once (ed25519, ~60 µs here),
  * so a mesh cannot deliver more than cores × verifications per second ÷ N messages per second.
  * Measured in the run itself, on the same 200-byte signed chat payload the scenarios send.
  */
@@ -31,7 +31,7 @@ export async function verifiesPerSecond(seconds: number): Promise<number> {
 
 /**
  * The highest rate an N-node mesh can sustain if verifying were all it did: cores × verifies/s ÷ N.
- * An in-process mesh runs every node on one thread, so `cores` is 1 there.
+ * `cores`: those the verifications can run on (the thread pool's, up to the machine's).
  */
 export function verifyBound(verifies: number, n: number, cores = 1): number {
   return (cores * verifies) / n;

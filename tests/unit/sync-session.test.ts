@@ -122,7 +122,7 @@ function pair(
   return sides;
 }
 
-type SyncSessionIngest = (scope: string, msgs: SignedMessage[]) => number;
+type SyncSessionIngest = (scope: string, msgs: SignedMessage[]) => number | Promise<number>;
 
 let dir: string;
 beforeEach(() => {
@@ -193,6 +193,41 @@ describe('two sessions back to back', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('report a scope done only once an asynchronous ingest (verification off the event loop) resolved', async () => {
+    const stores = openStores(0);
+    try {
+      const held = Array.from({ length: 5 }, (_, i) => written('room:a', NOW - 1000 + i));
+      const universe = new Map(held.map((w) => [w.id, w]));
+      stores.a.insertMany(held.map((w) => storedAt(A_ID, w)));
+      const releases: (() => void)[] = [];
+      const slowIngest = (scope: string, msgs: SignedMessage[]) =>
+        new Promise<number>((resolve) =>
+          releases.push(() => resolve(honestIngest(B_ID, stores.b, universe)(scope, msgs) as number)),
+        );
+      const { a, b } = pair(
+        stores,
+        { a: honestIngest(A_ID, stores.a, universe), b: slowIngest },
+        { aInitiates: true, scopes: ['room:a'] },
+      );
+      a.session.start();
+      b.session.start();
+      await quiet();
+      expect(releases.length).toBeGreaterThan(0);
+      expect(b.session.finished).toBe(true);
+      expect(b.events).toEqual([]);
+      for (const release of releases) release();
+      await quiet();
+      expect(b.events).toEqual([
+        ['scope:done', 'room:a', 5],
+        ['done', 5],
+      ]);
+      expect(stores.b.count('room:a')).toBe(5);
+    } finally {
+      stores.a.close();
+      stores.b.close();
+    }
   });
 
   it('finish even when the host rejects everything, storing nothing', async () => {

@@ -31,6 +31,8 @@ export async function measureLatency(
 
   const count = Math.round(RATE_PER_SECOND * seconds);
   const tracker = new DeliveryTracker(mesh);
+  const grafts = () => mesh.nodes.reduce((sum, m) => sum + m.node.router.tree.stats.grafts, 0);
+  const graftsBefore = grafts();
   const cpu = process.cpuUsage();
   const sendSeconds = await paced(count, RATE_PER_SECOND, (i) => tracker.send(i % n));
   const done = await until(() => tracker.missing() === 0, { timeoutMs: 10_000 });
@@ -64,6 +66,13 @@ export async function measureLatency(
       'cores',
     ),
     figure(`${key}-links`, `links per node (mean), ${at}`, round(mean(links), 2), 'links'),
+    // A graft is a message that missed its tree and came ~0.5 s late: each one is a tail delivery.
+    figure(
+      `${key}-grafts`,
+      `grafts (messages pulled after an announcement), ${at}`,
+      grafts() - graftsBefore,
+      'grafts',
+    ),
   ];
   const note = `${at}: ${count} messages at ${RATE_PER_SECOND}/s over ${round(sendSeconds, 2)} s, ${lat.length}/${expected} deliveries${done ? '' : ' (some missing after 10 s)'}`;
   return { figures, note };

@@ -75,7 +75,7 @@ export interface NodeOptions {
   degree?: number;
   maxLinks?: number;
   timings?: Partial<LinkTimings>;
-  /** How often a node floods a presence heartbeat. @default 30_000 */
+  /** How often a node floods a presence heartbeat, ±20 % at random each time. @default 30_000 */
   presenceIntervalMs?: number;
   store?: StoreOptions;
   /** Reconcile history on every new link. @default true */
@@ -232,10 +232,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.presence('join');
     this.pruneHistory();
     this.pruneTimer = this.clock.setInterval(() => this.pruneHistory(), 60 * 60 * 1000);
-    this.presenceTimer = this.clock.setInterval(
-      () => this.presence('here'),
-      this.opts.presenceIntervalMs ?? 30_000,
-    );
+    this.scheduleHeartbeat();
     this.logger.info('node started', {
       id: this.identity.idHex.slice(0, 12),
       nick: this.nick,
@@ -252,7 +249,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const graceful = options.graceful ?? true;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
-    if (this.presenceTimer) this.clock.clearInterval(this.presenceTimer);
+    if (this.presenceTimer) this.clock.clearTimeout(this.presenceTimer);
     if (this.pruneTimer) this.clock.clearInterval(this.pruneTimer);
     if (wasRunning) {
       if (graceful) {
@@ -429,6 +426,22 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     } catch (err) {
       this.logger.error(`could not prune history: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The next presence heartbeat, 80 to 120 % of the interval away: nodes started together (a room's
+   * machines switched on at once, or every daemon restarted by an update) would otherwise beat in step
+   * forever, each heartbeat a burst of N floods that every node verifies at once.
+   */
+  private scheduleHeartbeat(): void {
+    const interval = this.opts.presenceIntervalMs ?? 30_000;
+    this.presenceTimer = this.clock.setTimeout(
+      () => {
+        this.presence('here');
+        this.scheduleHeartbeat();
+      },
+      interval * (0.8 + 0.4 * Math.random()),
+    );
   }
 
   private presence(event: PresenceEvent, old?: string): void {

@@ -21,6 +21,7 @@ import {
   type Payload,
   sign,
   toHex,
+  verify,
   verifyAsync,
 } from '../wire/index.js';
 import type { Clock } from './clock.js';
@@ -35,6 +36,8 @@ export interface FloodStats {
   delivered: number;
   forwardedFrames: number;
   rejected: number;
+  /** Times a link stopped being read because MAX_VERIFYING verifications were in flight. */
+  readPauses: number;
 }
 
 export interface SignedMessage {
@@ -61,6 +64,8 @@ export interface FloodRouterOptions {
   onRejected?: (link: Link | null, reason: string) => void;
 }
 
+/** Verifications in flight on the thread pool before the links bringing more are paused. */
+export const MAX_VERIFYING = 4096;
 /** Copies of one message held while its first copy is verified (each from another link, at most). */
 const MAX_COPIES_HELD = 8;
 
@@ -71,7 +76,14 @@ export interface Decoded {
 }
 
 export class FloodRouter {
-  readonly stats: FloodStats = { received: 0, duplicates: 0, delivered: 0, forwardedFrames: 0, rejected: 0 };
+  readonly stats: FloodStats = {
+    received: 0,
+    duplicates: 0,
+    delivered: 0,
+    forwardedFrames: 0,
+    rejected: 0,
+    readPauses: 0,
+  };
   private readonly opts: FloodRouterOptions;
   private readonly seen: SeenCache;
   private readonly keys = new Map<string, KeyObject>();
@@ -80,6 +92,9 @@ export class FloodRouter {
   /** Messages whose signature is being verified: the copies that came meanwhile, first one first. */
   private readonly checking = new Map<string, { message: FloodMessage; from: Link }[]>();
   private stopped = false;
+  /** Verifications on the thread pool now, and the links not read meanwhile. */
+  private verifying = 0;
+  private readonly pausedLinks = new Set<Link>();
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
@@ -165,6 +180,7 @@ export class FloodRouter {
   }
 
   linkDown(link: Link): void {
+    this.pausedLinks.delete(link);
     this.tree.linkDown(link);
   }
 
@@ -221,7 +237,7 @@ export class FloodRouter {
       }
     };
     if (!decoded) settle(false);
-    else this.verifySignature(message, decoded.from).then(settle, () => settle(false));
+    else this.verifySignature(message, decoded.from, from).then(settle, () => settle(false));
   }
 
   /** A verified message, new to this node: record, forward and deliver it. Returns firstWasLazy. */
@@ -250,7 +266,7 @@ export class FloodRouter {
   async check(message: SignedMessage, from: Link | null): Promise<Decoded | null> {
     const decoded = this.decode(message, from);
     if (!decoded) return null;
-    const valid = await this.verifySignature(message, decoded.from);
+    const valid = await this.verifySignature(message, decoded.from, from);
     if (this.stopped) return null;
     if (!valid) {
       this.reject(from, 'bad signature');
@@ -278,14 +294,36 @@ export class FloodRouter {
     return { payload: payload ?? 'ignored', from: origin.from };
   }
 
-  private verifySignature(message: SignedMessage, from: Bytes): Promise<boolean> {
+  /**
+   * Verifies on the thread pool. Reading a socket is cheap and verifying is not: a peer sending signed
+   * messages faster than the pool verifies them would queue work and buffers without limit. So once
+   * MAX_VERIFYING are in flight, the link that brought one more stops being read (TCP pushes back on
+   * its sender) until the pool is down to half; what was already read still goes on, and past twice
+   * the bound it is verified right here on the event loop.
+   */
+  private verifySignature(message: SignedMessage, from: Bytes, link: Link | null): Promise<boolean> {
     let key: KeyObject;
     try {
       key = this.publicKey(from);
     } catch {
       return Promise.resolve(false); // a key that does not import is as bad as a bad signature
     }
-    return verifyAsync(message.payload, message.sig, key);
+    if (this.verifying >= MAX_VERIFYING && link && !this.pausedLinks.has(link)) {
+      this.stats.readPauses++;
+      this.pausedLinks.add(link);
+      link.pauseReading();
+    }
+    if (this.verifying >= 2 * MAX_VERIFYING) {
+      return Promise.resolve(verify(message.payload, message.sig, key));
+    }
+    this.verifying++;
+    return verifyAsync(message.payload, message.sig, key).finally(() => {
+      this.verifying--;
+      if (this.verifying <= MAX_VERIFYING / 2 && this.pausedLinks.size > 0) {
+        for (const paused of this.pausedLinks) paused.resumeReading();
+        this.pausedLinks.clear();
+      }
+    });
   }
 
   private reject(from: Link | null, reason: string): void {

@@ -175,6 +175,15 @@ export class Link extends EventEmitter<LinkEvents> {
     return true;
   }
 
+  /** Stops reading from the peer (TCP pushes back on it) until resumeReading(). */
+  pauseReading(): void {
+    if (this.state !== 'closed') this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (this.state !== 'closed') this.socket.resume();
+  }
+
   /** Sends an error frame naming the code, then closes. */
   fail(code: ErrorCode, reason: string): void {
     if (this.state === 'closed') return;

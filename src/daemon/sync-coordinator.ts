@@ -119,13 +119,15 @@ export class SyncCoordinator {
       now: () => this.opts.node.clock.now(),
     });
     const entry: OpenSession = { session, scopes };
-    session.on('scope:done', (localScope, fetched) => {
+    // Recorded when the exchange ends, not when its ingests resolve: in between, a digest for the
+    // scope would otherwise open a new exchange at once and re-send the history.
+    session.on('scope:finished', (localScope) => {
       const wire = localScope.startsWith('dm:') ? 'dm' : localScope;
       let times = this.finishedAt.get(link);
       if (!times) this.finishedAt.set(link, (times = new Map()));
       times.set(wire, this.opts.node.clock.now());
-      this.opts.onDone(link, fetched, localScope);
     });
+    session.on('scope:done', (localScope, fetched) => this.opts.onDone(link, fetched, localScope));
     session.on('done', () => {
       const list = this.sessions.get(link) ?? [];
       const at = list.indexOf(entry);

@@ -70,7 +70,9 @@ export type SyncMessage =
   SyncDigestMessage | SyncIdsMessage | SyncWantMessage | SyncMessagesMessage | SyncDoneMessage;
 
 export interface SyncSessionEvents {
-  /** A scope finished; `scope` is the local scope name, `fetched` what ingest accepted for it. */
+  /** A scope's exchange ended (its ingests may still be running); `scope` is the local scope name. */
+  'scope:finished': [scope: string];
+  /** A scope finished and its ingests resolved; `fetched` is what ingest accepted for it. */
   'scope:done': [scope: string, fetched: number];
   /** Every scope finished. */
   done: [fetched: number];
@@ -317,6 +319,7 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
     state.done = true;
     state.deferred.clear();
     this.remaining--;
+    this.emit('scope:finished', state.local);
     if (state.ingesting === 0) this.report(state);
   }
 

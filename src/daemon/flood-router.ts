@@ -95,6 +95,8 @@ export class FloodRouter {
   /** Verifications on the thread pool now, and the links not read meanwhile. */
   private verifying = 0;
   private readonly pausedLinks = new Set<Link>();
+  /** Per link, the ids already sent in answer to its grafts. */
+  private readonly grafted = new WeakMap<Link, Set<string>>();
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
@@ -106,8 +108,14 @@ export class FloodRouter {
       timings: opts.pushTimings,
       has: (id) => this.hasSeen(id) || (this.opts.isKnown?.(id) ?? false),
       resend: (link, ids) => {
+        // Each message at most once per link: a neighbour cannot graft the same ids over and over.
+        let answered = this.grafted.get(link);
+        if (!answered || answered.size > RECENT_MAX * 4) this.grafted.set(link, (answered = new Set()));
         const origins: OriginKey[] = [];
         for (const id of ids) {
+          const key = seenKey(id);
+          if (answered.has(key)) continue;
+          answered.add(key);
           const held = this.held(id);
           if (held && link.sendFrame(floodFrame(held.signed, DEFAULT_HOPS))) origins.push(held.origin);
         }
@@ -143,7 +151,7 @@ export class FloodRouter {
     if (options.only) options.only.sendFrame(frame);
     else {
       const origin = originKey(payload.from);
-      this.recent.add(key, { signed, origin, firstWasLazy: false, at: this.now() });
+      this.recent.add(key, { signed, origin, firstWasLazy: false, from: null, at: this.now() });
       this.broadcast(frame, signed.id, origin, null);
     }
     return signed;
@@ -164,7 +172,13 @@ export class FloodRouter {
     this.seen.add(key, this.now());
     this.tree.received(key);
     const origin = originKey(from);
-    this.recent.add(key, { signed: copySigned(signed), origin, firstWasLazy: false, at: this.now() });
+    this.recent.add(key, {
+      signed: copySigned(signed),
+      origin,
+      firstWasLazy: false,
+      from: except,
+      at: this.now(),
+    });
     this.broadcast(floodFrame(signed, DEFAULT_HOPS), signed.id, origin, except);
   }
 
@@ -198,7 +212,8 @@ export class FloodRouter {
     if (this.seen.has(key, now) || this.opts.isKnown?.(message.id)) {
       this.stats.duplicates++;
       const first = this.recent.get(key, now);
-      if (first) this.tree.duplicateFrom(from, first.origin, first.firstWasLazy);
+      // A link that repeats its own first copy is not a redundant path.
+      if (first && first.from !== from) this.tree.duplicateFrom(from, first.origin, first.firstWasLazy);
       return;
     }
     const copies = this.checking.get(key);
@@ -230,10 +245,16 @@ export class FloodRouter {
         return;
       }
       this.checking.delete(key);
+      if (this.seen.has(key, this.now())) {
+        // History sync brought, verified and passed it on meanwhile: every copy is a duplicate, and
+        // none says anything about the tree.
+        this.stats.duplicates += copies.length;
+        return;
+      }
       const firstWasLazy = this.accept(key, message, from, decoded);
       for (const copy of copies.slice(1)) {
         this.stats.duplicates++;
-        this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
+        if (copy.from !== from) this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
       }
     };
     if (!decoded) settle(false);
@@ -247,10 +268,12 @@ export class FloodRouter {
     this.tree.received(key);
     const origin = originKey(decoded.from);
     const firstWasLazy = this.tree.firstFrom(from, origin);
-    this.recent.add(key, { signed: copySigned(message), origin, firstWasLazy, at: now });
-    // Out of hops, it stops here, not even announced: a direct message sent on its one link (hops 1)
-    // must not travel further.
-    if (message.hops > 1) this.broadcast(floodFrame(message, message.hops - 1), message.id, origin, from);
+    // Out of hops, it stops here, not even announced or held for grafts: a direct message sent on its
+    // one link (hops 1) must not travel further.
+    if (message.hops > 1) {
+      this.recent.add(key, { signed: copySigned(message), origin, firstWasLazy, from, at: now });
+      this.broadcast(floodFrame(message, message.hops - 1), message.id, origin, from);
+    }
     if (decoded.payload !== 'ignored') {
       this.stats.delivered++;
       this.opts.deliver(decoded.payload, message, from);
@@ -373,6 +396,8 @@ interface Recent {
   signed: SignedMessage;
   origin: OriginKey;
   firstWasLazy: boolean;
+  /** The link its first copy came on (null: written here). */
+  from: Link | null;
   at: number;
 }
 

@@ -179,7 +179,9 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       lookup: (id) => {
         const key = messageIdToString(id);
         const pending = this.pendingWrites.get(key);
-        return pending ? { id, payload: pending.payload, sig: pending.sig } : this.store.signed(key);
+        if (pending)
+          return pending.room !== null ? { id, payload: pending.payload, sig: pending.sig } : undefined;
+        return this.store.signedRoomMessage(key);
       },
       onRejected: (link, reason) => {
         this.logger.warn('dropped a message', { from: link?.label ?? 'sync', reason });

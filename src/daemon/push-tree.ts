@@ -36,6 +36,8 @@ export const DEFAULT_PUSH_TREE_TIMINGS: PushTreeTimings = {
 
 /** Announced but missing messages tracked at once; beyond that, history sync fills the gaps. */
 export const MAX_MISSING = 4096;
+/** Of those, first announced by one link: a neighbour announcing junk cannot crowd out the others. */
+export const MAX_MISSING_PER_LINK = 1024;
 /** Announcers kept per missing message, to graft from in turn. */
 const MAX_ANNOUNCERS = 4;
 /** Origins a link may be lazy for; past that its list is dropped (it is eager again for all). */
@@ -55,6 +57,8 @@ export interface PushTreeStats {
 
 interface Missing {
   id: Bytes;
+  /** The link that announced it first, charged for it against MAX_MISSING_PER_LINK. */
+  owner: Link;
   announcers: Link[];
   timer: Timer;
 }
@@ -86,6 +90,7 @@ export class PushTree {
   private readonly lazy = new WeakMap<Link, Set<OriginKey>>();
   private readonly pending = new Map<Link, Bytes[]>();
   private readonly missing = new Map<string, Missing>();
+  private readonly missingBy = new Map<Link, number>();
   private flushTimer: Timer | null = null;
 
   constructor(opts: PushTreeOptions) {
@@ -135,7 +140,14 @@ export class PushTree {
     const entry = this.missing.get(key);
     if (!entry) return;
     this.opts.clock.clearTimeout(entry.timer);
+    this.forget(key, entry);
+  }
+
+  private forget(key: string, entry: Missing): void {
     this.missing.delete(key);
+    const n = (this.missingBy.get(entry.owner) ?? 1) - 1;
+    if (n > 0) this.missingBy.set(entry.owner, n);
+    else this.missingBy.delete(entry.owner);
   }
 
   onPrune(link: Link, origin: OriginKey): void {
@@ -152,9 +164,11 @@ export class PushTree {
         }
         continue;
       }
-      if (this.missing.size >= MAX_MISSING || this.opts.has(id)) continue;
+      const charged = this.missingBy.get(link) ?? 0;
+      if (this.missing.size >= MAX_MISSING || charged >= MAX_MISSING_PER_LINK || this.opts.has(id)) continue;
       const timer = this.opts.clock.setTimeout(() => this.expire(key), this.timings.graftTimeoutMs);
-      this.missing.set(key, { id, announcers: [link], timer });
+      this.missing.set(key, { id, owner: link, announcers: [link], timer });
+      this.missingBy.set(link, charged + 1);
     }
   }
 
@@ -175,6 +189,7 @@ export class PushTree {
     this.flushTimer = null;
     for (const entry of this.missing.values()) this.opts.clock.clearTimeout(entry.timer);
     this.missing.clear();
+    this.missingBy.clear();
     this.pending.clear();
   }
 
@@ -191,7 +206,7 @@ export class PushTree {
     let link = entry.announcers.shift();
     while (link && link.state !== 'up') link = entry.announcers.shift();
     if (!link || this.opts.has(entry.id)) {
-      this.missing.delete(key);
+      this.forget(key, entry);
       return;
     }
     this.stats.grafts++;

@@ -256,10 +256,13 @@ export class HistoryStore implements SyncStore {
     return this.stmt.quantiles.all(scope, from, rangeLast(to), step) as number[];
   }
 
-  /** One stored message as it was flooded, whatever its scope. */
-  signed(id: MessageIdStr): SignedMessage | undefined {
+  /**
+   * One stored room message as it was flooded (to answer a graft). Direct conversations are never
+   * served to others, as in sync.
+   */
+  signedRoomMessage(id: MessageIdStr): SignedMessage | undefined {
     if (id > this.maxId) return undefined;
-    const row = this.stmt.signedById.get(id) as { payload: Buffer; sig: Buffer } | undefined;
+    const row = this.stmt.signedRoomById.get(id) as { payload: Buffer; sig: Buffer } | undefined;
     return row && { id: idFromText(id), payload: row.payload, sig: row.sig };
   }
 
@@ -350,7 +353,7 @@ function prepareAll(db: Db) {
       )
       .pluck(),
     signed: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND scope = ?'),
-    signedById: db.prepare('SELECT payload, sig FROM messages WHERE id = ?'),
+    signedRoomById: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND room IS NOT NULL'),
   };
 }
 

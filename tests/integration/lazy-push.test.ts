@@ -119,5 +119,13 @@ describe('lazy push', () => {
     a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(old.id)] }, linkToB);
     await waitFor(() => b.received.find((r) => r.id === old.id), 'B to receive the grafted message');
     expect(a.node.router.tree.stats.regrafted).toBe(1);
+    // The same id again is not answered again: a neighbour cannot graft the same messages in a loop.
+    a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(old.id)] }, linkToB);
+    expect(a.node.router.tree.stats.regrafted).toBe(1);
+    // A direct conversation's message is never served to a neighbour, as in sync.
+    const [dm] = signedChats(generateIdentity(), 1, { startTs: Date.now() - 30_000 });
+    a.node.store.insertMany([{ ...dm, room: null, peer: 'ab'.repeat(32), scope: `dm:${'ab'.repeat(32)}` }]);
+    a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(dm.id)] }, linkToB);
+    expect(a.node.router.tree.stats.regrafted).toBe(1);
   });
 });

@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock, Timer } from '../../src/daemon/clock.js';
 import type { Link } from '../../src/daemon/link.js';
-import { MAX_MISSING, PushTree, type PushTreeOptions } from '../../src/daemon/push-tree.js';
+import {
+  MAX_MISSING,
+  MAX_MISSING_PER_LINK,
+  PushTree,
+  type PushTreeOptions,
+} from '../../src/daemon/push-tree.js';
 import { type LinkMessage, MAX_IHAVE_IDS } from '../../src/wire/index.js';
 
 interface ManualTimer extends Timer {
@@ -173,14 +178,18 @@ describe('push tree', () => {
     expect(a.sent).toEqual([]);
   });
 
-  it('tracks at most MAX_MISSING announced messages', () => {
+  it('tracks at most MAX_MISSING_PER_LINK missing messages first announced by one link; others still count', () => {
     const { tree, clock } = setup();
-    const a = fakeLink('a');
-    const ids = Array.from({ length: MAX_MISSING + 10 }, (_, i) => id(i));
-    for (let i = 0; i < ids.length; i += MAX_IHAVE_IDS)
-      tree.onIHave(a.link, ids.slice(i, i + MAX_IHAVE_IDS), keyOf);
+    const junk = fakeLink('junk');
+    const honest = fakeLink('honest');
+    const ids = Array.from({ length: MAX_MISSING_PER_LINK + 10 }, (_, i) => id(i));
+    tree.onIHave(junk.link, ids.slice(0, MAX_IHAVE_IDS), keyOf);
+    tree.onIHave(junk.link, ids.slice(MAX_IHAVE_IDS), keyOf);
+    tree.onIHave(honest.link, [id(60_000)], keyOf);
     clock.advance(300);
-    expect(tree.stats.grafts).toBe(MAX_MISSING);
+    expect(junk.sent.filter((m) => m.kind === 'graft')).toHaveLength(MAX_MISSING_PER_LINK);
+    expect(honest.sent).toEqual([{ kind: 'graft', ids: [id(60_000)] }]);
+    expect(MAX_MISSING).toBeGreaterThan(MAX_MISSING_PER_LINK);
   });
 
   it('answers a graft and pushes the grafted messages’ origins to that link eagerly again', () => {

@@ -106,7 +106,7 @@ export class FloodRouter {
       clock: opts.clock,
       lazyPush: opts.lazyPush,
       timings: opts.pushTimings,
-      has: (id) => this.hasSeen(id) || (this.opts.isKnown?.(id) ?? false),
+      has: (id) => this.hasSeen(id) || this.checking.has(seenKey(id)) || (this.opts.isKnown?.(id) ?? false),
       resend: (link, ids) => {
         // Each message at most once per link: a neighbour cannot graft the same ids over and over.
         let answered = this.grafted.get(link);
@@ -201,6 +201,7 @@ export class FloodRouter {
   stop(): void {
     this.stopped = true;
     this.checking.clear();
+    this.pausedLinks.clear();
     this.tree.stop();
   }
 
@@ -213,14 +214,18 @@ export class FloodRouter {
       this.stats.duplicates++;
       const first = this.recent.get(key, now);
       // A link that repeats its own first copy is not a redundant path.
-      if (first && first.from !== from) this.tree.duplicateFrom(from, first.origin, first.firstWasLazy);
+      if (first && first.from !== from && from.lazyPush) {
+        this.tree.duplicateFrom(from, first.origin, first.firstWasLazy);
+      }
       return;
     }
     const copies = this.checking.get(key);
     if (copies) {
       // Its first copy is being verified. Held, not dropped: if that copy was a forgery, this one may
       // be the genuine message.
-      if (copies.length < MAX_COPIES_HELD) copies.push({ message, from });
+      // Two per link at most: a link cannot fill the slots with forgeries of its own.
+      const fromLink = copies.filter((c) => c.from === from).length;
+      if (copies.length < MAX_COPIES_HELD && fromLink < 2) copies.push({ message, from });
       return;
     }
     this.checking.set(key, [{ message, from }]);
@@ -254,7 +259,9 @@ export class FloodRouter {
       const firstWasLazy = this.accept(key, message, from, decoded);
       for (const copy of copies.slice(1)) {
         this.stats.duplicates++;
-        if (copy.from !== from) this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
+        if (copy.from !== from && copy.from.lazyPush) {
+          this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
+        }
       }
     };
     if (!decoded) settle(false);

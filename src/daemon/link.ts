@@ -16,6 +16,7 @@ import {
   isKonnectError,
   type LinkMessage,
   NONCE_BYTES,
+  FEATURE_LAZY_PUSH,
   PROTOCOL_VERSION,
   sign,
   toHex,
@@ -136,7 +137,13 @@ export class Link extends EventEmitter<LinkEvents> {
       nonce: this.nonce,
       port: self.port,
       rooms: self.rooms,
+      features: [FEATURE_LAZY_PUSH],
     });
+  }
+
+  /** The peer understands lazy push (its hello said so): it may be pruned and sent ids only. */
+  get lazyPush(): boolean {
+    return this.remoteHello?.features?.includes(FEATURE_LAZY_PUSH) ?? false;
   }
 
   get remoteId(): Uint8Array | undefined {

@@ -439,8 +439,12 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const interval = this.opts.presenceIntervalMs ?? 30_000;
     this.presenceTimer = this.clock.setTimeout(
       () => {
-        this.presence('here');
         this.scheduleHeartbeat();
+        try {
+          this.presence('here');
+        } catch (err) {
+          this.logger.warn(`could not send presence: ${(err as Error).message}`);
+        }
       },
       interval * (0.8 + 0.4 * Math.random()),
     );

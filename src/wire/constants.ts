@@ -48,6 +48,8 @@ export const MAX_FEATURES = 16;
 /** Sync (history reconciliation) bounds. */
 export const MAX_SYNC_RANGES = 64;
 export const MAX_SYNC_IDS = 1024;
+/** `hello.features`: the sender understands `ihave`, `graft` and `prune` (lazy push, §9.3). */
+export const FEATURE_LAZY_PUSH = 'lazy-push';
 /** Ids in one `ihave` or `graft` (lazy push). */
 export const MAX_IHAVE_IDS = 1024;
 export const MAX_SYNC_MESSAGES = 256;

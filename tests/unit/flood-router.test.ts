@@ -55,4 +55,48 @@ describe('flood router', () => {
     expect(router.stats.readPauses).toBe(1);
     router.stop();
   });
+
+  it('prunes only neighbours whose hello offered lazy push: an older node keeps getting whole messages', async () => {
+    const author = generateIdentity();
+    const delivered: unknown[] = [];
+    const router = new FloodRouter({
+      identity: generateIdentity(),
+      links: () => [],
+      clock: systemClock,
+      deliver: (payload) => delivered.push(payload),
+    });
+    const sent = new Map<string, unknown[]>();
+    const fake = (label: string, lazyPush: boolean) => {
+      sent.set(label, []);
+      return {
+        label,
+        lazyPush,
+        state: 'up',
+        badMessages: 0,
+        pauseReading: () => undefined,
+        resumeReading: () => undefined,
+        sendFrame: () => true,
+        send: (m: unknown) => sent.get(label)!.push(m),
+      } as unknown as Link;
+    };
+    const [first, old, current] = [fake('first', true), fake('old', false), fake('current', true)];
+    const id = newMessageId();
+    const payload = encodePayload({
+      kind: 'chat',
+      id,
+      from: author.id,
+      ts: Date.now(),
+      room: 'lobby',
+      nick: 'a',
+      text: 'once',
+    });
+    const flood = { kind: 'flood' as const, id, hops: 4, payload, sig: sign(payload, author.signingKey) };
+    router.handle(flood, first);
+    await waitFor(() => delivered.length === 1, 'the first copy delivered');
+    router.handle(flood, old);
+    router.handle(flood, current);
+    expect(sent.get('old')).toEqual([]);
+    expect(sent.get('current')).toEqual([{ kind: 'prune', origin: Buffer.from(author.id) }]);
+    router.stop();
+  });
 });

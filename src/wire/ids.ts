@@ -8,9 +8,22 @@ export type MessageIdStr = string;
 /** 64 lower-case hex characters: an ed25519 public key. */
 export type NodeIdHex = string;
 
-export function newMessageId(msecs?: number): Uint8Array {
+/** The last id made here: ids made within one millisecond count up from it (see newMessageId). */
+const last = { msecs: -1, seq: 0 };
+
+/**
+ * A new UUIDv7 for a message stamped `msecs` (default now). Ids of one millisecond increase in the
+ * order they are made (RFC 9562 §6.2, method 1: a counter seeded at random), so lines pasted at once
+ * keep their order everywhere: history orders by (ts, id), and uuid's v7 gives a random counter when
+ * it is handed the time.
+ */
+export function newMessageId(msecs: number = Date.now()): Uint8Array {
   const out = new Uint8Array(MESSAGE_ID_BYTES);
-  v7(msecs === undefined ? undefined : { msecs }, out);
+  if (msecs === last.msecs && last.seq < 0x7fffffff) last.seq++;
+  // A fresh millisecond (or a clock set back): a random start in the lower half leaves 2^30 steps.
+  else last.seq = Math.floor(Math.random() * 0x40000000);
+  last.msecs = msecs;
+  v7({ msecs, seq: last.seq }, out);
   return out;
 }
 

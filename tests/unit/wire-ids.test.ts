@@ -54,6 +54,15 @@ describe('newMessageId', () => {
     }
   });
 
+  it('ids made for one given millisecond (the node passes its clock) still sort in the order made', () => {
+    // A pasted block of lines is sent in one tick, all stamped with the same ts: history orders by
+    // (ts, id), so only the id keeps the lines in order at every node.
+    const msecs = 1_700_000_000_123;
+    const ids = Array.from({ length: 1000 }, () => messageIdToString(newMessageId(msecs)));
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('ids of later milliseconds sort after ids of earlier ones', () => {
     fc.assert(
       fc.property(msecsArb, msecsArb, (a, b) => {

@@ -91,8 +91,8 @@ export const latencyScenario: Scenario = {
       notes.push(r.note);
     }
     if (!ctx.quick) {
-      // Evidence for a proposed change: the same mesh with received messages written without an fsync
-      // per transaction (synchronous NORMAL), everything else equal.
+      // What durability costs the mesh: the same mesh with stores that never flush to disk (synchronous
+      // NORMAL) against the shipped ones, whose own messages are flushed on the thread pool.
       await ctx.releaseMeshes();
       for (const n of [10, 50]) {
         ctx.log(`  starting a ${n}-node mesh (store synchronous NORMAL)`);
@@ -101,7 +101,7 @@ export const latencyScenario: Scenario = {
           const r = await measureLatency(ctx, n, seconds, {
             bench,
             key: 'normal',
-            label: 'synchronous NORMAL',
+            label: 'no flush to disk (synchronous NORMAL)',
           });
           figures.push(...r.figures.filter((f) => /-(p50|p99|cpu-per-message)$/.test(f.key)));
           notes.push(r.note);

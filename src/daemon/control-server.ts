@@ -111,13 +111,23 @@ export class ControlServer {
           write({ kind: 'res', rid: req.rid, ok: true, result: null });
           continue;
         }
-        try {
-          write({ kind: 'res', rid: req.rid, ok: true, result: this.call(req) ?? null });
-        } catch (err) {
+        const fail = (err: unknown) => {
           const code = isKonnectError(err) ? err.code : 'INVALID_ARGUMENT';
           if (!isKonnectError(err))
             this.logger.warn(`control request ${req.method} failed: ${(err as Error).message}`);
           write({ kind: 'res', rid: req.rid, ok: false, error: { code, message: (err as Error).message } });
+        };
+        try {
+          const result = this.call(req);
+          // Only `send` answers later (once its message is on disk); replies carry their rid.
+          if (result instanceof Promise) {
+            result.then(
+              (value: unknown) => write({ kind: 'res', rid: req.rid, ok: true, result: value ?? null }),
+              fail,
+            );
+          } else write({ kind: 'res', rid: req.rid, ok: true, result: result ?? null });
+        } catch (err) {
+          fail(err);
         }
       }
     });
@@ -137,8 +147,11 @@ export class ControlServer {
         return this.node.peers();
       case 'history':
         return this.node.history(historyQuery(p));
-      case 'send':
-        return this.node.send(conversation(p.to), str('text'), { action: p.action === true });
+      case 'send': {
+        const message = this.node.send(conversation(p.to), str('text'), { action: p.action === true });
+        // The id is printed only once the message survives power loss.
+        return this.node.flushed().then(() => message);
+      }
       case 'setNick':
         return this.node.setNick(str('nick'));
       case 'joinRoom':

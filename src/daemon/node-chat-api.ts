@@ -23,7 +23,9 @@ export class NodeChatApi implements ChatApi {
     return this.node.history(query);
   }
   async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
-    return this.node.send(to, text, options);
+    const message = this.node.send(to, text, options);
+    await this.node.flushed();
+    return message;
   }
   async setNick(nick: string): Promise<void> {
     this.node.setNick(nick);

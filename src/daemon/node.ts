@@ -133,6 +133,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   /** Received messages waiting for the next batched write, by id. */
   private pendingWrites = new Map<string, StoredMessage>();
   private flushTimer: Timer | null = null;
+  /** The flush to disk of the latest own message (HistoryStore.sync). */
+  private lastFlush: Promise<void> = Promise.resolve();
   /** Our latest signed presence, sent to every new link so the mesh learns our nick and key at once. */
   private ownPresence: SignedMessage | null = null;
 
@@ -304,6 +306,14 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     return resolvePeerQuery(this.peers(), query);
   }
 
+  /**
+   * Resolves once every message this node's user sent so far is on disk (survives power loss); rejects
+   * with DATABASE_WRITE_FAILED if the flush failed. send() returns before that: its frames go out at once.
+   */
+  flushed(): Promise<void> {
+    return this.lastFlush;
+  }
+
   send(to: ConversationRef, text: string, options: { action?: boolean } = {}): ChatMessage {
     this.assertRunning();
     if (to.kind === 'room') return this.sendRoom(checkRoom(to.room), text, options.action ?? false);
@@ -411,9 +421,13 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       payload: signed.payload,
       sig: signed.sig,
     };
-    // Own messages are written before the call returns: an id printed by `konnect send` is durable.
+    // Own messages are committed before the call returns, and flushed to disk on the thread pool: an
+    // id printed by `konnect send` waited for flushed(), so it survives power loss. The frames leave
+    // without waiting for the disk (a message lost here by a power cut is back from a peer by sync).
     this.flushWrites();
     this.store.insert(stored);
+    this.lastFlush = this.store.sync();
+    this.lastFlush.catch((err: Error) => this.logger.error(err.message));
     const message = toChatMessage(stored);
     this.emitEvent({ type: 'message', message });
     return message;
@@ -647,7 +661,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const batch = [...this.pendingWrites.values()];
     this.pendingWrites = new Map();
     try {
-      this.store.insertMany(batch, { durable: false });
+      this.store.insertMany(batch);
     } catch (err) {
       this.logger.error(`could not write ${batch.length} messages to history: ${(err as Error).message}`);
     }

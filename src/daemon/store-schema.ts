@@ -80,20 +80,16 @@ export interface OpenedDatabase {
 }
 
 /** Opens (creating if needed) and migrates the database; a corrupt file is moved aside first. */
-export function openDatabase(
-  file: string,
-  synchronous: 'NORMAL' | 'FULL',
-  now: () => number,
-): OpenedDatabase {
+export function openDatabase(file: string, now: () => number): OpenedDatabase {
   const onDisk = file !== ':memory:' && file !== '';
   if (onDisk && isForeignFile(file)) {
     // Checked before SQLite touches it: a failed open followed by close() would delete its -wal/-shm.
-    return fresh(file, synchronous, moveAside(file, now()));
+    return fresh(file, moveAside(file, now()));
   }
   let db: Db | undefined;
   try {
     db = new Database(file);
-    configureAndMigrate(db, synchronous);
+    configureAndMigrate(db);
     return { db, recoveredFrom: null };
   } catch (err) {
     if (!onDisk || !isCorruption(err)) {
@@ -105,15 +101,15 @@ export function openDatabase(
     // with the corrupt file. (Renaming an open file is fine on Linux and macOS.)
     const movedTo = moveAside(file, now());
     closeQuietly(db);
-    return fresh(file, synchronous, movedTo);
+    return fresh(file, movedTo);
   }
 }
 
-function fresh(file: string, synchronous: 'NORMAL' | 'FULL', movedTo: string): OpenedDatabase {
+function fresh(file: string, movedTo: string): OpenedDatabase {
   try {
     const db = new Database(file);
     try {
-      configureAndMigrate(db, synchronous);
+      configureAndMigrate(db);
     } catch (err) {
       closeQuietly(db);
       throw err;
@@ -128,10 +124,12 @@ function fresh(file: string, synchronous: 'NORMAL' | 'FULL', movedTo: string): O
   }
 }
 
-function configureAndMigrate(db: Db, synchronous: 'NORMAL' | 'FULL'): void {
+function configureAndMigrate(db: Db): void {
   // The first statement is what reads the header: a file that is not a database throws here.
   db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
+  // Commits do not wait for the disk on the event loop; HistoryStore.sync() flushes the WAL on the
+  // thread pool for what must survive power loss (wal-sync.ts).
+  db.pragma('synchronous = NORMAL');
   // better-sqlite3's default page cache is 16 MiB, which quick_check below fills at open; 4 MB holds
   // the hot index pages of a large history and keeps a daemon's RSS under 70 MB (BENCHMARKS.md).
   db.pragma('cache_size = -4000');

@@ -18,6 +18,7 @@ import {
   type SyncStore,
 } from './reconcile.js';
 import { openDatabase, type Db } from './store-schema.js';
+import { WalSync } from './wal-sync.js';
 
 /** A message as stored: what a UI is shown (less the derived `direct`), plus what sync needs. */
 export interface StoredMessage extends Omit<ChatMessage, 'direct'> {
@@ -31,8 +32,10 @@ export interface StoredMessage extends Omit<ChatMessage, 'direct'> {
 
 export interface StoreOptions {
   /**
-   * SQLite synchronous mode under WAL. FULL: an acknowledged message survives power loss. NORMAL:
-   * it survives a crash of the process only, for fewer fsyncs.
+   * Durability. Commits never wait for the disk on the event loop (SQLite runs at synchronous NORMAL
+   * under WAL); with FULL, sync() flushes the WAL to disk on the thread pool, so what the caller
+   * waited on survives power loss. With NORMAL, sync() resolves at once: a commit survives a crash of
+   * the process only.
    * @default 'FULL'
    */
   synchronous?: 'NORMAL' | 'FULL';
@@ -83,7 +86,8 @@ export class HistoryStore implements SyncStore {
   private readonly queries = new Map<string, Statement>();
   private readonly stmt: ReturnType<typeof prepareAll>;
   private readonly insertAll: (messages: StoredMessage[]) => string[];
-  private readonly synchronous: 'NORMAL' | 'FULL';
+  /** Flushes the WAL off the event loop; null when the store was opened with synchronous NORMAL. */
+  private readonly walSync: WalSync | null;
   /**
    * The greatest id ever stored here (or greater). Ids are UUIDv7 in canonical text, which sorts by
    * time, so a live message (newer than anything held) is known to be new without a lookup: that
@@ -94,17 +98,33 @@ export class HistoryStore implements SyncStore {
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
   static open(file: string, options: StoreOptions = {}): HistoryStore {
     const now = options.now ?? Date.now;
-    const { db, recoveredFrom } = openDatabase(file, options.synchronous ?? 'FULL', now);
-    return new HistoryStore(db, recoveredFrom, options, now);
+    const { db, recoveredFrom } = openDatabase(file, now);
+    let walSync: WalSync | null = null;
+    const onDisk = file !== ':memory:' && file !== '';
+    if (onDisk && (options.synchronous ?? 'FULL') === 'FULL') {
+      try {
+        walSync = new WalSync(`${file}-wal`);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    }
+    return new HistoryStore(db, recoveredFrom, walSync, options, now);
   }
 
-  private constructor(db: Db, recoveredFrom: string | null, options: StoreOptions, now: () => number) {
+  private constructor(
+    db: Db,
+    recoveredFrom: string | null,
+    walSync: WalSync | null,
+    options: StoreOptions,
+    now: () => number,
+  ) {
+    this.walSync = walSync;
     this.db = db;
     this.recoveredFrom = recoveredFrom;
     this.now = now;
     this.maxPerScope = options.maxMessagesPerScope ?? DEFAULT_MAX_MESSAGES_PER_SCOPE;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-    this.synchronous = options.synchronous ?? 'FULL';
     if (!Number.isSafeInteger(this.maxPerScope) || this.maxPerScope < 1) {
       throw new UsageError('INVALID_ARGUMENT', 'maxMessagesPerScope must be a positive integer');
     }
@@ -116,24 +136,25 @@ export class HistoryStore implements SyncStore {
     );
   }
 
-  /** Stores a message; false if its id is already stored. */
+  /** Stores a message; false if its id is already stored. Durable once a later sync() resolves. */
   insert(message: StoredMessage): boolean {
     return this.insertRow(message);
   }
 
   /**
-   * Stores many messages in one transaction; returns the ids that were new. With `durable: false` the
-   * commit skips its fsync (synchronous NORMAL for this transaction): it survives a crash of the
-   * process but not of the machine. The next durable commit fsyncs the WAL, covering it too.
+   * Stores many messages in one transaction; returns the ids that were new. The commit survives a
+   * crash of the process; sync() makes it survive power loss too.
    */
-  insertMany(messages: StoredMessage[], options: { durable?: boolean } = {}): string[] {
-    if (options.durable !== false || this.synchronous !== 'FULL') return this.insertAll(messages);
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.insertAll(messages);
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+  insertMany(messages: StoredMessage[]): string[] {
+    return this.insertAll(messages);
+  }
+
+  /**
+   * Resolves once everything committed before the call is on disk (survives power loss), without
+   * blocking the event loop; concurrent calls share one flush. Rejects with DATABASE_WRITE_FAILED.
+   */
+  sync(): Promise<void> {
+    return this.walSync?.sync() ?? Promise.resolve();
   }
 
   has(id: MessageIdStr): boolean {
@@ -231,6 +252,7 @@ export class HistoryStore implements SyncStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.walSync?.close();
     this.db.close();
   }
 

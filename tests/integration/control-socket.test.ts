@@ -5,14 +5,16 @@
  */
 import { statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type ChatEvent,
   ControlClient,
   ControlServer,
   dataFiles,
+  NodeChatApi,
   silentLogger,
 } from '../../src/daemon/index.js';
+import { StorageError } from '../../src/wire/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -85,6 +87,58 @@ describe('control socket', () => {
       const got = await client.history({ room: 'lobby', limit: 1200 });
       expect(got.map((m) => m.id)).toEqual(node.history({ room: 'lobby', limit: 1200 }).map((m) => m.id));
       expect(got.length).toBe(1200);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('answers send only once the message is flushed to disk; a failed flush is reported, the node runs on', async () => {
+    mesh = await TestMesh.start(1);
+    const node = mesh.nodes[0].node;
+    const server = await serve(0);
+    const client = await ControlClient.connect(server.path);
+    const settledYet = async (p: Promise<unknown>) => {
+      let done = false;
+      p.then(
+        () => (done = true),
+        () => (done = true),
+      );
+      // A status round trip on the same socket: its reply is written after the send was handled.
+      await client.status();
+      return done;
+    };
+    try {
+      let release!: () => void;
+      const sync = vi.spyOn(node.store, 'sync').mockReturnValueOnce(new Promise<void>((r) => (release = r)));
+      const sent = client.send({ kind: 'room', room: 'lobby' }, 'wait for the disk');
+      expect(await settledYet(sent)).toBe(false);
+      // Committed and shown already; only the reply waits.
+      expect(node.history({ room: 'lobby' }).map((m) => m.text)).toEqual(['wait for the disk']);
+      release();
+      expect((await sent).text).toBe('wait for the disk');
+
+      // The same through the in-process API the TUI uses.
+      const api = new NodeChatApi(node);
+      sync.mockReturnValueOnce(new Promise<void>((r) => (release = r)));
+      const local = api.send({ kind: 'room', room: 'lobby' }, 'in process');
+      expect(await settledYet(local)).toBe(false);
+      release();
+      await local;
+
+      sync.mockImplementationOnce(() =>
+        Promise.reject(new StorageError('DATABASE_WRITE_FAILED', 'cannot flush: EIO')),
+      );
+      await expect(client.send({ kind: 'room', room: 'lobby' }, 'disk on fire')).rejects.toMatchObject({
+        code: 'DATABASE_WRITE_FAILED',
+      });
+      sync.mockRestore();
+      expect((await client.send({ kind: 'room', room: 'lobby' }, 'after')).text).toBe('after');
+      expect(node.history({ room: 'lobby' }).map((m) => m.text)).toEqual([
+        'wait for the disk',
+        'in process',
+        'disk on fire',
+        'after',
+      ]);
     } finally {
       await client.close();
     }

@@ -31,6 +31,7 @@ const SUBCLASS: Record<ErrorCode, ErrorClass> = {
   IDENTITY_FOREIGN: StorageError,
   DATABASE_CORRUPT: StorageError,
   DATABASE_UNAVAILABLE: StorageError,
+  DATABASE_WRITE_FAILED: StorageError,
   HANDSHAKE_FAILED: LinkError,
   HANDSHAKE_TIMEOUT: LinkError,
   VERSION_MISMATCH: LinkError,

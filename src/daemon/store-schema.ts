@@ -13,7 +13,7 @@ export type Db = Database.Database;
  * Migration `i` takes a database from `user_version` i to i + 1. Append only: a released migration is
  * never edited, because nodes in the field have already run it.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 0 → 1. `seq` is an explicit INTEGER PRIMARY KEY so the FTS index can point at a rowid that VACUUM
   // never renumbers. h0..h3 are four 32-bit lanes of SHA-256(id bytes), kept per row so a range digest
   // (reconcile.ts) is a native SUM over the covering index instead of a hash per row in JavaScript.
@@ -68,6 +68,31 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN shown_ts INTEGER NOT NULL DEFAULT 0;
   UPDATE messages SET shown_ts = CASE WHEN future = 1 THEN MIN(ts, received_at) ELSE ts END;
   CREATE INDEX messages_scope_shown ON messages (scope, shown_ts, id);
+  `,
+  // 2 → 3. The full-text index is brought up to date in bulk (HistoryStore.indexPending), not row by
+  // row: FTS5 writes a new segment at every commit, which made a row cost 33 µs instead of 20 at chat
+  // rates (5 rows a commit; BENCHMARKS.md). A new row's seq waits in fts_pending until then. A row
+  // deleted or edited before it was indexed must not be 'delete'd from FTS5 (an external-content
+  // index would be corrupted by removing what it never held), hence the NOT EXISTS. A pending table,
+  // not a high-water mark: seq is a plain rowid, reused after the greatest row is deleted.
+  `
+  CREATE TABLE fts_pending (seq INTEGER PRIMARY KEY);
+  DROP TRIGGER messages_fts_insert;
+  DROP TRIGGER messages_fts_delete;
+  DROP TRIGGER messages_fts_update;
+  CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO fts_pending (seq) VALUES (new.seq);
+  END;
+  CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text)
+      SELECT 'delete', old.seq, old.text WHERE NOT EXISTS (SELECT 1 FROM fts_pending WHERE seq = old.seq);
+    DELETE FROM fts_pending WHERE seq = old.seq;
+  END;
+  CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+  WHEN NOT EXISTS (SELECT 1 FROM fts_pending WHERE seq = old.seq) BEGIN
+    INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    INSERT INTO messages_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
   `,
 ];
 

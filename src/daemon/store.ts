@@ -49,6 +49,8 @@ export interface StoreOptions {
 
 export const DEFAULT_MAX_MESSAGES_PER_SCOPE = 100_000;
 export const DEFAULT_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
+/** New rows are added to the full-text index this many at a time (or before a search). */
+export const FTS_BATCH = 512;
 /** Largest page a history query returns. */
 export const MAX_HISTORY_LIMIT = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
@@ -94,6 +96,9 @@ export class HistoryStore implements SyncStore {
    * lookup ran twice per received message and was ~15 % of a relay's event-loop time (BENCHMARKS.md).
    */
   private maxId: MessageIdStr;
+  /** Rows inserted since the full-text index was last brought up to date (an upper bound). */
+  private unindexed: number;
+  private readonly indexAll: () => void;
 
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
   static open(file: string, options: StoreOptions = {}): HistoryStore {
@@ -134,11 +139,18 @@ export class HistoryStore implements SyncStore {
     this.insertAll = db.transaction((messages: StoredMessage[]) =>
       messages.filter((m) => this.insertRow(m)).map((m) => m.id),
     );
+    this.unindexed = this.stmt.pendingCount.get() as number;
+    this.indexAll = db.transaction(() => {
+      this.stmt.indexPending.run();
+      this.stmt.clearPending.run();
+    });
   }
 
   /** Stores a message; false if its id is already stored. Durable once a later sync() resolves. */
   insert(message: StoredMessage): boolean {
-    return this.insertRow(message);
+    const stored = this.insertRow(message);
+    if (stored) this.indexWhenDue(1);
+    return stored;
   }
 
   /**
@@ -146,7 +158,15 @@ export class HistoryStore implements SyncStore {
    * crash of the process; sync() makes it survive power loss too.
    */
   insertMany(messages: StoredMessage[]): string[] {
-    return this.insertAll(messages);
+    const ids = this.insertAll(messages);
+    this.indexWhenDue(ids.length);
+    return ids;
+  }
+
+  /** Adds every row still waiting to the full-text index (done by itself every FTS_BATCH rows). */
+  indexPending(): void {
+    this.indexAll();
+    this.unindexed = 0;
   }
 
   /**
@@ -203,6 +223,7 @@ export class HistoryStore implements SyncStore {
       params.push(at, at, q.before.id);
     }
     if (match !== undefined) {
+      if (this.unindexed > 0) this.indexPending();
       where.push('m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
       params.push(match);
     }
@@ -297,6 +318,18 @@ export class HistoryStore implements SyncStore {
     return out;
   }
 
+  private indexWhenDue(added: number): void {
+    this.unindexed += added;
+    if (this.unindexed < FTS_BATCH) return;
+    try {
+      this.indexPending();
+    } catch {
+      // The rows are stored and stay pending: the next search tries again, the next batch after
+      // another FTS_BATCH rows (not every insert, which would retry the whole backlog each time).
+      this.unindexed = 1;
+    }
+  }
+
   private insertRow(m: StoredMessage): boolean {
     if (m.id > this.maxId) this.maxId = m.id;
     const lanes = idLanes(idFromText(m.id));
@@ -376,6 +409,12 @@ function prepareAll(db: Db) {
       .pluck(),
     signed: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND scope = ?'),
     signedRoomById: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND room IS NOT NULL'),
+    pendingCount: db.prepare('SELECT COUNT(*) FROM fts_pending').pluck(),
+    indexPending: db.prepare(
+      `INSERT INTO messages_fts (rowid, text)
+       SELECT m.seq, m.text FROM fts_pending p JOIN messages m ON m.seq = p.seq`,
+    ),
+    clearPending: db.prepare('DELETE FROM fts_pending'),
   };
 }
 

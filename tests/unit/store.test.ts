@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistoryStore, ftsQuery, type StoredMessage } from '../../src/daemon/store.js';
-import { SCHEMA_VERSION } from '../../src/daemon/store-schema.js';
+import { FTS_BATCH, HistoryStore, ftsQuery, type StoredMessage } from '../../src/daemon/store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/daemon/store-schema.js';
 import { messageIdToString, newMessageId, UsageError } from '../../src/wire/index.js';
 
 const ALICE = 'a'.repeat(64);
@@ -250,6 +250,93 @@ describe('full-text search', () => {
       expect(small.query({ search: 'deploy' })).toEqual([]);
     } finally {
       small.close();
+    }
+  });
+});
+
+describe('full-text index kept up to date in bulk', () => {
+  const raw = () => (store as unknown as { db: Database.Database }).db;
+  const pending = () => raw().prepare('SELECT COUNT(*) FROM fts_pending').pluck().get() as number;
+  const indexed = () => raw().prepare('SELECT COUNT(*) FROM messages_fts_docsize').pluck().get() as number;
+  /** FTS5's own check that the index matches the rows it was given; throws SQLITE_CORRUPT_VTAB if not. */
+  const integrity = () =>
+    raw().exec(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`);
+
+  it('a stored row waits outside the index, and a search indexes it first', () => {
+    store.insert(message({ text: 'fresh words' }));
+    expect([pending(), indexed()]).toEqual([1, 0]);
+    expect(store.query({ search: 'fresh' }).map((m) => m.text)).toEqual(['fresh words']);
+    expect([pending(), indexed()]).toEqual([0, 1]);
+    integrity();
+  });
+
+  it('indexes by itself every FTS_BATCH rows', () => {
+    store.insertMany(Array.from({ length: FTS_BATCH - 1 }, (_, i) => message({ text: `row ${i}` })));
+    expect(pending()).toBe(FTS_BATCH - 1);
+    store.insert(message({ text: 'the last one' }));
+    expect([pending(), indexed()]).toEqual([0, FTS_BATCH]);
+  });
+
+  it('deleting rows indexed or not keeps the index exact', () => {
+    const small = HistoryStore.open(join(dir, 'small.db'), { maxMessagesPerScope: 2, now: () => 10 });
+    const smallRaw = (small as unknown as { db: Database.Database }).db;
+    try {
+      small.insertMany([message({ room: 'a', text: 'old deploy', ts: 1 })]);
+      expect(small.query({ search: 'deploy' })).toHaveLength(1); // indexed now
+      small.insertMany([
+        message({ room: 'a', text: 'older deploy, not indexed yet', ts: 0 }),
+        message({ room: 'a', text: 'new deploy', ts: 3 }),
+        message({ room: 'a', text: 'newest', ts: 4 }),
+      ]);
+      expect(small.prune()).toBe(2); // one row indexed, one pending
+      expect(small.query({ search: 'deploy' }).map((m) => m.text)).toEqual(['new deploy']);
+      // Checks index against rows, so only valid once nothing is pending (the search saw to that).
+      smallRaw.exec(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`);
+    } finally {
+      small.close();
+    }
+  });
+
+  it('a row that reuses the seq of a deleted, indexed row is indexed with its own text', () => {
+    const a = message({ room: 'a', text: 'first words', ts: 1 });
+    const b = message({ room: 'a', text: 'greatest seq', ts: 2 });
+    store.insertMany([a, b]);
+    store.indexPending();
+    raw().prepare('DELETE FROM messages WHERE id = ?').run(b.id); // seq is a plain rowid: it comes back
+    const c = message({ room: 'a', text: 'reused slot', ts: 3 });
+    store.insert(c);
+    expect(store.query({ search: 'greatest' })).toEqual([]);
+    expect(store.query({ search: 'reused' }).map((m) => m.id)).toEqual([c.id]);
+    integrity();
+  });
+
+  it('a database of schema 2 (every row indexed by trigger) migrates and stays searchable', () => {
+    const file = join(dir, 'v2.db');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS[0]);
+    old.exec(MIGRATIONS[1]);
+    old.pragma('user_version = 2');
+    old
+      .prepare(
+        `INSERT INTO messages (id, scope, room, origin, nick, ts, text, action, own, via, future, received_at,
+                             payload, sig, h0, h1, h2, h3, shown_ts)
+       VALUES (?, 'room:a', 'a', ?, 'alice', 5, 'kept from before', 0, 0, 'live', 0, 5, x'01', x'02', 0, 0, 0, 0, 5)`,
+      )
+      .run(messageIdToString(newMessageId(5)), ALICE);
+    old.close();
+    const migrated = HistoryStore.open(file, { maxMessagesPerScope: 1, now: () => 10 });
+    try {
+      expect(migrated.query({ search: 'kept' })).toHaveLength(1);
+      migrated.insert(message({ room: 'a', text: 'after the upgrade', ts: 6 }));
+      expect(migrated.prune()).toBe(1); // removes the row the old trigger indexed
+      expect(migrated.query({ search: 'kept' })).toEqual([]);
+      expect(migrated.query({ search: 'upgrade' })).toHaveLength(1);
+      (migrated as unknown as { db: Database.Database }).db.exec(
+        `INSERT INTO messages_fts (messages_fts, rank) VALUES ('integrity-check', 1)`,
+      );
+    } finally {
+      migrated.close();
     }
   });
 });

@@ -102,7 +102,7 @@ async function overlayEdges(ids, degree) {
 
 // ---- one implementation, in a child process ----
 
-/** konnect as it ships (history in SQLite, synchronous FULL), or with synchronous NORMAL. */
+/** konnect as it ships (history in SQLite, own messages flushed to disk), or with synchronous NORMAL (no flush). */
 async function runKonnect({ n, rate, count, degree, synchronous }) {
   const { startBenchMesh } = await import(new URL('bench/lib/mesh.js', DIST).href);
   const { DeliveryTracker, routerCounters } = await import(new URL('bench/lib/delivery.js', DIST).href);
@@ -381,7 +381,7 @@ async function parent(args) {
     console.log(table(results, n));
   }
   console.log(
-    '\nkonnect stores every message in SQLite (synchronous FULL as shipped; konnect-normal: NORMAL); libp2p stores nothing.',
+    '\nkonnect stores every message in SQLite and flushes each own message to disk (konnect-normal: no flush); libp2p stores nothing.',
   );
   if (args.json) {
     writeFileSync(args.json, JSON.stringify({ machine, command, rate: args.rate, seconds: args.seconds, results }, null, 2) + '\n');

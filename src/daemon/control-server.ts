@@ -33,7 +33,9 @@ export class ControlServer {
       }
       unlinkSync(this.path); // left behind by a node that crashed
     }
-    const server = createServer((socket) => this.accept(socket));
+    // Half-open allowed: a client may send its requests and end its side (`… | nc -U`); the replies
+    // still owed (send answers once its message is on disk) go out before this side ends.
+    const server = createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       // Listen with a restrictive umask window closed by chmod right after: the path must never be
@@ -79,6 +81,16 @@ export class ControlServer {
     const write = (value: unknown) => {
       if (!socket.destroyed) socket.write(encodeFrame(value, CONTROL_MAX_FRAME_BYTES));
     };
+    let owed = 0;
+    let clientEnded = false;
+    socket.on('end', () => {
+      clientEnded = true;
+      if (owed === 0) socket.end();
+    });
+    const settle = () => {
+      owed--;
+      if (clientEnded && owed === 0) socket.end();
+    };
     socket.on('data', (chunk: Buffer) => {
       let requests: ControlRequest[];
       try {
@@ -121,10 +133,13 @@ export class ControlServer {
           const result = this.call(req);
           // Only `send` answers later (once its message is on disk); replies carry their rid.
           if (result instanceof Promise) {
-            result.then(
-              (value: unknown) => write({ kind: 'res', rid: req.rid, ok: true, result: value ?? null }),
-              fail,
-            );
+            owed++;
+            result
+              .then(
+                (value: unknown) => write({ kind: 'res', rid: req.rid, ok: true, result: value ?? null }),
+                fail,
+              )
+              .finally(settle);
           } else write({ kind: 'res', rid: req.rid, ok: true, result: result ?? null });
         } catch (err) {
           fail(err);
@@ -147,11 +162,9 @@ export class ControlServer {
         return this.node.peers();
       case 'history':
         return this.node.history(historyQuery(p));
-      case 'send': {
-        const message = this.node.send(conversation(p.to), str('text'), { action: p.action === true });
+      case 'send':
         // The id is printed only once the message survives power loss.
-        return this.node.flushed().then(() => message);
-      }
+        return this.node.sendDurable(conversation(p.to), str('text'), { action: p.action === true });
       case 'setNick':
         return this.node.setNick(str('nick'));
       case 'joinRoom':

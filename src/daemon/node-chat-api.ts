@@ -23,9 +23,7 @@ export class NodeChatApi implements ChatApi {
     return this.node.history(query);
   }
   async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
-    const message = this.node.send(to, text, options);
-    await this.node.flushed();
-    return message;
+    return this.node.sendDurable(to, text, options);
   }
   async setNick(nick: string): Promise<void> {
     this.node.setNick(nick);

@@ -135,6 +135,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private flushTimer: Timer | null = null;
   /** The flush to disk of the latest own message (HistoryStore.sync). */
   private lastFlush: Promise<void> = Promise.resolve();
+  private flushFailureLogged = false;
   /** Our latest signed presence, sent to every new link so the mesh learns our nick and key at once. */
   private ownPresence: SignedMessage | null = null;
 
@@ -307,11 +308,26 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   }
 
   /**
-   * Resolves once every message this node's user sent so far is on disk (survives power loss); rejects
-   * with DATABASE_WRITE_FAILED if the flush failed. send() returns before that: its frames go out at once.
+   * send(), answered once the message is on disk (survives power loss); the frames go out at once,
+   * without waiting. A failed flush rejects with DATABASE_WRITE_FAILED naming the message, which was
+   * sent all the same: it must not be sent again.
    */
-  flushed(): Promise<void> {
-    return this.lastFlush;
+  async sendDurable(
+    to: ConversationRef,
+    text: string,
+    options: { action?: boolean } = {},
+  ): Promise<ChatMessage> {
+    const message = this.send(to, text, options);
+    try {
+      await this.lastFlush;
+    } catch (err) {
+      throw new StorageError(
+        'DATABASE_WRITE_FAILED',
+        `sent (id ${message.id}), but not confirmed on disk: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    return message;
   }
 
   send(to: ConversationRef, text: string, options: { action?: boolean } = {}): ChatMessage {
@@ -422,15 +438,25 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       sig: signed.sig,
     };
     // Own messages are committed before the call returns, and flushed to disk on the thread pool: an
-    // id printed by `konnect send` waited for flushed(), so it survives power loss. The frames leave
+    // id printed by `konnect send` waited for that (sendDurable), so it survives power loss. The frames leave
     // without waiting for the disk (a message lost here by a power cut is back from a peer by sync).
     this.flushWrites();
     this.store.insert(stored);
-    this.lastFlush = this.store.sync();
-    this.lastFlush.catch((err: Error) => this.logger.error(err.message));
+    this.lastFlush = this.flushToDisk();
     const message = toChatMessage(stored);
     this.emitEvent({ type: 'message', message });
     return message;
+  }
+
+  /** Flushes history to disk off the event loop. A failure stays (wal-sync.ts): it is logged once. */
+  private flushToDisk(): Promise<void> {
+    const flush = this.store.sync();
+    flush.catch((err: Error) => {
+      if (this.flushFailureLogged) return;
+      this.flushFailureLogged = true;
+      this.logger.error(err.message);
+    });
+    return flush;
   }
 
   /** Applies the retention limits (count and age per conversation). */
@@ -550,7 +576,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
         if (toHex(payload.to) !== this.identity.idHex) return false;
         const id = messageIdToString(payload.of);
         this.flushWrites();
-        if (this.store.markDelivered(id, fromHexId)) this.emitEvent({ type: 'receipt', id, peer: fromHexId });
+        if (this.store.markDelivered(id, fromHexId)) {
+          void this.flushToDisk(); // a receipt shown must not turn back into 'sent' after a power cut
+          this.emitEvent({ type: 'receipt', id, peer: fromHexId });
+        }
         return true;
       }
       case 'presence':

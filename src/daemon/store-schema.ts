@@ -152,8 +152,8 @@ function fresh(file: string, movedTo: string): OpenedDatabase {
 function configureAndMigrate(db: Db): void {
   // The first statement is what reads the header: a file that is not a database throws here.
   db.pragma('journal_mode = WAL');
-  // Commits do not wait for the disk on the event loop; HistoryStore.sync() flushes the WAL on the
-  // thread pool for what must survive power loss (wal-sync.ts).
+  // A commit does not wait for the disk (SQLite still syncs when it checkpoints, every ~1000 pages);
+  // HistoryStore.sync() flushes the WAL on the thread pool for what must survive power loss (wal-sync.ts).
   db.pragma('synchronous = NORMAL');
   // better-sqlite3's default page cache is 16 MiB, which quick_check below fills at open; 4 MB holds
   // the hot index pages of a large history and keeps a daemon's RSS under 70 MB (BENCHMARKS.md).

@@ -32,8 +32,8 @@ export interface StoredMessage extends Omit<ChatMessage, 'direct'> {
 
 export interface StoreOptions {
   /**
-   * Durability. Commits never wait for the disk on the event loop (SQLite runs at synchronous NORMAL
-   * under WAL); with FULL, sync() flushes the WAL to disk on the thread pool, so what the caller
+   * Durability. A commit does not wait for the disk (SQLite runs at synchronous NORMAL under WAL, and
+   * syncs only when it checkpoints, every ~1000 pages); with FULL, sync() flushes the WAL to disk on the thread pool, so what the caller
    * waited on survives power loss. With NORMAL, sync() resolves at once: a commit survives a crash of
    * the process only.
    * @default 'FULL'
@@ -108,7 +108,12 @@ export class HistoryStore implements SyncStore {
     const onDisk = file !== ':memory:' && file !== '';
     if (onDisk && (options.synchronous ?? 'FULL') === 'FULL') {
       try {
-        walSync = new WalSync(`${file}-wal`);
+        // SQLite's own name for the file: it resolves a symlinked history.db, and so keeps its WAL
+        // beside the target, not beside the link.
+        const main = (db.pragma('database_list') as { name: string; file: string }[]).find(
+          (d) => d.name === 'main',
+        );
+        walSync = new WalSync(`${main?.file || file}-wal`);
       } catch (err) {
         db.close();
         throw err;

@@ -1,7 +1,7 @@
 /**
  * Durability without blocking the event loop. The history connection commits at synchronous NORMAL:
- * a commit writes the WAL but does not wait for the disk, so it survives a crash of the process but
- * not of the machine. What must survive power loss (a message this node's user wrote) then waits for
+ * a commit writes the WAL but does not wait for the disk (SQLite syncs only at its checkpoints, every
+ * ~1000 pages), so it survives a crash of the process but not of the machine. What must survive power loss (a message this node's user wrote) then waits for
  * sync(), which runs fdatasync on the WAL file on libuv's thread pool: the same flush SQLite's FULL
  * mode runs inside every commit, where it held up every link and timer of the node for the length of
  * a disk flush (0.4 ms here, 10 ms at times; BENCHMARKS.md).
@@ -14,6 +14,11 @@
  *
  * Calls made while a flush runs share the next one (group commit): a commit made after a flush began
  * may have missed it, so it is never reported durable by that flush.
+ *
+ * A failed flush fails every later one too, until the store is opened again. Linux reports a write-back
+ * error once and then marks the pages clean, so the next fdatasync would succeed; but WAL frames are
+ * checksummed in a chain, and recovery stops at the first frame lost, so every commit after it would
+ * be lost with it while reported durable.
  */
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import { StorageError } from '../wire/index.js';
@@ -24,6 +29,9 @@ export class WalSync {
   private fd: number | null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
+  /** Flushes handed to the pool and not yet returned: the descriptor is released only at 0. */
+  private inFlight = 0;
+  private failure: StorageError | null = null;
   private closed = false;
   /** Flushes started, for tests and figures. */
   flushes = 0;
@@ -38,9 +46,10 @@ export class WalSync {
 
   /** Resolves once every commit made before this call is on disk; rejects with DATABASE_WRITE_FAILED. */
   sync(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.resolve(); // close() flushed everything committed before it
-    if (!this.running) return this.start();
-    this.queued ??= this.running
+    if (!this.running && !this.queued) return this.start();
+    this.queued ??= (this.running ?? Promise.resolve())
       .catch(() => undefined)
       .then(() => {
         this.queued = null;
@@ -58,32 +67,43 @@ export class WalSync {
     if (this.closed) return;
     this.closed = true;
     if (this.fd === null) return;
-    try {
-      fdatasyncSync(this.fd);
-    } catch {
-      // SQLite syncs the WAL itself before the checkpoint it runs when the connection closes.
+    if (!this.failure) {
+      try {
+        fdatasyncSync(this.fd);
+      } catch (err) {
+        this.fail(err as Error);
+      }
     }
-    if (!this.running) this.release();
+    if (this.inFlight === 0) this.release();
   }
 
   private start(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed || this.fd === null) return Promise.resolve();
     const fd = this.fd;
     this.flushes++;
+    this.inFlight++;
     const flushing = new Promise<void>((resolve, reject) => {
       this.flush(fd, (err) => {
+        this.inFlight--;
         if (this.running === flushing) this.running = null;
-        if (this.closed && !this.running) this.release();
-        if (!err) return resolve();
-        reject(
-          new StorageError('DATABASE_WRITE_FAILED', `cannot flush ${this.walFile} to disk: ${err.message}`, {
-            cause: err,
-          }),
-        );
+        if (this.closed && this.inFlight === 0) this.release();
+        if (err) this.fail(err);
+        if (this.failure) reject(this.failure);
+        else resolve();
       });
     });
     this.running = flushing;
     return flushing;
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= new StorageError(
+      'DATABASE_WRITE_FAILED',
+      `cannot flush ${this.walFile} to disk (${err.message}); messages written from now on are not ` +
+        'safe from a power cut until konnect is restarted',
+      { cause: err },
+    );
   }
 
   private release(): void {

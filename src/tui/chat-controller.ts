@@ -382,7 +382,9 @@ export class ChatController {
       model.changed('now');
       return message;
     } catch (err) {
-      model.system(`not sent: ${describeError(err)}`, 'error');
+      // A failed flush to disk comes after the message went out: it says so, and it must not be resent.
+      const sentAnyway = (err as { code?: unknown } | null)?.code === 'DATABASE_WRITE_FAILED';
+      model.system(sentAnyway ? describeError(err) : `not sent: ${describeError(err)}`, 'error');
       model.changed('now');
       return null;
     }

@@ -14,7 +14,7 @@ import {
   NodeChatApi,
   silentLogger,
 } from '../../src/daemon/index.js';
-import { StorageError } from '../../src/wire/index.js';
+import { encodeFrame, FrameDecoder, StorageError } from '../../src/wire/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -128,9 +128,12 @@ describe('control socket', () => {
       sync.mockImplementationOnce(() =>
         Promise.reject(new StorageError('DATABASE_WRITE_FAILED', 'cannot flush: EIO')),
       );
-      await expect(client.send({ kind: 'room', room: 'lobby' }, 'disk on fire')).rejects.toMatchObject({
-        code: 'DATABASE_WRITE_FAILED',
-      });
+      // Sent all the same: the error says so and names it, so nobody sends it twice.
+      const failed = client.send({ kind: 'room', room: 'lobby' }, 'disk on fire');
+      await expect(failed).rejects.toMatchObject({ code: 'DATABASE_WRITE_FAILED' });
+      await expect(failed).rejects.toThrow(
+        /^sent \(id [0-9a-f-]{36}\), but not confirmed on disk: cannot flush/,
+      );
       sync.mockRestore();
       expect((await client.send({ kind: 'room', room: 'lobby' }, 'after')).text).toBe('after');
       expect(node.history({ room: 'lobby' }).map((m) => m.text)).toEqual([
@@ -142,6 +145,30 @@ describe('control socket', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('answers a send from a client that ended its side right after the request (printf | nc -U)', async () => {
+    mesh = await TestMesh.start(1);
+    const server = await serve(0);
+    const raw = connect(server.path);
+    const chunks: Buffer[] = [];
+    raw.on('data', (c: Buffer) => chunks.push(c));
+    const closed = new Promise<void>((resolve, reject) => {
+      raw.on('close', () => resolve());
+      raw.on('error', reject);
+    });
+    const request = {
+      kind: 'req',
+      rid: 7,
+      method: 'send',
+      params: { to: { kind: 'room', room: 'lobby' }, text: 'hi' },
+    };
+    raw.end(encodeFrame(request));
+    await closed;
+    const replies = new FrameDecoder<{ rid: number; ok: boolean; result: { text: string } }>({
+      parse: (v) => v as { rid: number; ok: boolean; result: { text: string } },
+    }).push(Buffer.concat(chunks));
+    expect(replies).toMatchObject([{ rid: 7, ok: true, result: { text: 'hi' } }]);
   });
 
   it('a malformed request closes that connection only', async () => {

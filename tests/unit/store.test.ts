@@ -2,7 +2,7 @@
  * HistoryStore: insert and dedup, (ts, id) ordering, cursor paging, room/direct filters, full-text
  * search (including hostile query text), receipts, retention, reopening, and the schema settings.
  */
-import { fstatSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { fstatSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -407,6 +407,22 @@ describe('on disk', () => {
     expect(store.get(m.id)?.text).toBe('persisted');
     expect(store.query({ search: 'persisted' })).toHaveLength(1);
     expect(store.recoveredFrom).toBeNull();
+  });
+
+  it('flushes the WAL SQLite really writes when history.db is a symlink (beside the target)', () => {
+    store.close();
+    const elsewhere = mkdtempSync(join(tmpdir(), 'konnect-store-target-'));
+    try {
+      const link = join(dir, 'linked.db');
+      symlinkSync(join(elsewhere, 'history.db'), link);
+      store = HistoryStore.open(link);
+      store.insert(message());
+      const walSync = (store as unknown as { walSync: { fd: number } }).walSync;
+      expect(fstatSync(walSync.fd).ino).toBe(statSync(join(elsewhere, 'history.db-wal')).ino);
+      store.close();
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('uses WAL, the documented synchronous mode, and records the schema version', () => {

@@ -67,21 +67,42 @@ describe('WalSync', () => {
     w.close();
   });
 
-  it('a failed flush rejects with DATABASE_WRITE_FAILED, and the next sync flushes again', async () => {
+  it('a failed flush fails every later sync too: the WAL chain is broken from that frame on', async () => {
     const { flush, calls } = manualFlush();
     const w = new WalSync(wal, flush);
     const p = w.sync();
+    const queued = w.sync();
     const eio = Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
     calls[0].done(eio);
-    await expect(p).rejects.toSatisfy(
-      (err: unknown) =>
-        err instanceof StorageError && err.code === 'DATABASE_WRITE_FAILED' && /EIO/.test(err.message),
-    );
-    const again = w.sync();
-    expect(calls).toHaveLength(2);
-    calls[1].done(null);
-    await again;
+    const isWriteFailed = (err: unknown) =>
+      err instanceof StorageError && err.code === 'DATABASE_WRITE_FAILED' && /EIO/.test(err.message);
+    await expect(p).rejects.toSatisfy(isWriteFailed);
+    await expect(queued).rejects.toSatisfy(isWriteFailed);
+    // Linux would report success now (the failed pages were marked clean): never ask it again.
+    await expect(w.sync()).rejects.toSatisfy(isWriteFailed);
+    expect(calls).toHaveLength(1);
     w.close();
+    await expect(w.sync()).rejects.toSatisfy(isWriteFailed);
+  });
+
+  it('a sync called as a flush returns never starts a second flush beside the queued one', async () => {
+    const { flush, calls } = manualFlush();
+    const w = new WalSync(wal, flush);
+    const first = w.sync();
+    const queued = w.sync();
+    let third: Promise<void> | undefined;
+    void first.then(() => (third = w.sync())); // e.g. the next pasted line, sent as the first is confirmed
+    calls[0].done(null);
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toHaveLength(2); // the queued flush only
+    expect(third).toBeDefined();
+    const held = () => (w as unknown as { fd: number | null }).fd;
+    w.close();
+    expect(held()).toBe(calls[1].fd); // still in use by the running flush
+    calls[1].done(null);
+    await Promise.all([queued, third]);
+    expect(held()).toBeNull();
   });
 
   it('close() keeps the descriptor open until a running flush returns, then releases it', async () => {

@@ -20,7 +20,13 @@ export { resolveDataDir, ensureDataDir, dataFiles } from './data-dir.js';
 export { loadOrCreateIdentity, loadIdentity, generateIdentity, type Identity } from './identity.js';
 export { desiredPeers, linkWanted, DEFAULT_DEGREE } from './overlay.js';
 export { SeenCache } from './seen-cache.js';
-export { Link, type LinkClosed, type LinkTimings, DEFAULT_LINK_TIMINGS } from './link.js';
+export {
+  Link,
+  type LinkClosed,
+  type LinkTimings,
+  DEFAULT_LINK_TIMINGS,
+  RTT_REFRESH_INTERVALS,
+} from './link.js';
 export { LinkManager, DEFAULT_PORT } from './link-manager.js';
 export { FloodRouter, type SignedMessage, type FloodStats } from './flood-router.js';
 export { PeerTable, PRESENCE_TTL_MS, MAX_PEERS } from './peer-table.js';

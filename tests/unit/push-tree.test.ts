@@ -4,7 +4,6 @@
  * and from the next announcer, and the links a graft makes eager again.
  */
 import { describe, expect, it } from 'vitest';
-import type { Clock, Timer } from '../../src/daemon/clock.js';
 import type { Link } from '../../src/daemon/link.js';
 import {
   MAX_MISSING,
@@ -13,42 +12,7 @@ import {
   type PushTreeOptions,
 } from '../../src/daemon/push-tree.js';
 import { type LinkMessage, MAX_IHAVE_IDS } from '../../src/wire/index.js';
-
-interface ManualTimer extends Timer {
-  at: number;
-  fn: () => void;
-}
-
-class ManualClock implements Clock {
-  private t = 0;
-  private timers: ManualTimer[] = [];
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): Timer {
-    const timer: ManualTimer = { at: this.t + ms, fn, unref: () => undefined };
-    this.timers.push(timer);
-    return timer;
-  }
-  clearTimeout(timer: Timer): void {
-    this.timers = this.timers.filter((t) => t !== timer);
-  }
-  setInterval(): Timer {
-    throw new Error('not used');
-  }
-  clearInterval(): void {}
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.t = due.at;
-      due.fn();
-    }
-    this.t = end;
-  }
-}
+import { ManualClock } from '../helpers/manual-clock.js';
 
 interface FakeLink {
   link: Link;

@@ -48,6 +48,7 @@ export async function startBenchMesh(n: number, options: BenchMeshOptions = {}):
   const full = degree >= n - 1;
   const mesh = await TestMesh.start(n, {
     baseDir,
+    record: false,
     // Each node dials the earlier nodes it shares a link with; later ones dial it.
     peersOf: (i) => Array.from({ length: i }, (_, j) => j).filter((j) => linked(i, j)),
     nodeOptions: () => ({

@@ -270,11 +270,22 @@ describe('full-text index kept up to date in bulk', () => {
     integrity();
   });
 
-  it('indexes by itself every FTS_BATCH rows', () => {
-    store.insertMany(Array.from({ length: FTS_BATCH - 1 }, (_, i) => message({ text: `row ${i}` })));
-    expect(pending()).toBe(FTS_BATCH - 1);
+  it('indexes by itself every ftsBatch rows, by default FTS_BATCH ± 25 % drawn per store', () => {
+    store.close();
+    store = HistoryStore.open(join(dir, 'batch.db'), { ftsBatch: 100 });
+    store.insertMany(Array.from({ length: 99 }, (_, i) => message({ text: `row ${i}` })));
+    expect(pending()).toBe(99);
     store.insert(message({ text: 'the last one' }));
-    expect([pending(), indexed()]).toEqual([0, FTS_BATCH]);
+    expect([pending(), indexed()]).toEqual([0, 100]);
+    const drawn = Array.from({ length: 20 }, (_, i) => {
+      const s = HistoryStore.open(join(dir, `drawn-${i}.db`));
+      const n = (s as unknown as { ftsBatch: number }).ftsBatch;
+      s.close();
+      return n;
+    });
+    for (const n of drawn) expect(n).toBeGreaterThanOrEqual(FTS_BATCH * 0.75);
+    for (const n of drawn) expect(n).toBeLessThanOrEqual(FTS_BATCH * 1.25);
+    expect(new Set(drawn).size).toBeGreaterThan(1);
   });
 
   it('deleting rows indexed or not keeps the index exact', () => {

@@ -102,6 +102,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private lastHeard: number;
   private pingSeq = 0;
   private lastPingAt = -Infinity;
+  private lastSent = -Infinity;
   private pingSentAt = new Map<number, number>();
   private corked = false;
 
@@ -183,6 +184,7 @@ export class Link extends EventEmitter<LinkEvents> {
       });
     }
     this.socket.write(frame);
+    this.lastSent = this.opts.clock.now();
     return true;
   }
 
@@ -354,13 +356,17 @@ export class Link extends EventEmitter<LinkEvents> {
       this.fail('PEER_TIMEOUT', `nothing heard for ${now - this.lastHeard} ms`);
       return;
     }
-    // A link that carries traffic needs no ping: any frame proves the sender alive, and a side that
-    // hears nothing pings, so the pong fills the quiet direction. Pinging every link every second
-    // regardless cost a 50-node mesh in one process 700 pings and 700 pongs a second, all falling due
-    // together (their timers start as the links come up), and its latency p99 (BENCHMARKS.md).
-    const heardRecently = now - this.lastHeard < this.timings.pingIntervalMs / 2;
+    // A link busy both ways needs no ping: any frame proves its sender alive. Each side keeps its own
+    // direction alive, so a side that has sent nothing for half an interval pings, and so does one that
+    // has heard nothing (the pong then fills the quiet direction). Relying on the pong alone is not
+    // enough: a peer whose queue to us holds seconds of data (a history sync over slow Wi-Fi) answers
+    // only after it, and would time us out meanwhile. Pinging every link every second regardless cost
+    // a 50-node mesh in one process 700 pings and 700 pongs a second, all falling due together (their
+    // timers start as the links come up), and much of its throughput (BENCHMARKS.md).
+    const half = this.timings.pingIntervalMs / 2;
+    const busy = now - this.lastHeard < half && now - this.lastSent < half;
     const rttFresh = now - this.lastPingAt < RTT_REFRESH_INTERVALS * this.timings.pingIntervalMs;
-    if (heardRecently && rttFresh) return;
+    if (busy && rttFresh) return;
     this.lastPingAt = now;
     const n = ++this.pingSeq;
     this.pingSentAt.set(n, now);

@@ -109,6 +109,7 @@ export class HistoryStore implements SyncStore {
 
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
   static open(file: string, options: StoreOptions = {}): HistoryStore {
+    checkOptions(options); // before the file is opened: a bad option must not leave it open
     const now = options.now ?? Date.now;
     const { db, recoveredFrom } = openDatabase(file, now);
     let walSync: WalSync | null = null;
@@ -142,10 +143,6 @@ export class HistoryStore implements SyncStore {
     this.now = now;
     this.maxPerScope = options.maxMessagesPerScope ?? DEFAULT_MAX_MESSAGES_PER_SCOPE;
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
-    if (!Number.isSafeInteger(this.maxPerScope) || this.maxPerScope < 1) {
-      throw new UsageError('INVALID_ARGUMENT', 'maxMessagesPerScope must be a positive integer');
-    }
-    if (!(this.maxAgeMs > 0)) throw new UsageError('INVALID_ARGUMENT', 'maxAgeMs must be positive');
     this.stmt = prepareAll(db);
     this.maxId = (db.prepare('SELECT MAX(id) FROM messages').pluck().get() as string | null) ?? '';
     this.insertAll = db.transaction((messages: StoredMessage[]) =>
@@ -236,7 +233,15 @@ export class HistoryStore implements SyncStore {
       params.push(at, at, q.before.id);
     }
     if (match !== undefined) {
-      if (this.unindexed > 0) this.indexPending();
+      if (this.unindexed > 0) {
+        try {
+          this.indexPending();
+        } catch {
+          // The newest rows stay unsearchable until indexing works again (the next search retries);
+          // what is indexed is still searched, and nothing is lost.
+          this.unindexed = 1;
+        }
+      }
       where.push('m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
       params.push(match);
     }
@@ -368,6 +373,18 @@ export class HistoryStore implements SyncStore {
     );
     return info.changes > 0;
   }
+}
+
+function checkOptions(o: StoreOptions): void {
+  const positiveInt = (v: number | undefined) => v === undefined || (Number.isSafeInteger(v) && v > 0);
+  if (!positiveInt(o.maxMessagesPerScope)) {
+    throw new UsageError('INVALID_ARGUMENT', 'maxMessagesPerScope must be a positive integer');
+  }
+  if (o.maxAgeMs !== undefined && !(o.maxAgeMs > 0)) {
+    throw new UsageError('INVALID_ARGUMENT', 'maxAgeMs must be positive');
+  }
+  if (!positiveInt(o.ftsBatch))
+    throw new UsageError('INVALID_ARGUMENT', 'ftsBatch must be a positive integer');
 }
 
 function prepareAll(db: Db) {

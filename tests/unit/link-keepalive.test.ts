@@ -1,8 +1,9 @@
 /**
- * Keepalive (PROTOCOL.md §7.1): a side pings when it has heard nothing for half an interval, and at
- * least every RTT_REFRESH_INTERVALS; a link busy both ways carries no other pings, a link busy one way
- * is pinged by the side that hears nothing, and no link is timed out while frames flow. Two real Links
- * over loopback TCP, their timers on a manual clock.
+ * Keepalive (PROTOCOL.md §7.1): a side pings unless it has both heard and sent a frame in the last
+ * half interval, and at least every RTT_REFRESH_INTERVALS; a link busy both ways carries no other
+ * pings, on a link busy one way the listener pings, and no link is timed out while frames flow. Two
+ * real Links over loopback TCP, their timers on a manual clock (keepalive-backlog.test.ts has the
+ * real-time case of a queue that delays every pong).
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -118,16 +119,19 @@ describe('keepalive', () => {
     expect([a.link.state, b.link.state]).toEqual(['up', 'up']);
   });
 
-  it('a link busy one way is pinged by the side that hears nothing; no side times out', async () => {
+  it('on a link busy one way the listener pings too: it keeps its own direction alive', async () => {
     const clock = new ManualClock();
     const [a, b] = await pair(clock);
+    const fromB = () => count(a.received(), 'ping') + count(a.received(), 'pong');
     for (let i = 1; i <= 6; i++) {
-      const pongs = count(a.received(), 'pong');
+      const heard = fromB();
       await interval(clock, [a], [b]); // a talks, b listens
-      expect(count(a.sent(), 'ping'), `a's pings after interval ${i}`).toBe(1 + i);
-      await waitFor(() => count(a.received(), 'pong') > pongs, `b's pong in interval ${i}`);
+      await waitFor(() => fromB() > heard, `a to hear from b in interval ${i}`);
     }
-    expect(count(b.sent(), 'ping')).toBe(1); // only its first: it hears a all the time
+    // b hears a all the time and has nothing to say: it pings on its own (here in the intervals where
+    // it did not happen to answer one of a's pings), so a never depends on b's pongs, which a queue of
+    // data ahead of them would hold back.
+    expect(count(b.sent(), 'ping')).toBeGreaterThanOrEqual(1 + 3);
     expect([a.link.state, b.link.state]).toEqual(['up', 'up']);
   });
 });

@@ -2,7 +2,7 @@
  * HistoryStore: insert and dedup, (ts, id) ordering, cursor paging, room/direct filters, full-text
  * search (including hostile query text), receipts, retention, reopening, and the schema settings.
  */
-import { fstatSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -268,6 +268,19 @@ describe('full-text index kept up to date in bulk', () => {
     expect(store.query({ search: 'fresh' }).map((m) => m.text)).toEqual(['fresh words']);
     expect([pending(), indexed()]).toEqual([0, 1]);
     integrity();
+  });
+
+  it('refuses a bad option before it opens the file', () => {
+    for (const bad of [
+      { ftsBatch: 0 },
+      { ftsBatch: Infinity },
+      { ftsBatch: 1.5 },
+      { maxMessagesPerScope: -1 },
+      { maxAgeMs: 0 },
+    ]) {
+      expect(() => HistoryStore.open(join(dir, 'never.db'), bad)).toThrow(UsageError);
+    }
+    expect(existsSync(join(dir, 'never.db'))).toBe(false);
   });
 
   it('indexes by itself every ftsBatch rows, by default FTS_BATCH ± 25 % drawn per store', () => {

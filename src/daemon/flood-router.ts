@@ -95,8 +95,6 @@ export class FloodRouter {
   /** Verifications on the thread pool now, and the links not read meanwhile. */
   private verifying = 0;
   private readonly pausedLinks = new Set<Link>();
-  /** Per link, the ids already sent in answer to its grafts. */
-  private readonly grafted = new WeakMap<Link, Set<string>>();
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
@@ -107,15 +105,11 @@ export class FloodRouter {
       lazyPush: opts.lazyPush,
       timings: opts.pushTimings,
       has: (id) => this.hasSeen(id) || this.checking.has(seenKey(id)) || (this.opts.isKnown?.(id) ?? false),
+      keyOf: seenKey,
+      // Ids announced to this link, each once (PushTree.onGraft checks both).
       resend: (link, ids) => {
-        // Each message at most once per link: a neighbour cannot graft the same ids over and over.
-        let answered = this.grafted.get(link);
-        if (!answered || answered.size > RECENT_MAX * 4) this.grafted.set(link, (answered = new Set()));
         const origins: OriginKey[] = [];
         for (const id of ids) {
-          const key = seenKey(id);
-          if (answered.has(key)) continue;
-          answered.add(key);
           const held = this.held(id);
           if (held && link.sendFrame(floodFrame(held.signed, DEFAULT_HOPS))) origins.push(held.origin);
         }

@@ -42,6 +42,11 @@ export const MAX_MISSING_PER_LINK = 1024;
 const MAX_ANNOUNCERS = 4;
 /** Origins a link may be lazy for; past that its list is dropped (it is eager again for all). */
 const MAX_LAZY_ORIGINS = 4096;
+/**
+ * Ids remembered per link as announced to it, the only ones its grafts may ask for (the oldest is
+ * forgotten first). A graft comes within a second of the announcement; 1024 is seconds of a busy room.
+ */
+export const MAX_ANNOUNCED_PER_LINK = 1024;
 
 export interface PushTreeStats {
   /** Prunes sent: an eager link brought a message we had. */
@@ -77,8 +82,13 @@ export interface PushTreeOptions {
   timings?: Partial<PushTreeTimings>;
   /** Whether a message is already held (seen or stored). */
   has(id: Bytes): boolean;
-  /** Sends these messages, if held, to a neighbour that grafted them; returns the origins of those sent. */
+  /**
+   * Sends these messages, if held, to a neighbour that grafted them; returns the origins of those sent.
+   * Only ids announced to that link and not yet resent to it are passed (see takeAnnounced).
+   */
   resend(link: Link, ids: Bytes[]): OriginKey[];
+  /** The map key of an id (the flood router's seen-cache key). @default its bytes as latin1 */
+  keyOf?(id: Bytes): string;
 }
 
 export class PushTree {
@@ -91,6 +101,8 @@ export class PushTree {
   private readonly pending = new Map<Link, Bytes[]>();
   private readonly missing = new Map<string, Missing>();
   private readonly missingBy = new Map<Link, number>();
+  /** Per link, the ids announced to it and not yet grafted by it, oldest first. */
+  private readonly announced = new WeakMap<Link, Set<string>>();
   private flushTimer: Timer | null = null;
 
   constructor(opts: PushTreeOptions) {
@@ -128,6 +140,10 @@ export class PushTree {
 
   /** Queues an id for the next `ihave` on a link that is lazy for its origin. */
   announce(link: Link, id: Bytes): void {
+    let told = this.announced.get(link);
+    if (!told) this.announced.set(link, (told = new Set()));
+    told.add(this.keyOf(id));
+    if (told.size > MAX_ANNOUNCED_PER_LINK) told.delete(told.values().next().value as string);
     let ids = this.pending.get(link);
     if (!ids) this.pending.set(link, (ids = []));
     ids.push(id);
@@ -172,9 +188,17 @@ export class PushTree {
     }
   }
 
-  /** A neighbour missed these: send them, and push their origins' messages to it eagerly from now on. */
+  /**
+   * A neighbour missed these: send them, and push their origins' messages to it eagerly from now on.
+   * Only what was announced to it, once each: a graft is an answer to our `ihave`, so a neighbour can
+   * neither pull the history through grafts (each stored room message for a 16-byte id) nor have the
+   * same messages sent again and again.
+   */
   onGraft(link: Link, ids: Bytes[]): void {
-    const origins = this.opts.resend(link, ids);
+    const told = this.announced.get(link);
+    const wanted = told ? ids.filter((id) => told.delete(this.keyOf(id))) : [];
+    if (wanted.length === 0) return;
+    const origins = this.opts.resend(link, wanted);
     this.stats.regrafted += origins.length;
     const lazy = this.lazy.get(link);
     if (lazy) for (const origin of origins) lazy.delete(origin);
@@ -191,6 +215,10 @@ export class PushTree {
     this.missing.clear();
     this.missingBy.clear();
     this.pending.clear();
+  }
+
+  private keyOf(id: Bytes): string {
+    return this.opts.keyOf ? this.opts.keyOf(id) : Buffer.from(id).toString('latin1');
   }
 
   private setLazy(link: Link, origin: OriginKey): void {

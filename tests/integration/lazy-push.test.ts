@@ -116,6 +116,11 @@ describe('lazy push', () => {
     const [old] = signedChats(generateIdentity(), 1, { startTs: Date.now() - 60_000 });
     a.node.store.insertMany([old]);
     const linkToB = a.node.links.links()[0];
+    // Not announced to B: a graft for it is not an answer to anything, and gets nothing.
+    a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(old.id)] }, linkToB);
+    expect(a.node.router.tree.stats.regrafted).toBe(0);
+    // As when A flooded it long ago and told B of it in an ihave (the recent cache is long expired).
+    a.node.router.tree.announce(linkToB, messageIdFromString(old.id));
     a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(old.id)] }, linkToB);
     await waitFor(() => b.received.find((r) => r.id === old.id), 'B to receive the grafted message');
     expect(a.node.router.tree.stats.regrafted).toBe(1);
@@ -125,6 +130,7 @@ describe('lazy push', () => {
     // A direct conversation's message is never served to a neighbour, as in sync.
     const [dm] = signedChats(generateIdentity(), 1, { startTs: Date.now() - 30_000 });
     a.node.store.insertMany([{ ...dm, room: null, peer: 'ab'.repeat(32), scope: `dm:${'ab'.repeat(32)}` }]);
+    a.node.router.tree.announce(linkToB, messageIdFromString(dm.id));
     a.node.router.handleTree({ kind: 'graft', ids: [messageIdFromString(dm.id)] }, linkToB);
     expect(a.node.router.tree.stats.regrafted).toBe(1);
   });

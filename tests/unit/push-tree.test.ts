@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Link } from '../../src/daemon/link.js';
 import {
+  MAX_ANNOUNCED_PER_LINK,
   MAX_MISSING,
   MAX_MISSING_PER_LINK,
   PushTree,
@@ -162,11 +163,31 @@ describe('push tree', () => {
     tree.onPrune(a.link, ORIGIN_A);
     tree.onPrune(a.link, ORIGIN_B);
     held.add(keyOf(id(5)));
+    tree.announce(a.link, id(5));
+    tree.announce(a.link, id(6));
     tree.onGraft(a.link, [id(5), id(6)]);
     expect(resent).toEqual([{ link: a.link, ids: [id(5), id(6)] }]);
     expect(tree.isEager(a.link, ORIGIN_A)).toBe(true);
     expect(tree.isEager(a.link, ORIGIN_B)).toBe(false);
     expect(tree.stats.regrafted).toBe(1);
+  });
+
+  it('answers only ids announced to that link, each once: grafts cannot pull history or repeat', () => {
+    const { tree, held, resent } = setup();
+    const [a, b] = [fakeLink('a'), fakeLink('b')];
+    for (const n of [1, 2, 3]) held.add(keyOf(id(n)));
+    tree.announce(a.link, id(1));
+    tree.onGraft(b.link, [id(1)]); // announced to a, not to b
+    tree.onGraft(a.link, [id(2), id(3)]); // held, but never announced to anyone
+    expect(resent).toEqual([]);
+    tree.onGraft(a.link, [id(1), id(1)]);
+    tree.onGraft(a.link, [id(1)]);
+    expect(resent).toEqual([{ link: a.link, ids: [id(1)] }]);
+    // Only the latest MAX_ANNOUNCED_PER_LINK are remembered.
+    for (let n = 0; n <= MAX_ANNOUNCED_PER_LINK; n++) tree.announce(b.link, id(1000 + n));
+    resent.length = 0;
+    tree.onGraft(b.link, [id(1000), id(1001), id(1000 + MAX_ANNOUNCED_PER_LINK)]);
+    expect(resent).toEqual([{ link: b.link, ids: [id(1001), id(1000 + MAX_ANNOUNCED_PER_LINK)] }]);
   });
 
   it('stop() cancels pending announcements and grafts', () => {

@@ -9,6 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import {
   type Bytes,
   DEFAULT_HOPS,
+  MAX_IHAVE_IDS,
   decodePayloadWithOrigin,
   ed25519PublicKey,
   encodeFrame,
@@ -183,13 +184,28 @@ export class FloodRouter {
   /** Lazy-push control messages from a neighbour. */
   handleTree(message: IHaveMessage | GraftMessage | PruneMessage, from: Link): void {
     if (message.kind === 'prune') this.tree.onPrune(from, originKey(message.origin));
-    else if (message.kind === 'graft') this.tree.onGraft(from, message.ids);
-    else this.tree.onIHave(from, message.ids, seenKey);
+    else if (message.kind === 'graft') {
+      this.tree.onGraft(
+        from,
+        message.ids,
+        message.origins?.map((o) => originKey(o)),
+      );
+    } else this.tree.onIHave(from, message.ids, seenKey);
   }
 
   linkDown(link: Link): void {
     this.pausedLinks.delete(link);
-    this.tree.linkDown(link);
+    const orphaned = this.tree.linkDown(link);
+    if (orphaned.length === 0 || this.stopped) return;
+    // Ask every remaining link to push those origins eagerly: the first to deliver becomes the new
+    // parent, and the duplicates the others bring prune them again.
+    const origins = orphaned.map((o) => Buffer.from(o, 'latin1'));
+    for (const other of this.opts.links()) {
+      if (other === link) continue;
+      for (let i = 0; i < origins.length; i += MAX_IHAVE_IDS) {
+        other.send({ kind: 'graft', ids: [], origins: origins.slice(i, i + MAX_IHAVE_IDS) });
+      }
+    }
   }
 
   stop(): void {

@@ -58,6 +58,8 @@ export interface PushTreeStats {
   /** Ids announced in `ihave` frames, and the frames. */
   announced: number;
   ihaveFrames: number;
+  /** Links lost that were a parent for some origin, after which the other links were asked to push. */
+  repairs: number;
 }
 
 interface Missing {
@@ -92,7 +94,14 @@ export interface PushTreeOptions {
 }
 
 export class PushTree {
-  readonly stats: PushTreeStats = { prunes: 0, grafts: 0, regrafted: 0, announced: 0, ihaveFrames: 0 };
+  readonly stats: PushTreeStats = {
+    prunes: 0,
+    grafts: 0,
+    regrafted: 0,
+    announced: 0,
+    ihaveFrames: 0,
+    repairs: 0,
+  };
   readonly lazyPush: boolean;
   private readonly opts: PushTreeOptions;
   private readonly timings: PushTreeTimings;
@@ -103,12 +112,19 @@ export class PushTree {
   private readonly missingBy = new Map<Link, number>();
   /** Per link, the ids announced to it and not yet grafted by it, oldest first. */
   private readonly announced = new WeakMap<Link, Set<string>>();
+  /** Per origin, the link its latest new message came on: its parent in that origin's tree. */
+  private readonly parents = new Map<OriginKey, Link>();
   private flushTimer: Timer | null = null;
 
   constructor(opts: PushTreeOptions) {
     this.opts = opts;
     this.lazyPush = opts.lazyPush ?? true;
     this.timings = { ...DEFAULT_PUSH_TREE_TIMINGS, ...opts.timings };
+  }
+
+  /** Messages announced to us that have not arrived yet (each with a graft timer running). */
+  get awaiting(): number {
+    return this.missing.size;
   }
 
   isEager(link: Link, origin: OriginKey): boolean {
@@ -121,6 +137,10 @@ export class PushTree {
    * lazy, which `duplicateFrom` needs.
    */
   firstFrom(link: Link, origin: OriginKey): boolean {
+    if (this.parents.get(origin) !== link) {
+      if (this.parents.size >= MAX_LAZY_ORIGINS) this.parents.clear();
+      this.parents.set(origin, link);
+    }
     const lazy = this.lazy.get(link);
     return lazy !== undefined && lazy.delete(origin);
   }
@@ -194,18 +214,35 @@ export class PushTree {
    * neither pull the history through grafts (each stored room message for a 16-byte id) nor have the
    * same messages sent again and again.
    */
-  onGraft(link: Link, ids: Bytes[]): void {
+  onGraft(link: Link, ids: Bytes[], eagerFor: OriginKey[] = []): void {
+    const lazy = this.lazy.get(link);
+    if (lazy) for (const origin of eagerFor) lazy.delete(origin);
     const told = this.announced.get(link);
     const wanted = told ? ids.filter((id) => told.delete(this.keyOf(id))) : [];
     if (wanted.length === 0) return;
     const origins = this.opts.resend(link, wanted);
     this.stats.regrafted += origins.length;
-    const lazy = this.lazy.get(link);
     if (lazy) for (const origin of origins) lazy.delete(origin);
   }
 
-  linkDown(link: Link): void {
+  /**
+   * A link went down. Returns the origins it was our parent for: their trees lost their way to us,
+   * and until they mend (by an `ihave` and a graft, ~0.5 s) their next messages would come late. The
+   * caller asks the remaining links to push those origins eagerly (`graft` {origins}); the duplicates
+   * that follow prune the tree back to one path.
+   */
+  linkDown(link: Link): OriginKey[] {
     this.pending.delete(link);
+    const orphaned: OriginKey[] = [];
+    for (const [origin, parent] of this.parents) {
+      if (parent !== link) continue;
+      this.parents.delete(origin);
+      orphaned.push(origin);
+    }
+    // A node that floods prunes nobody, so every link towards it is still eager: nothing to repair.
+    if (!this.lazyPush || orphaned.length === 0) return [];
+    this.stats.repairs++;
+    return orphaned;
   }
 
   stop(): void {
@@ -215,6 +252,7 @@ export class PushTree {
     this.missing.clear();
     this.missingBy.clear();
     this.pending.clear();
+    this.parents.clear();
   }
 
   private keyOf(id: Bytes): string {

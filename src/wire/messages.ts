@@ -76,6 +76,11 @@ export interface IHaveMessage {
 export interface GraftMessage {
   kind: 'graft';
   ids: Bytes[];
+  /**
+   * Origins whose messages to push on this link from now on, with or without ids: sent when the link a
+   * node got an origin's messages from went down. (Nodes without it drop the unknown field.)
+   */
+  origins?: Bytes[];
 }
 /** Lazy push: "I had that already; send me only the ids of this origin's messages from now on". */
 export interface PruneMessage {
@@ -181,7 +186,7 @@ const SCHEMAS: { [K in LinkMessageKind]: Check<Omit<Extract<LinkMessage, { kind:
     sig: bytes(C.SIGNATURE_BYTES),
   }),
   ihave: object({ ids: list(messageId, C.MAX_IHAVE_IDS) }),
-  graft: object({ ids: list(messageId, C.MAX_IHAVE_IDS) }),
+  graft: object({ ids: list(messageId, C.MAX_IHAVE_IDS), origins: optional(list(nodeId, C.MAX_IHAVE_IDS)) }),
   prune: object({ origin: nodeId }),
   'sync-digest': object({
     scope,

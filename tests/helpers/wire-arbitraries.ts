@@ -137,7 +137,14 @@ export const linkMessageArbs: { [K in LinkMessageKind]: fc.Arbitrary<Extract<Lin
     sig: sigArb,
   }),
   ihave: rec({ kind: fc.constant('ihave' as const), ids: fc.array(messageIdArb, { maxLength: 8 }) }),
-  graft: rec({ kind: fc.constant('graft' as const), ids: fc.array(messageIdArb, { maxLength: 8 }) }),
+  graft: rec(
+    {
+      kind: fc.constant('graft' as const),
+      ids: fc.array(messageIdArb, { maxLength: 8 }),
+      origins: fc.array(nodeIdArb, { maxLength: 4 }),
+    },
+    ['origins'],
+  ),
   prune: rec({ kind: fc.constant('prune' as const), origin: nodeIdArb }),
   'sync-digest': rec({
     kind: fc.constant('sync-digest' as const),

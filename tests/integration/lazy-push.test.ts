@@ -28,11 +28,11 @@ async function fullMesh(nodeOptions: (i: number) => Partial<NodeOptions> = () =>
   return m;
 }
 
-/** Sends one message from `origin` and waits until every other node has delivered it. */
+/** Sends one message from `origin` and waits until every other running node has delivered it. */
 async function sendAndWait(m: TestMesh, origin: number, text: string): Promise<string> {
   const { id } = m.nodes[origin].node.send({ kind: 'room', room: 'lobby' }, text);
   for (const e of m.nodes) {
-    if (e.index === origin) continue;
+    if (e.index === origin || !e.node.running) continue;
     await waitFor(() => e.received.some((r) => r.id === id), `node ${e.index} to deliver "${text}"`);
   }
   return id;
@@ -91,6 +91,42 @@ describe('lazy push', () => {
     // The announcer that answered the graft pushes node 0's messages to the target again.
     await sendAndWait(mesh, 0, 'mended');
     expect(target.node.router.tree.stats.grafts).toBe(grafts + 1);
+  });
+
+  it('when the link a node got an origin from goes down, the others push that origin to it at once', async () => {
+    const m = (mesh = await fullMesh());
+    for (let i = 0; i < N; i++) await sendAndWait(m, i, `settle ${i}`);
+    const origin = m.nodes[0].node;
+    const [target, relay] = [m.nodes[3], m.nodes[5]];
+    const toTarget = (e: (typeof m.nodes)[number]) =>
+      e.node.links.links().find((l) => l.remoteIdHex === target.node.identity.idHex)!;
+    // Node 0's tree reaches the target through the relay only (0 → relay → target): every other link
+    // into the target carries ids.
+    const toRelay = m.nodes[0].node.links.links().find((l) => l.remoteIdHex === relay.node.identity.idHex)!;
+    origin.router.tree.onGraft(toRelay, [], [originKey(origin)]);
+    for (const e of m.nodes) {
+      if (e === target) continue;
+      if (e === relay) e.node.router.tree.onGraft(toTarget(e), [], [originKey(origin)]);
+      else e.node.router.tree.onPrune(toTarget(e), originKey(origin));
+    }
+    // Grafts still due from the settling round (copies that raced) must not be counted below.
+    const quiet = () => m.nodes.every((e) => !e.node.running || e.node.router.tree.awaiting === 0);
+    await waitFor(quiet, 'no announced message still awaited anywhere');
+    const grafts = target.node.router.tree.stats.grafts;
+    await sendAndWait(m, 0, 'through the relay');
+    expect(target.node.router.tree.stats.grafts).toBe(grafts);
+    // The relay crashes. Without repair, node 0's next message would reach the target only as an
+    // announcement, and by a graft ~0.5 s later.
+    await relay.node.stop({ graceful: false });
+    await waitFor(() => target.node.links.links().length === N - 2, 'the target to see the relay gone');
+    expect(target.node.router.tree.stats.repairs).toBe(1);
+    await waitFor(
+      () => origin.router.tree.isEager(toTarget(m.nodes[0]), originKey(origin)),
+      'node 0 to push its messages to the target again',
+    );
+    await sendAndWait(m, 0, 'after the crash');
+    await waitFor(quiet, 'no announced message still awaited anywhere');
+    expect(target.node.router.tree.stats.grafts).toBe(grafts);
   });
 
   it('with lazy push off a node floods, and mixes with lazy-push nodes: each message once everywhere', async () => {

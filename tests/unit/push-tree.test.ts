@@ -190,6 +190,36 @@ describe('push tree', () => {
     expect(resent).toEqual([{ link: b.link, ids: [id(1001), id(1000 + MAX_ANNOUNCED_PER_LINK)] }]);
   });
 
+  it('a lost link hands back the origins it was our parent for; a graft with origins makes them eager', () => {
+    const { tree } = setup();
+    const [a, b] = [fakeLink('a'), fakeLink('b')];
+    tree.firstFrom(a.link, ORIGIN_A);
+    tree.firstFrom(b.link, ORIGIN_B);
+    tree.firstFrom(a.link, ORIGIN_B); // B's latest came on a: a is its parent now
+    expect(tree.linkDown(b.link)).toEqual([]);
+    expect(tree.linkDown(a.link).sort()).toEqual([ORIGIN_A, ORIGIN_B].sort());
+    expect(tree.stats.repairs).toBe(1);
+    expect(tree.linkDown(a.link)).toEqual([]); // forgotten once handed back
+
+    tree.onPrune(b.link, ORIGIN_A);
+    tree.onPrune(b.link, ORIGIN_B);
+    tree.onGraft(b.link, [], [ORIGIN_A]);
+    expect(tree.isEager(b.link, ORIGIN_A)).toBe(true);
+    expect(tree.isEager(b.link, ORIGIN_B)).toBe(false);
+  });
+
+  it('a node that floods has nothing to repair: nobody was asked to prune towards it', () => {
+    const tree = new PushTree({
+      clock: new ManualClock(),
+      lazyPush: false,
+      has: () => false,
+      resend: () => [],
+    });
+    const a = fakeLink('a');
+    tree.firstFrom(a.link, ORIGIN_A);
+    expect(tree.linkDown(a.link)).toEqual([]);
+  });
+
   it('stop() cancels pending announcements and grafts', () => {
     const { tree, clock } = setup();
     const a = fakeLink('a');

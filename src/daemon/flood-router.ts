@@ -95,6 +95,7 @@ export class FloodRouter {
   private stopped = false;
   /** Verifications on the thread pool now, and the links not read meanwhile. */
   private verifying = 0;
+  private stopping = false;
   private readonly pausedLinks = new Set<Link>();
   readonly tree: PushTree;
 
@@ -107,6 +108,7 @@ export class FloodRouter {
       timings: opts.pushTimings,
       has: (id) => this.hasSeen(id) || this.checking.has(seenKey(id)) || (this.opts.isKnown?.(id) ?? false),
       keyOf: seenKey,
+      originOf: (id) => this.recent.get(seenKey(id), this.now())?.origin,
       // Ids announced to this link, each once (PushTree.onGraft checks both).
       resend: (link, ids) => {
         const origins: OriginKey[] = [];
@@ -193,15 +195,30 @@ export class FloodRouter {
     } else this.tree.onIHave(from, message.ids, seenKey);
   }
 
-  linkDown(link: Link): void {
+  /**
+   * A link went down. `replaced`: by a duplicate link to the same peer, which is eager for every
+   * origin from the start, so nothing needs repairing.
+   */
+  linkDown(link: Link, options: { replaced?: boolean } = {}): void {
     this.pausedLinks.delete(link);
     const orphaned = this.tree.linkDown(link);
-    if (orphaned.length === 0 || this.stopped) return;
-    // Ask every remaining link to push those origins eagerly: the first to deliver becomes the new
-    // parent, and the duplicates the others bring prune them again.
+    if (!options.replaced) this.repair(orphaned, link);
+  }
+
+  /** The node is stopping: links going down from now on are not repaired (nobody is left to ask). */
+  beginStop(): void {
+    this.stopping = true;
+  }
+
+  /**
+   * Asks every live link (that speaks lazy push) to push these origins eagerly: the first to deliver
+   * becomes the new parent, and the duplicates the others bring prune them again.
+   */
+  private repair(orphaned: OriginKey[], lost: Link): void {
+    if (orphaned.length === 0 || this.stopped || this.stopping) return;
     const origins = orphaned.map((o) => Buffer.from(o, 'latin1'));
     for (const other of this.opts.links()) {
-      if (other === link) continue;
+      if (other === lost || !other.lazyPush) continue;
       for (let i = 0; i < origins.length; i += MAX_IHAVE_IDS) {
         other.send({ kind: 'graft', ids: [], origins: origins.slice(i, i + MAX_IHAVE_IDS) });
       }
@@ -284,12 +301,16 @@ export class FloodRouter {
     this.seen.add(key, now);
     this.tree.received(key);
     const origin = originKey(decoded.from);
-    const firstWasLazy = this.tree.firstFrom(from, origin);
+    // A link that went down while this copy was verified must not become the origin's parent (its
+    // linkDown has run: nothing would repair the tree again), and its copy says nothing about the
+    // tree: as if it had come by a graft, so the copies held meanwhile (from the parent still alive)
+    // prune nothing.
+    const firstWasLazy = from.state === 'closed' || this.tree.firstFrom(from, origin);
     // Out of hops, it stops here, not even announced or held for grafts: a direct message sent on its
     // one link (hops 1) must not travel further.
     if (message.hops > 1) {
       this.recent.add(key, { signed: copySigned(message), origin, firstWasLazy, from, at: now });
-      this.broadcast(floodFrame(message, message.hops - 1), message.id, origin, from);
+      this.broadcast(floodFrame(message, message.hops - 1), message.id, origin, from, key);
     }
     if (decoded.payload !== 'ignored') {
       this.stats.delivered++;
@@ -383,10 +404,10 @@ export class FloodRouter {
     return key;
   }
 
-  private broadcast(frame: Buffer, id: Bytes, origin: OriginKey, except: Link | null): void {
+  private broadcast(frame: Buffer, id: Bytes, origin: OriginKey, except: Link | null, key?: string): void {
     for (const link of this.opts.links()) {
       if (link === except) continue;
-      if (!this.tree.isEager(link, origin)) this.tree.announce(link, id);
+      if (!this.tree.isEager(link, origin)) this.tree.announce(link, id, key);
       else if (link.sendFrame(frame)) this.stats.forwardedFrames++;
     }
   }

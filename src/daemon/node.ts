@@ -256,6 +256,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.state = 'stopped';
     if (this.presenceTimer) this.clock.clearTimeout(this.presenceTimer);
     if (this.pruneTimer) this.clock.clearInterval(this.pruneTimer);
+    this.router.beginStop();
     if (wasRunning) {
       if (graceful) {
         try {
@@ -724,8 +725,9 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private onLinkDown(link: Link, closed: LinkClosed): void {
     this.sync?.linkDown(link);
-    this.router.linkDown(link);
-    if (isDuplicateBye(closed)) return; // replaced by the other link between the same two nodes
+    const replaced = isDuplicateBye(closed);
+    this.router.linkDown(link, { replaced });
+    if (replaced) return; // replaced by the other link between the same two nodes
     const id = link.remoteIdHex!;
     this.emitEvent({ type: 'link:down', peer: id, nick: link.remoteHello!.nick, reason: closed.reason });
     const entry = this.peerTable.get(id);

@@ -16,7 +16,10 @@
  *
  * When a node hears of an id and the message itself has not come within the graft timeout, it asks the
  * announcer for it (`graft`), and the announcer makes the link eager for that message's origin: a tree
- * cut by a failed link repairs itself, at the cost of one timeout for one message.
+ * cut anywhere mends, at the cost of one timeout for one message. Only ids announced on that link are
+ * answered, once each. And when a node loses the link an origin's messages came on (its parent in
+ * that origin's tree), it does not wait for that: it asks its other links to push the origin to it
+ * (`graft` {origins}), and the duplicates that follow prune the tree back to one path.
  */
 import { type Bytes, MAX_IHAVE_IDS } from '../wire/index.js';
 import type { Clock, Timer } from './clock.js';
@@ -44,9 +47,12 @@ const MAX_ANNOUNCERS = 4;
 const MAX_LAZY_ORIGINS = 4096;
 /**
  * Ids remembered per link as announced to it, the only ones its grafts may ask for (the oldest is
- * forgotten first). A graft comes within a second of the announcement; 1024 is seconds of a busy room.
+ * forgotten first). A graft comes 0.45 s after the announcement, 0.25 s more per further announcer;
+ * 4096 ids last ~3 s at the highest rate a 10-node mesh sustains here (~1,400 msg/s, BENCHMARKS.md),
+ * and take ~200 KB per link when full. A graft for an id forgotten is not answered, but still makes
+ * the link eager for the id's origin when the router knows it (PushTreeOptions.originOf).
  */
-export const MAX_ANNOUNCED_PER_LINK = 1024;
+export const MAX_ANNOUNCED_PER_LINK = 4096;
 
 export interface PushTreeStats {
   /** Prunes sent: an eager link brought a message we had. */
@@ -86,9 +92,11 @@ export interface PushTreeOptions {
   has(id: Bytes): boolean;
   /**
    * Sends these messages, if held, to a neighbour that grafted them; returns the origins of those sent.
-   * Only ids announced to that link and not yet resent to it are passed (see takeAnnounced).
+   * Only ids announced to that link and not yet resent to it are passed (see onGraft).
    */
   resend(link: Link, ids: Bytes[]): OriginKey[];
+  /** The origin of a message flooded lately, if known (to honour a graft for an id forgotten). */
+  originOf?(id: Bytes): OriginKey | undefined;
   /** The map key of an id (the flood router's seen-cache key). @default its bytes as latin1 */
   keyOf?(id: Bytes): string;
 }
@@ -138,7 +146,9 @@ export class PushTree {
    */
   firstFrom(link: Link, origin: OriginKey): boolean {
     if (this.parents.get(origin) !== link) {
-      if (this.parents.size >= MAX_LAZY_ORIGINS) this.parents.clear();
+      // Re-inserted at the end, so the first entry is the origin heard from longest ago.
+      this.parents.delete(origin);
+      if (this.parents.size >= MAX_LAZY_ORIGINS) this.parents.delete(this.parents.keys().next().value!);
       this.parents.set(origin, link);
     }
     const lazy = this.lazy.get(link);
@@ -159,10 +169,10 @@ export class PushTree {
   }
 
   /** Queues an id for the next `ihave` on a link that is lazy for its origin. */
-  announce(link: Link, id: Bytes): void {
+  announce(link: Link, id: Bytes, key: string = this.keyOf(id)): void {
     let told = this.announced.get(link);
     if (!told) this.announced.set(link, (told = new Set()));
-    told.add(this.keyOf(id));
+    told.add(key);
     if (told.size > MAX_ANNOUNCED_PER_LINK) told.delete(told.values().next().value as string);
     let ids = this.pending.get(link);
     if (!ids) this.pending.set(link, (ids = []));
@@ -218,7 +228,15 @@ export class PushTree {
     const lazy = this.lazy.get(link);
     if (lazy) for (const origin of eagerFor) lazy.delete(origin);
     const told = this.announced.get(link);
-    const wanted = told ? ids.filter((id) => told.delete(this.keyOf(id))) : [];
+    const wanted: Bytes[] = [];
+    for (const id of ids) {
+      if (told?.delete(this.keyOf(id))) wanted.push(id);
+      else if (lazy) {
+        // Not answered (forgotten, or never announced here), but the neighbour wants this origin.
+        const origin = this.opts.originOf?.(id);
+        if (origin !== undefined) lazy.delete(origin);
+      }
+    }
     if (wanted.length === 0) return;
     const origins = this.opts.resend(link, wanted);
     this.stats.regrafted += origins.length;

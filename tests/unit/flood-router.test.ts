@@ -99,4 +99,105 @@ describe('flood router', () => {
     expect(sent.get('current')).toEqual([{ kind: 'prune', origin: Buffer.from(author.id) }]);
     router.stop();
   });
+
+  describe('tree repair', () => {
+    const author = generateIdentity();
+    const setup = () => {
+      const delivered: unknown[] = [];
+      const sent = new Map<string, unknown[]>();
+      const links: Link[] = [];
+      const fake = (label: string, lazyPush = true) => {
+        sent.set(label, []);
+        const link = {
+          label,
+          lazyPush,
+          state: 'up',
+          badMessages: 0,
+          pauseReading: () => undefined,
+          resumeReading: () => undefined,
+          sendFrame: () => true,
+          send: (m: unknown) => sent.get(label)!.push(m),
+        } as unknown as Link & { state: string };
+        links.push(link);
+        return link;
+      };
+      const router = new FloodRouter({
+        identity: generateIdentity(),
+        links: () => links.filter((l) => l.state === 'up'),
+        clock: systemClock,
+        deliver: (payload) => delivered.push(payload),
+      });
+      let n = 0;
+      const flood = () => {
+        const id = newMessageId();
+        const payload = encodePayload({
+          kind: 'chat',
+          id,
+          from: author.id,
+          ts: Date.now(),
+          room: 'lobby',
+          nick: 'a',
+          text: `m${n++}`,
+        });
+        return { kind: 'flood' as const, id, hops: 4, payload, sig: sign(payload, author.signingKey) };
+      };
+      const repairs = (label: string) =>
+        sent.get(label)!.filter((m) => (m as { kind: string; origins?: unknown }).kind === 'graft');
+      return { router, fake, flood, delivered, sent, repairs };
+    };
+    const origins = [Buffer.from(author.id)];
+
+    it('losing the parent link asks the other lazy-push links to push its origins; a flooder is not asked', async () => {
+      const { router, fake, flood, delivered, repairs } = setup();
+      const [parent, other] = [fake('parent'), fake('other')];
+      fake('older', false);
+      router.handle(flood(), parent);
+      await waitFor(() => delivered.length === 1, 'the message delivered');
+      (parent as { state: string }).state = 'closed';
+      router.linkDown(parent);
+      expect(repairs('other')).toEqual([{ kind: 'graft', ids: [], origins }]);
+      expect(repairs('older')).toEqual([]);
+      router.linkDown(other); // not a parent of anything
+      expect(repairs('older')).toEqual([]);
+      router.stop();
+    });
+
+    it('no repair for a link replaced by its duplicate, nor while the node stops', async () => {
+      const { router, fake, flood, delivered, repairs } = setup();
+      const [a, b] = [fake('a'), fake('b')];
+      fake('c');
+      router.handle(flood(), a);
+      await waitFor(() => delivered.length === 1, 'the first message delivered');
+      router.linkDown(a, { replaced: true });
+      expect(repairs('b')).toEqual([]);
+      router.handle(flood(), b);
+      await waitFor(() => delivered.length === 2, 'the second message delivered');
+      router.beginStop();
+      router.linkDown(b);
+      expect(repairs('c')).toEqual([]);
+      router.stop();
+    });
+
+    it('a link that goes down while its copy is verified becomes nobody’s parent, and prunes nobody', async () => {
+      const { router, fake, flood, delivered, sent, repairs } = setup();
+      const [parent, racer] = [fake('parent'), fake('racer')];
+      fake('other');
+      router.handle(flood(), parent);
+      await waitFor(() => delivered.length === 1, 'the first message delivered');
+      // The next message comes first on racer, then on the parent while racer's copy is verified;
+      // racer closes before the verification ends.
+      const next = flood();
+      router.handle(next, racer);
+      router.handle(next, parent);
+      (racer as { state: string }).state = 'closed';
+      router.linkDown(racer);
+      await waitFor(() => delivered.length === 2, 'the second message delivered');
+      expect(sent.get('parent')).not.toContainEqual({ kind: 'prune', origin: Buffer.from(author.id) });
+      // The parent is still the parent: losing it now is repaired.
+      (parent as { state: string }).state = 'closed';
+      router.linkDown(parent);
+      expect(repairs('other')).toEqual([{ kind: 'graft', ids: [], origins }]);
+      router.stop();
+    });
+  });
 });

@@ -190,6 +190,15 @@ describe('push tree', () => {
     expect(resent).toEqual([{ link: b.link, ids: [id(1001), id(1000 + MAX_ANNOUNCED_PER_LINK)] }]);
   });
 
+  it('a graft for an id no longer remembered is not answered, but makes the link eager for its origin', () => {
+    const { tree, resent } = setup({ originOf: (i) => (keyOf(i) === keyOf(id(9)) ? ORIGIN_B : undefined) });
+    const a = fakeLink('a');
+    tree.onPrune(a.link, ORIGIN_B);
+    tree.onGraft(a.link, [id(9)]);
+    expect(resent).toEqual([]);
+    expect(tree.isEager(a.link, ORIGIN_B)).toBe(true);
+  });
+
   it('a lost link hands back the origins it was our parent for; a graft with origins makes them eager', () => {
     const { tree } = setup();
     const [a, b] = [fakeLink('a'), fakeLink('b')];

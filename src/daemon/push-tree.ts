@@ -44,7 +44,7 @@ export const MAX_MISSING_PER_LINK = 1024;
 /** Announcers kept per missing message, to graft from in turn. */
 const MAX_ANNOUNCERS = 4;
 /** Origins a link may be lazy for; past that its list is dropped (it is eager again for all). */
-const MAX_LAZY_ORIGINS = 4096;
+export const MAX_LAZY_ORIGINS = 4096;
 /**
  * Ids remembered per link as announced to it, the only ones its grafts may ask for (the oldest is
  * forgotten first). A graft comes 0.45 s after the announcement, 0.25 s more per further announcer;
@@ -145,12 +145,12 @@ export class PushTree {
    * lazy, which `duplicateFrom` needs.
    */
   firstFrom(link: Link, origin: OriginKey): boolean {
-    if (this.parents.get(origin) !== link) {
-      // Re-inserted at the end, so the first entry is the origin heard from longest ago.
-      this.parents.delete(origin);
-      if (this.parents.size >= MAX_LAZY_ORIGINS) this.parents.delete(this.parents.keys().next().value!);
-      this.parents.set(origin, link);
+    // Re-inserted at the end each time, so the first entry is the origin heard from longest ago: a
+    // flood of made-up identities pushes out only origins that have gone quiet.
+    if (!this.parents.delete(origin) && this.parents.size >= MAX_LAZY_ORIGINS) {
+      this.parents.delete(this.parents.keys().next().value!);
     }
+    this.parents.set(origin, link);
     const lazy = this.lazy.get(link);
     return lazy !== undefined && lazy.delete(origin);
   }

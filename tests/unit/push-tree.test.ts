@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Link } from '../../src/daemon/link.js';
 import {
   MAX_ANNOUNCED_PER_LINK,
+  MAX_LAZY_ORIGINS,
   MAX_MISSING,
   MAX_MISSING_PER_LINK,
   PushTree,
@@ -215,6 +216,21 @@ describe('push tree', () => {
     tree.onGraft(b.link, [], [ORIGIN_A]);
     expect(tree.isEager(b.link, ORIGIN_A)).toBe(true);
     expect(tree.isEager(b.link, ORIGIN_B)).toBe(false);
+  });
+
+  it('remembers parents for at most MAX_LAZY_ORIGINS origins, forgetting the one heard from longest ago', () => {
+    const { tree } = setup();
+    const a = fakeLink('a');
+    const origin = (n: number) => `origin-${n}`;
+    for (let n = 0; n <= MAX_LAZY_ORIGINS; n++) tree.firstFrom(a.link, origin(n));
+    tree.firstFrom(a.link, origin(1)); // heard again: no longer the oldest
+    tree.firstFrom(a.link, origin(MAX_LAZY_ORIGINS + 1));
+    const kept = new Set(tree.linkDown(a.link));
+    expect(kept.size).toBe(MAX_LAZY_ORIGINS);
+    expect(kept.has(origin(0))).toBe(false);
+    expect(kept.has(origin(2))).toBe(false);
+    expect(kept.has(origin(1))).toBe(true);
+    expect(kept.has(origin(MAX_LAZY_ORIGINS + 1))).toBe(true);
   });
 
   it('a node that floods has nothing to repair: nobody was asked to prune towards it', () => {

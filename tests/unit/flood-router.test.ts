@@ -10,6 +10,30 @@ import type { Link } from '../../src/daemon/link.js';
 import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';
 
+type Author = ReturnType<typeof generateIdentity>;
+
+/** A signed chat message from `author`, as a flood frame carries it. */
+function chatFlood(author: Author, text: string, ts = Date.now(), hops = 4) {
+  const id = newMessageId(ts);
+  const payload = encodePayload({ kind: 'chat', id, from: author.id, ts, room: 'lobby', nick: 'a', text });
+  return { kind: 'flood' as const, id, hops, payload, sig: sign(payload, author.signingKey) };
+}
+
+/** A link that records what it is sent in `sent` under its label; a test may set its state to 'closed'. */
+function fakeLink(label: string, sent: Map<string, unknown[]>, lazyPush = true): Link & { state: string } {
+  sent.set(label, []);
+  return {
+    label,
+    lazyPush,
+    state: 'up',
+    badMessages: 0,
+    pauseReading: () => undefined,
+    resumeReading: () => undefined,
+    sendFrame: () => true,
+    send: (m: unknown) => sent.get(label)!.push(m),
+  } as unknown as Link & { state: string };
+}
+
 describe('flood router', () => {
   it('pauses reading a link while MAX_VERIFYING verifications are in flight, then resumes it', async () => {
     const author = generateIdentity();
@@ -33,19 +57,7 @@ describe('flood router', () => {
     const count = MAX_VERIFYING + 200;
     const now = Date.now();
     // All handed over in one synchronous run, as frames of one large read are: none can finish first.
-    for (let i = 0; i < count; i++) {
-      const id = newMessageId(now + i);
-      const payload = encodePayload({
-        kind: 'chat',
-        id,
-        from: author.id,
-        ts: now + i,
-        room: 'lobby',
-        nick: 'a',
-        text: `m${i}`,
-      });
-      router.handle({ kind: 'flood', id, hops: 1, payload, sig: sign(payload, author.signingKey) }, link);
-    }
+    for (let i = 0; i < count; i++) router.handle(chatFlood(author, `m${i}`, now + i, 1), link);
     expect(calls).toEqual(['pause']);
     await waitFor(() => delivered.length === count, `all ${count} delivered (have ${delivered.length})`, {
       timeoutMs: 30_000,
@@ -66,31 +78,12 @@ describe('flood router', () => {
       deliver: (payload) => delivered.push(payload),
     });
     const sent = new Map<string, unknown[]>();
-    const fake = (label: string, lazyPush: boolean) => {
-      sent.set(label, []);
-      return {
-        label,
-        lazyPush,
-        state: 'up',
-        badMessages: 0,
-        pauseReading: () => undefined,
-        resumeReading: () => undefined,
-        sendFrame: () => true,
-        send: (m: unknown) => sent.get(label)!.push(m),
-      } as unknown as Link;
-    };
-    const [first, old, current] = [fake('first', true), fake('old', false), fake('current', true)];
-    const id = newMessageId();
-    const payload = encodePayload({
-      kind: 'chat',
-      id,
-      from: author.id,
-      ts: Date.now(),
-      room: 'lobby',
-      nick: 'a',
-      text: 'once',
-    });
-    const flood = { kind: 'flood' as const, id, hops: 4, payload, sig: sign(payload, author.signingKey) };
+    const [first, old, current] = [
+      fakeLink('first', sent),
+      fakeLink('old', sent, false),
+      fakeLink('current', sent),
+    ];
+    const flood = chatFlood(author, 'once');
     router.handle(flood, first);
     await waitFor(() => delivered.length === 1, 'the first copy delivered');
     router.handle(flood, old);
@@ -105,19 +98,9 @@ describe('flood router', () => {
     const setup = () => {
       const delivered: unknown[] = [];
       const sent = new Map<string, unknown[]>();
-      const links: Link[] = [];
+      const links: (Link & { state: string })[] = [];
       const fake = (label: string, lazyPush = true) => {
-        sent.set(label, []);
-        const link = {
-          label,
-          lazyPush,
-          state: 'up',
-          badMessages: 0,
-          pauseReading: () => undefined,
-          resumeReading: () => undefined,
-          sendFrame: () => true,
-          send: (m: unknown) => sent.get(label)!.push(m),
-        } as unknown as Link & { state: string };
+        const link = fakeLink(label, sent, lazyPush);
         links.push(link);
         return link;
       };
@@ -128,19 +111,7 @@ describe('flood router', () => {
         deliver: (payload) => delivered.push(payload),
       });
       let n = 0;
-      const flood = () => {
-        const id = newMessageId();
-        const payload = encodePayload({
-          kind: 'chat',
-          id,
-          from: author.id,
-          ts: Date.now(),
-          room: 'lobby',
-          nick: 'a',
-          text: `m${n++}`,
-        });
-        return { kind: 'flood' as const, id, hops: 4, payload, sig: sign(payload, author.signingKey) };
-      };
+      const flood = () => chatFlood(author, `m${n++}`);
       const repairs = (label: string) =>
         sent.get(label)!.filter((m) => (m as { kind: string; origins?: unknown }).kind === 'graft');
       return { router, fake, flood, delivered, sent, repairs };
@@ -153,7 +124,7 @@ describe('flood router', () => {
       fake('older', false);
       router.handle(flood(), parent);
       await waitFor(() => delivered.length === 1, 'the message delivered');
-      (parent as { state: string }).state = 'closed';
+      parent.state = 'closed';
       router.linkDown(parent);
       expect(repairs('other')).toEqual([{ kind: 'graft', ids: [], origins }]);
       expect(repairs('older')).toEqual([]);
@@ -189,12 +160,12 @@ describe('flood router', () => {
       const next = flood();
       router.handle(next, racer);
       router.handle(next, parent);
-      (racer as { state: string }).state = 'closed';
+      racer.state = 'closed';
       router.linkDown(racer);
       await waitFor(() => delivered.length === 2, 'the second message delivered');
       expect(sent.get('parent')).not.toContainEqual({ kind: 'prune', origin: Buffer.from(author.id) });
       // The parent is still the parent: losing it now is repaired.
-      (parent as { state: string }).state = 'closed';
+      parent.state = 'closed';
       router.linkDown(parent);
       expect(repairs('other')).toEqual([{ kind: 'graft', ids: [], origins }]);
       router.stop();

@@ -653,17 +653,18 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const id = messageIdToString(m.payload.id);
     if (this.pendingWrites.has(id) || this.store.has(id)) return false;
     const now = this.clock.now();
+    const from = toHex(m.payload.from);
     const stored: StoredMessage = {
       id,
       scope: m.scope,
       room: m.room,
       peer: m.peer,
-      from: toHex(m.payload.from),
+      from,
       nick: m.nick,
       ts: m.payload.ts,
       text: m.text,
       action: m.action,
-      own: toHex(m.payload.from) === this.identity.idHex,
+      own: from === this.identity.idHex,
       status: null,
       via,
       future: m.payload.ts > now + FUTURE_SKEW_MS,

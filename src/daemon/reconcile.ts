@@ -73,7 +73,7 @@
  * A side that finished a scope holds every message of the window the other held when it answered,
  * except forged ones (dropped on verification) and ones either side pruned meanwhile.
  */
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import {
   MAX_SYNC_IDS,
   MAX_SYNC_MESSAGES,
@@ -128,9 +128,19 @@ export interface SyncStore {
   signedMessages(scope: string, ids: MessageIdStr[]): SignedMessage[];
 }
 
+/**
+ * SHA-256 in one call. `crypto.hash` (Node 20.12 and later) makes no Hash object: every stored row
+ * hashes its id, and a Hash object per row was native garbage for the collector. Older Node 20
+ * releases fall back to createHash.
+ */
+const sha256: (data: Uint8Array) => Buffer =
+  typeof nodeCrypto.hash === 'function'
+    ? (data) => nodeCrypto.hash('sha256', data, 'buffer')
+    : (data) => nodeCrypto.createHash('sha256').update(data).digest();
+
 /** The four 32-bit lanes of SHA-256(id) a digest sums. */
 export function idLanes(id: Uint8Array): [number, number, number, number] {
-  const h = createHash('sha256').update(id).digest();
+  const h = sha256(id);
   return [h.readUInt32BE(0), h.readUInt32BE(4), h.readUInt32BE(8), h.readUInt32BE(12)];
 }
 

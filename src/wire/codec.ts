@@ -157,34 +157,47 @@ function checkArray(buf: Buffer, pos: number, count: number, depth: number, star
 
 /** Maps up to this many keys look for repeats pairwise (no allocation); larger ones use a Set. */
 const PAIRWISE_KEYS = 16;
+/**
+ * Where the keys of the maps being checked start and end, as a stack shared by the nested calls (a
+ * map's keys take 2 × count slots above its parent's): checked maps are on every frame's path, and
+ * two arrays per map were a large share of what a relayed message allocated.
+ */
+const keyBounds = new Int32Array(2 * PAIRWISE_KEYS * (MAX_NESTING_DEPTH + 1));
+let keyTop = 0;
 
 function checkMap(buf: Buffer, pos: number, count: number, depth: number, start: number): number {
   if (depth >= MAX_NESTING_DEPTH) malformed(start, `nesting deeper than ${MAX_NESTING_DEPTH}`);
   if (count * 2 > buf.length - pos) malformed(start, 'unexpected end of data');
-  const keyStarts: number[] = [];
-  const keyEnds: number[] = [];
   const seen = count > PAIRWISE_KEYS ? new Set<string>() : undefined;
-  for (let i = 0; i < count; i++) {
-    const t = buf[pos];
-    const header = t >= 0xa0 && t <= 0xbf ? 1 : t === 0xd9 ? 2 : t === 0xda ? 3 : t === 0xdb ? 5 : 0;
-    if (header === 0) malformed(pos, 'a map key that is not a string');
-    const keyEnd = checkPlainMessagePack(buf, pos, depth + 1);
-    // Repeated keys are read "last wins" by some libraries and "first wins" or refused by others:
-    // signed bytes must mean one thing everywhere, so a repeat is refused. Compare the UTF-8 content,
-    // not the header, since the same key may be written as fixstr or str8.
-    const keyStart = pos + header;
-    if (seen) {
-      const key = buf.toString('latin1', keyStart, keyEnd);
-      if (seen.has(key)) malformed(pos, 'a repeated map key');
-      seen.add(key);
-    } else {
-      for (let k = 0; k < keyStarts.length; k++) {
-        if (sameBytes(buf, keyStart, keyEnd, keyStarts[k], keyEnds[k])) malformed(pos, 'a repeated map key');
+  const base = keyTop;
+  if (!seen) keyTop += 2 * count;
+  try {
+    for (let i = 0; i < count; i++) {
+      const t = buf[pos];
+      const header = t >= 0xa0 && t <= 0xbf ? 1 : t === 0xd9 ? 2 : t === 0xda ? 3 : t === 0xdb ? 5 : 0;
+      if (header === 0) malformed(pos, 'a map key that is not a string');
+      const keyEnd = checkPlainMessagePack(buf, pos, depth + 1);
+      // Repeated keys are read "last wins" by some libraries and "first wins" or refused by others:
+      // signed bytes must mean one thing everywhere, so a repeat is refused. Compare the UTF-8 content,
+      // not the header, since the same key may be written as fixstr or str8.
+      const keyStart = pos + header;
+      if (seen) {
+        const key = buf.toString('latin1', keyStart, keyEnd);
+        if (seen.has(key)) malformed(pos, 'a repeated map key');
+        seen.add(key);
+      } else {
+        for (let k = base; k < base + 2 * i; k += 2) {
+          if (sameBytes(buf, keyStart, keyEnd, keyBounds[k], keyBounds[k + 1])) {
+            malformed(pos, 'a repeated map key');
+          }
+        }
+        keyBounds[base + 2 * i] = keyStart;
+        keyBounds[base + 2 * i + 1] = keyEnd;
       }
-      keyStarts.push(keyStart);
-      keyEnds.push(keyEnd);
+      pos = checkPlainMessagePack(buf, keyEnd, depth + 1);
     }
-    pos = checkPlainMessagePack(buf, keyEnd, depth + 1);
+  } finally {
+    keyTop = base;
   }
   return pos;
 }

@@ -3,7 +3,14 @@
  * so a link writes a frame in one call (a split header/body write costs ~40 ms under Nagle).
  * `FrameDecoder` accepts any chunking and refuses an oversized length before allocating anything.
  */
-import { DEFAULT_MAX_FRAME_BYTES, FRAME_HEADER_BYTES } from './constants.js';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
+  MAX_HOPS,
+  MAX_PAYLOAD_BYTES,
+  MESSAGE_ID_BYTES,
+  SIGNATURE_BYTES,
+} from './constants.js';
 import { WireError } from './errors.js';
 import { packValue, unpackValue } from './codec.js';
 import { type LinkMessage, parseLinkMessage } from './messages.js';
@@ -17,6 +24,61 @@ export function encodeFrame(message: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
   frame.writeUInt32BE(body.length, 0);
   body.copy(frame, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+const FLOOD_KEYS = {
+  kind: Buffer.from([0xa4, ...Buffer.from('kind'), 0xa5, ...Buffer.from('flood')]),
+  id: Buffer.from([0xa2, ...Buffer.from('id'), 0xc4, MESSAGE_ID_BYTES]),
+  hops: Buffer.from([0xa4, ...Buffer.from('hops')]),
+  payload: Buffer.from([0xa7, ...Buffer.from('payload')]),
+  sig: Buffer.from([0xa3, ...Buffer.from('sig'), 0xc4, SIGNATURE_BYTES]),
+};
+
+/**
+ * The frame of a `flood` message, byte for byte what `encodeFrame` makes of {kind, id, hops, payload,
+ * sig}, written straight into one buffer. Every relay makes one per message it forwards; the generic
+ * path (normalise, pack, copy behind a header) allocated several times that. Checks what the schema
+ * checks on receipt, so it never writes a frame a peer would refuse.
+ */
+export function encodeFloodFrame(id: Uint8Array, hops: number, payload: Uint8Array, sig: Uint8Array): Buffer {
+  if (id.length !== MESSAGE_ID_BYTES || sig.length !== SIGNATURE_BYTES) {
+    throw new WireError('SCHEMA_INVALID', 'flood: an id of 16 bytes and a signature of 64');
+  }
+  if (!Number.isInteger(hops) || hops < 0 || hops > MAX_HOPS) {
+    throw new WireError('SCHEMA_INVALID', `flood.hops: expected an integer from 0 to ${MAX_HOPS}`);
+  }
+  if (payload.length < 1 || payload.length > MAX_PAYLOAD_BYTES) {
+    throw new WireError('SCHEMA_INVALID', `flood.payload: expected 1 to ${MAX_PAYLOAD_BYTES} bytes`);
+  }
+  const k = FLOOD_KEYS;
+  const binHeader = payload.length < 0x100 ? 2 : 3; // bin8 or bin16 (MAX_PAYLOAD_BYTES < 64 KiB)
+  const body = 3 + k.kind.length + k.id.length + id.length + k.hops.length + 1 + k.payload.length + binHeader;
+  const length = body + payload.length + k.sig.length + sig.length;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
+  let at = frame.writeUInt32BE(length, 0);
+  // A map of 5 as map16, which is how msgpackr writes every object (before it knows the key count).
+  frame[at++] = 0xde;
+  frame[at++] = 0;
+  frame[at++] = 5;
+  at += k.kind.copy(frame, at);
+  at += k.id.copy(frame, at);
+  frame.set(id, at);
+  at += id.length;
+  at += k.hops.copy(frame, at);
+  frame[at++] = hops; // a positive fixint: MAX_HOPS < 128
+  at += k.payload.copy(frame, at);
+  if (binHeader === 2) {
+    frame[at++] = 0xc4;
+    frame[at++] = payload.length;
+  } else {
+    frame[at++] = 0xc5;
+    at = frame.writeUInt16BE(payload.length, at);
+  }
+  frame.set(payload, at);
+  at += payload.length;
+  at += k.sig.copy(frame, at);
+  frame.set(sig, at);
   return frame;
 }
 
@@ -34,7 +96,9 @@ export interface FrameDecoderOptions<T> {
 export class FrameDecoder<T = LinkMessage> {
   readonly maxFrameBytes: number;
   private readonly parse: (value: unknown) => T | null;
+  /** Chunks received and not yet consumed; the first one from `offset` on. */
   private chunks: Buffer[] = [];
+  private offset = 0;
   private buffered = 0;
   private failed: WireError | undefined;
   /** Well-formed frames of unknown kinds that were dropped. */
@@ -71,7 +135,7 @@ export class FrameDecoder<T = LinkMessage> {
         }
         if (length === 0) throw new WireError('FRAME_MALFORMED', 'frame declares an empty body');
         if (this.buffered < FRAME_HEADER_BYTES + length) break;
-        this.take(FRAME_HEADER_BYTES);
+        this.skip(FRAME_HEADER_BYTES);
         const message = this.parse(unpackValue(this.take(length)));
         if (message === null) this.ignored++;
         else out.push(message);
@@ -80,6 +144,7 @@ export class FrameDecoder<T = LinkMessage> {
       this.failed =
         err instanceof WireError ? err : new WireError('SCHEMA_INVALID', String(err), { cause: err });
       this.chunks = [];
+      this.offset = 0;
       this.buffered = 0;
       throw this.failed;
     }
@@ -88,40 +153,51 @@ export class FrameDecoder<T = LinkMessage> {
 
   private peekLength(): number {
     const first = this.chunks[0];
-    if (first.length >= FRAME_HEADER_BYTES) return first.readUInt32BE(0);
-    const header = Buffer.alloc(FRAME_HEADER_BYTES);
-    let filled = 0;
-    for (const c of this.chunks) {
-      filled += c.copy(header, filled, 0, Math.min(c.length, FRAME_HEADER_BYTES - filled));
-      if (filled === FRAME_HEADER_BYTES) break;
+    if (first.length - this.offset >= FRAME_HEADER_BYTES) return first.readUInt32BE(this.offset);
+    let length = 0;
+    let read = 0;
+    for (let c = 0, at = this.offset; read < FRAME_HEADER_BYTES; c++, at = 0) {
+      const chunk = this.chunks[c];
+      for (; at < chunk.length && read < FRAME_HEADER_BYTES; at++, read++) length = length * 256 + chunk[at];
     }
-    return header.readUInt32BE(0);
+    return length;
   }
 
-  /** Removes and returns the next n buffered bytes (caller checked they are there). */
+  /** Drops the next n buffered bytes (caller checked they are there). */
+  private skip(n: number): void {
+    this.buffered -= n;
+    while (n > 0) {
+      const left = this.chunks[0].length - this.offset;
+      if (left > n) {
+        this.offset += n;
+        return;
+      }
+      n -= left;
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+
+  /**
+   * Removes and returns the next n buffered bytes (caller checked they are there): a view of the chunk
+   * when the bytes lie in one, which is the usual case, else a copy.
+   */
   private take(n: number): Buffer {
     const first = this.chunks[0];
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return first.subarray(0, n);
-    }
-    if (first.length === n) {
-      this.chunks.shift();
-      this.buffered -= n;
-      return first;
+    if (first.length - this.offset >= n) {
+      const out = first.subarray(this.offset, this.offset + n);
+      this.skip(n);
+      return out;
     }
     const out = Buffer.allocUnsafe(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0];
-      const used = Math.min(c.length, n - filled);
-      c.copy(out, filled, 0, used);
+      const used = Math.min(c.length - this.offset, n - filled);
+      c.copy(out, filled, this.offset, this.offset + used);
       filled += used;
-      if (used === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(used);
+      this.skip(used);
     }
-    this.buffered -= n;
     return out;
   }
 }

@@ -49,7 +49,11 @@ export function messageIdTime(id: Uint8Array): number {
 }
 
 export function toHex(bytesIn: Uint8Array): string {
-  return Buffer.from(bytesIn.buffer, bytesIn.byteOffset, bytesIn.length).toString('hex');
+  // Decoded fields are Buffers already: no view to make (this runs several times per message).
+  const buf = Buffer.isBuffer(bytesIn)
+    ? bytesIn
+    : Buffer.from(bytesIn.buffer, bytesIn.byteOffset, bytesIn.length);
+  return buf.toString('hex');
 }
 
 export function fromHex(hex: string): Uint8Array {

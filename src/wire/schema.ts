@@ -73,7 +73,18 @@ export const list =
   (value, path) => {
     if (!Array.isArray(value)) fail(path, 'an array');
     if (value.length > maxItems) fail(path, `at most ${maxItems} items`);
-    return value.map((v, i) => item(v, `${path}[${i}]`));
+    const out = new Array<T>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      try {
+        out[i] = item(value[i], path);
+      } catch (err) {
+        // Checks are pure: run it again with the item's own path, which throws the error to report.
+        // (Building that path for every item, on every frame, was a string allocation per id.)
+        item(value[i], `${path}[${i}]`);
+        throw err;
+      }
+    }
+    return out;
   };
 
 export const optional =
@@ -98,15 +109,23 @@ type Shape = Record<string, Check<unknown>>;
 type Parsed<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
 
 /** An object with the given fields; unknown fields are dropped (forward compatibility). */
-export const object =
-  <S extends Shape>(shape: S): Check<Parsed<S>> =>
-  (value, path) => {
+export const object = <S extends Shape>(shape: S): Check<Parsed<S>> => {
+  const keys = Object.keys(shape);
+  return (value, path) => {
     if (!isPlainObject(value)) fail(path, 'a map');
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(shape)) {
+    for (const key of keys) {
       const v = Object.prototype.hasOwnProperty.call(value, key) ? value[key] : undefined;
-      const parsed = shape[key](v, `${path}.${key}`);
+      let parsed: unknown;
+      try {
+        parsed = shape[key](v, path);
+      } catch (err) {
+        // As in list(): the field's path is built only to report a failure.
+        shape[key](v, `${path}.${key}`);
+        throw err;
+      }
       if (parsed !== undefined) out[key] = parsed;
     }
     return out as Parsed<S>;
   };
+};

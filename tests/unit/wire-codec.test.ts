@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodePayload,
+  encodeFloodFrame,
   encodeFrame,
   encodePayload,
   FrameDecoder,
@@ -88,6 +89,54 @@ describe('undefined and binary', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('the flood frame written by hand', () => {
+  const bytesOf = (n: number, seed: number) =>
+    Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+
+  it('is byte for byte what the generic encoder writes, at every hop count and bin width', () => {
+    const sizes = [1, 2, 200, 255, 256, 257, 4096, 48 * 1024];
+    for (const size of sizes) {
+      for (const hops of [0, 1, 15, 16, 63, 64]) {
+        const id = bytesOf(16, size);
+        const payload = bytesOf(size, hops);
+        const sig = bytesOf(64, 7);
+        const generic = encodeFrame({ kind: 'flood', id, hops, payload, sig });
+        expect(encodeFloodFrame(id, hops, payload, sig).equals(generic), `size ${size}, hops ${hops}`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it('accepts Uint8Array views as well as Buffers', () => {
+    const backing = new Uint8Array(400).map((_, i) => i & 0xff);
+    const id = backing.subarray(10, 26);
+    const payload = backing.subarray(30, 330);
+    const sig = backing.subarray(330, 394);
+    const generic = encodeFrame({ kind: 'flood', id, hops: 16, payload, sig });
+    expect(encodeFloodFrame(id, 16, payload, sig).equals(generic)).toBe(true);
+  });
+
+  it('refuses what a receiver would refuse', () => {
+    const id = bytesOf(16, 1);
+    const sig = bytesOf(64, 2);
+    expect(() => encodeFloodFrame(bytesOf(15, 1), 16, bytesOf(10, 3), sig)).toThrow(/16 bytes/);
+    expect(() => encodeFloodFrame(id, 16, bytesOf(10, 3), bytesOf(63, 2))).toThrow(/signature/);
+    expect(() => encodeFloodFrame(id, 65, bytesOf(10, 3), sig)).toThrow(/hops/);
+    expect(() => encodeFloodFrame(id, 1.5, bytesOf(10, 3), sig)).toThrow(/hops/);
+    expect(() => encodeFloodFrame(id, 16, Buffer.alloc(0), sig)).toThrow(/payload/);
+    expect(() => encodeFloodFrame(id, 16, Buffer.alloc(48 * 1024 + 1), sig)).toThrow(/payload/);
+  });
+
+  it('decodes back to the message it was made from', () => {
+    const id = bytesOf(16, 3);
+    const payload = bytesOf(300, 4);
+    const sig = bytesOf(64, 5);
+    const [message] = new FrameDecoder().push(encodeFloodFrame(id, 9, payload, sig));
+    expect(withHexBytes(message)).toEqual(withHexBytes({ kind: 'flood', id, hops: 9, payload, sig }));
   });
 });
 

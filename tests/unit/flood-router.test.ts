@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateIdentity, systemClock } from '../../src/daemon/index.js';
-import { FloodRouter, MAX_VERIFYING } from '../../src/daemon/flood-router.js';
+import { FloodRouter, inlineVerifySlot, MAX_VERIFYING } from '../../src/daemon/flood-router.js';
 import type { Link } from '../../src/daemon/link.js';
 import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -66,6 +66,62 @@ describe('flood router', () => {
     expect(new Set(delivered).size).toBe(count);
     expect(router.stats.readPauses).toBe(1);
     router.stop();
+  });
+
+  describe('verification on the event loop while it is idle', () => {
+    const routerWith = (inline: boolean, delivered: unknown[]) =>
+      new FloodRouter({
+        identity: generateIdentity(),
+        links: () => [],
+        clock: systemClock,
+        deliver: (payload) => delivered.push(payload),
+        inlineVerify: () => inline,
+      });
+
+    it('verifies on the loop when allowed, and never in the call that handed the message over', async () => {
+      const delivered: unknown[] = [];
+      const router = routerWith(true, delivered);
+      router.handle(chatFlood(generateIdentity(), 'hello'), fakeLink('a', new Map()));
+      // Delivered later, as from the pool: the caller's loop over a chunk's frames is not re-entered.
+      expect(delivered).toHaveLength(0);
+      await waitFor(() => delivered.length === 1, 'the message delivered');
+      expect(router.stats.verifiedInline).toBe(1);
+      router.stop();
+    });
+
+    it('uses the pool when not allowed', async () => {
+      const delivered: unknown[] = [];
+      const router = routerWith(false, delivered);
+      router.handle(chatFlood(generateIdentity(), 'hello'), fakeLink('a', new Map()));
+      await waitFor(() => delivered.length === 1, 'the message delivered');
+      expect(router.stats.verifiedInline).toBe(0);
+      router.stop();
+    });
+
+    it('rejects a forged copy verified on the loop and still accepts the genuine one behind it', async () => {
+      const author = generateIdentity();
+      const delivered: unknown[] = [];
+      const router = routerWith(true, delivered);
+      const genuine = chatFlood(author, 'genuine');
+      const forged = { ...genuine, sig: Buffer.alloc(64, 7) };
+      const [liar, honest] = [fakeLink('liar', new Map()), fakeLink('honest', new Map())];
+      router.handle(forged, liar);
+      router.handle(genuine, honest);
+      await waitFor(() => delivered.length === 1, 'the genuine message delivered');
+      expect(router.stats.rejected).toBe(1);
+      expect(liar.badMessages).toBe(1);
+      expect(router.stats.verifiedInline).toBe(2);
+      router.stop();
+    });
+
+    it('lets at most 8 verifications a turn onto the loop', async () => {
+      const taken = () => Array.from({ length: 20 }, () => inlineVerifySlot()).filter(Boolean).length;
+      expect(taken()).toBeLessThanOrEqual(8);
+      expect(taken()).toBe(0); // the same turn: its slots are spent or the loop is busy
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(taken()).toBeLessThanOrEqual(8);
+    });
   });
 
   it('prunes only neighbours whose hello offered lazy push: an older node keeps getting whole messages', async () => {

@@ -23,7 +23,7 @@ import { maxRateScenario } from './scenarios/max-rate.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { microScenario } from './scenarios/micro.js';
 
-/** In the order they run: 1-3 share meshes, so they run back to back. */
+/** In the order they run. Scenarios 1-3 measure each mesh in a process of its own (bench/lib/isolated.ts). */
 export const SCENARIOS: readonly Scenario[] = [
   latencyScenario,
   maxRateScenario,
@@ -102,8 +102,6 @@ export async function runBench(args: Args, log: (line: string) => void): Promise
       } catch (err) {
         result.error = (err as Error)?.stack ?? String(err);
       }
-      // Meshes are shared only by scenarios 1-3 (which run in a row); free them after those.
-      if (scenario.id !== 'latency' && scenario.id !== 'max-rate') await ctx.releaseMeshes();
       result.seconds = (performance.now() - t0) / 1000;
       log(
         `  done in ${result.seconds.toFixed(1)} s${result.error ? ' (ERROR)' : result.skipped ? ' (skipped)' : ''}`,

@@ -27,8 +27,8 @@ export class BenchContext {
   ) {}
 
   /**
-   * The default-degree overlay mesh of n nodes, started once and shared by the latency, rate and
-   * copies scenarios (starting a 50-node mesh costs seconds).
+   * The default-degree overlay mesh of n nodes, started once per process (the trials of a rate search
+   * share it: starting a 50-node mesh costs seconds).
    */
   mesh(n: number): Promise<BenchMesh> {
     let mesh = this.meshes.get(n);

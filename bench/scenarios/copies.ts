@@ -9,7 +9,8 @@
  */
 import { atMost, figure, type Figure } from '../lib/figures.js';
 import { DeliveryTracker, routerCounters } from '../lib/delivery.js';
-import { type BenchMesh, linkCounts, startBenchMesh } from '../lib/mesh.js';
+import { runIsolated } from '../lib/isolated.js';
+import { type BenchMesh, linkCounts } from '../lib/mesh.js';
 import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
 import { max, mean, percentile, round } from '../lib/stats.js';
 import { paced, sleep, until } from '../lib/time.js';
@@ -66,7 +67,9 @@ export const copiesScenario: Scenario = {
     const count = ctx.quick ? 50 : 300;
     const figures: Figure[] = [];
     const notes: string[] = [];
-    const overlay = await measureCopies(await ctx.mesh(N), count);
+    type Result = Awaited<ReturnType<typeof measureCopies>>;
+    // Each mesh in a process of its own (bench/lib/isolated.ts).
+    const overlay = await runIsolated<Result>({ kind: 'copies', n: N, count }, ctx.log);
     figures.push(
       figure(
         'overlay-mean',
@@ -111,8 +114,6 @@ export const copiesScenario: Scenario = {
         'ms',
       ),
     );
-    // The overlay meshes of scenarios 1-2 are done with: free their sockets before the full mesh.
-    await ctx.releaseMeshes();
     const variants: { degree: number; lazyPush: boolean; label: string; key: string }[] = [
       { degree: 64, lazyPush: false, label: 'full mesh, flooding', key: 'full' },
     ];
@@ -125,26 +126,24 @@ export const copiesScenario: Scenario = {
     }
     for (const v of variants) {
       ctx.log(`  starting a ${N}-node mesh (${v.label})`);
-      const bench = await startBenchMesh(N, { degree: v.degree, nodeOptions: { lazyPush: v.lazyPush } });
-      try {
-        const r = await measureCopies(bench, count);
-        figures.push(
-          figure(`${v.key}-mean`, `copies per node, ${v.label}, mean`, round(r.mean, 2), 'copies'),
-          figure(`${v.key}-max`, `copies per node, ${v.label}, max`, round(r.max, 2), 'copies'),
-          figure(`${v.key}-links`, `links per node, ${v.label}, mean`, round(r.links, 2), 'links'),
-          figure(
-            `${v.key}-announced`,
-            `ids announced per node per message, ${v.label}`,
-            round(r.announced, 2),
-            'ids',
-          ),
-          figure(`${v.key}-p50`, `latency p50 at 50 msg/s, ${v.label}`, round(r.p50), 'ms'),
-          figure(`${v.key}-p99`, `latency p99 at 50 msg/s, ${v.label}`, round(r.p99), 'ms'),
-        );
-        if (!r.complete) notes.push(`${v.label}: some deliveries were missing after 15 s`);
-      } finally {
-        await bench.destroy();
-      }
+      const r = await runIsolated<Result>(
+        { kind: 'copies', n: N, count, degree: v.degree, lazyPush: v.lazyPush },
+        ctx.log,
+      );
+      figures.push(
+        figure(`${v.key}-mean`, `copies per node, ${v.label}, mean`, round(r.mean, 2), 'copies'),
+        figure(`${v.key}-max`, `copies per node, ${v.label}, max`, round(r.max, 2), 'copies'),
+        figure(`${v.key}-links`, `links per node, ${v.label}, mean`, round(r.links, 2), 'links'),
+        figure(
+          `${v.key}-announced`,
+          `ids announced per node per message, ${v.label}`,
+          round(r.announced, 2),
+          'ids',
+        ),
+        figure(`${v.key}-p50`, `latency p50 at 50 msg/s, ${v.label}`, round(r.p50), 'ms'),
+        figure(`${v.key}-p99`, `latency p99 at 50 msg/s, ${v.label}`, round(r.p99), 'ms'),
+      );
+      if (!r.complete) notes.push(`${v.label}: some deliveries were missing after 15 s`);
     }
     notes.push(
       `${count} messages at 50/s from every node in turn; copies = frames received ÷ flooded messages seen`,

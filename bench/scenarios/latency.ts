@@ -6,7 +6,8 @@
  */
 import { atMost, figure, type Figure } from '../lib/figures.js';
 import { DeliveryTracker } from '../lib/delivery.js';
-import { type BenchMesh, linkCounts, startBenchMesh } from '../lib/mesh.js';
+import { runIsolated } from '../lib/isolated.js';
+import { type BenchMesh, linkCounts } from '../lib/mesh.js';
 import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
 import { mean, percentile, round } from '../lib/stats.js';
 import { cpuSeconds, paced, until, sleep } from '../lib/time.js';
@@ -85,29 +86,20 @@ export const latencyScenario: Scenario = {
     const seconds = ctx.quick ? 2 : 10;
     const figures: Figure[] = [];
     const notes: string[] = [];
+    type Result = Awaited<ReturnType<typeof measureLatency>>;
+    // Each mesh in a process of its own (bench/lib/isolated.ts).
     for (const n of [10, 50]) {
-      const r = await measureLatency(ctx, n, seconds);
+      const r = await runIsolated<Result>({ kind: 'latency', n, seconds, normal: false }, ctx.log);
       figures.push(...r.figures);
       notes.push(r.note);
     }
     if (!ctx.quick) {
       // What durability costs the mesh: the same mesh with stores that never flush to disk (synchronous
       // NORMAL) against the shipped ones, whose own messages are flushed on the thread pool.
-      await ctx.releaseMeshes();
       for (const n of [10, 50]) {
-        ctx.log(`  starting a ${n}-node mesh (store synchronous NORMAL)`);
-        const bench = await startBenchMesh(n, { nodeOptions: { store: { synchronous: 'NORMAL' } } });
-        try {
-          const r = await measureLatency(ctx, n, seconds, {
-            bench,
-            key: 'normal',
-            label: 'no flush to disk (synchronous NORMAL)',
-          });
-          figures.push(...r.figures.filter((f) => /-(p50|p99|cpu-per-message)$/.test(f.key)));
-          notes.push(r.note);
-        } finally {
-          await bench.destroy();
-        }
+        const r = await runIsolated<Result>({ kind: 'latency', n, seconds, normal: true }, ctx.log);
+        figures.push(...r.figures.filter((f) => /-(p50|p99|cpu-per-message)$/.test(f.key)));
+        notes.push(r.note);
       }
     }
     notes.push(

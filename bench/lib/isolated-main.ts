@@ -53,7 +53,13 @@ async function main(): Promise<void> {
   } finally {
     await ctx.releaseMeshes();
   }
-  process.send!(reply, () => process.exit(0));
+  // Not process.exit(): it would cut off what is still on its way down the stdout pipe. Let the child
+  // end by itself once that is written; a handle left open must not keep it (the fallback timer).
+  process.send!(reply, () => {
+    process.exitCode = 0;
+    process.disconnect();
+    setTimeout(() => process.exit(0), 5000).unref();
+  });
 }
 
 void main();

@@ -47,7 +47,8 @@ export function runIsolated<T>(
       clearTimeout(timer);
       reject(err);
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the child's stdout is read to its end, so no line is lost.
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (pending) log(pending);
       if (reply?.ok) resolve(reply.value as T);

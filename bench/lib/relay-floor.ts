@@ -15,7 +15,10 @@
  *
  * With v µs per verification and f µs of this floor per delivery, C cores deliver at most C / (v + f)
  * messages a second where the verification bound (issue 7) is C / v: no node built this way can pass
- * v / (v + f) of the bound, however lean the rest of its code.
+ * v / (v + f) of the bound, however lean the rest of its code. This holds when C counts every core
+ * the process can use, as the bound does here (2 cores, 4 pool threads); on a machine with more cores
+ * than pool threads, the floor's work could run beside the verifications and the ceiling would not
+ * apply.
  */
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';

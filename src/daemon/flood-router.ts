@@ -278,7 +278,7 @@ export class FloodRouter {
   }
 
   /**
-   * Verifies the first held copy of a message off the event loop; accepts it, or rejects it and tries
+   * Verifies the first held copy of a message (never within this call); accepts it, or rejects it and tries
    * the next copy. Copies that came while it was verified count as duplicates (and may prune).
    */
   private checkFirst(key: string): void {
@@ -379,11 +379,13 @@ export class FloodRouter {
   }
 
   /**
-   * Verifies on the thread pool. Reading a socket is cheap and verifying is not: a peer sending signed
-   * messages faster than the pool verifies them would queue work and buffers without limit. So once
-   * MAX_VERIFYING are in flight, the link that brought one more stops being read (TCP pushes back on
-   * its sender) until the pool is down to half; what was already read still goes on, and past twice
-   * the bound it is verified right here on the event loop.
+   * Verifies on the thread pool, or (`mayInline`, a flooded message) on the event loop while it idles
+   * and nothing is on the pool (inlineVerify); `done` is always called later, never in this call.
+   * Reading a socket is cheap and verifying is not: a peer sending signed messages faster than the
+   * pool verifies them would queue work and buffers without limit. So once MAX_VERIFYING are in
+   * flight, the link that brought one more stops being read (TCP pushes back on its sender) until the
+   * pool is down to half; what was already read still goes on, and past twice the bound it is verified
+   * right here on the event loop.
    */
   private verifySignature(
     message: SignedMessage,
@@ -454,7 +456,12 @@ export class FloodRouter {
 
 /** Verifications on the event loop in one turn of it, at most: a chunk of frames must not hold it long. */
 const INLINE_PER_TURN = 8;
-/** The event loop's utilization is taken over windows of this length (of the whole process). */
+/**
+ * The event loop's utilization (of the whole process) is sampled when asked, at most once per this
+ * many ms, over the time since the previous sample. After an idle spell that time is mostly idle: a
+ * burst that follows may verify up to INLINE_PER_TURN a turn on the loop for one window before the
+ * next sample sends them to the pool.
+ */
 const LOOP_WINDOW_MS = 100;
 let loopMark = performance.eventLoopUtilization();
 let loopMarkAt = performance.now();
@@ -463,7 +470,7 @@ let inlineThisTurn = 0;
 
 /**
  * True when one more verification may run on the event loop now: the loop was less than
- * VERIFY_INLINE_BELOW busy over the last window, and fewer than INLINE_PER_TURN ran in this turn.
+ * VERIFY_INLINE_BELOW busy at the last sample, and fewer than INLINE_PER_TURN ran in this turn.
  */
 export function inlineVerifySlot(): boolean {
   const now = performance.now();

@@ -82,6 +82,13 @@ export function encodeFloodFrame(id: Uint8Array, hops: number, payload: Uint8Arr
   return frame;
 }
 
+/**
+ * Chunks held at most before they are copied into one. A peer sending a frame a byte per TCP segment
+ * would otherwise make the decoder hold a Buffer object per byte (~100 B each) and shift through them
+ * all: a 256 KiB frame in one-byte chunks took 21 s of event loop, before this cap (found by review).
+ */
+const MAX_CHUNKS_HELD = 256;
+
 export interface FrameDecoderOptions<T> {
   /** @default DEFAULT_MAX_FRAME_BYTES (256 KiB) */
   maxFrameBytes?: number;
@@ -121,6 +128,7 @@ export class FrameDecoder<T = LinkMessage> {
         Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
       );
       this.buffered += chunk.length;
+      if (this.chunks.length > MAX_CHUNKS_HELD) this.coalesce();
     }
     const out: T[] = [];
     try {
@@ -161,6 +169,16 @@ export class FrameDecoder<T = LinkMessage> {
       for (; at < chunk.length && read < FRAME_HEADER_BYTES; at++, read++) length = length * 256 + chunk[at];
     }
     return length;
+  }
+
+  /** Copies every byte held into one chunk. */
+  private coalesce(): void {
+    const all = Buffer.allocUnsafe(this.buffered);
+    let at = 0;
+    for (let c = 0; c < this.chunks.length; c++)
+      at += this.chunks[c].copy(all, at, c === 0 ? this.offset : 0);
+    this.chunks = [all];
+    this.offset = 0;
   }
 
   /** Drops the next n buffered bytes (caller checked they are there). */

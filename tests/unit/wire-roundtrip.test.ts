@@ -148,6 +148,24 @@ describe('FrameDecoder chunking', () => {
     );
   });
 
+  it('holds a large frame sent a byte at a time in a bounded number of chunks, and decodes it', () => {
+    // A hostile peer's 1-byte TCP segments: one Buffer held per byte, shifted through one by one, cost
+    // a 256 KiB frame 21 s of event loop before the decoder copied its chunks together.
+    const stream = Buffer.concat([encodeFrame({ b: Buffer.alloc(100_000, 7) }), encodeFrame({ n: 1 })]);
+    const decoder = new FrameDecoder<unknown>({ parse: (v) => v });
+    const held = () => (decoder as unknown as { chunks: Buffer[] }).chunks.length;
+    let most = 0;
+    const out: unknown[] = [];
+    for (let i = 0; i < stream.length; i++) {
+      out.push(...decoder.push(stream.subarray(i, i + 1)));
+      most = Math.max(most, held());
+    }
+    expect(out).toEqual([{ b: Buffer.alloc(100_000, 7) }, { n: 1 }]);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(257);
+    expect(decoder.bufferedBytes).toBe(0);
+  });
+
   it('accepts empty chunks and copies of Uint8Array views (not only Buffers)', () => {
     const frame = encodeFrame({ kind: 'ping', n: 7 });
     const decoder = new FrameDecoder();

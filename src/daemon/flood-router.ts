@@ -8,6 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
+  asBuffer,
   type Bytes,
   DEFAULT_HOPS,
   FRAME_HEADER_BYTES,
@@ -42,7 +43,7 @@ export interface FloodStats {
   rejected: number;
   /** Times a link stopped being read because MAX_VERIFYING verifications were in flight. */
   readPauses: number;
-  /** Flooded messages verified on the event loop, because it was mostly idle (see loopBusy). */
+  /** Flooded messages verified on the event loop, because it was mostly idle (see inlineVerify). */
   verifiedInline: number;
 }
 
@@ -137,7 +138,7 @@ export class FloodRouter {
         const origins: OriginKey[] = [];
         for (const id of ids) {
           const held = this.held(id);
-          if (held && link.sendFrame(floodFrame(held.signed(), DEFAULT_HOPS))) origins.push(held.origin);
+          if (held && link.sendFrame(floodFrame(held.signed, DEFAULT_HOPS))) origins.push(held.origin);
         }
         return origins;
       },
@@ -145,13 +146,13 @@ export class FloodRouter {
   }
 
   /** A message to answer a graft with: one flooded lately, else a stored one. */
-  private held(id: Bytes): { signed: () => SignedMessage; origin: OriginKey } | undefined {
+  private held(id: Bytes): { signed: SignedMessage; origin: OriginKey } | undefined {
     const recent = this.recent.get(seenKey(id), this.now());
-    if (recent) return { signed: () => signedOfFlood(recent.frame), origin: recent.origin };
+    if (recent) return { signed: signedOfFlood(recent.frame), origin: recent.origin };
     const signed = this.opts.lookup?.(id);
     if (!signed) return undefined;
     try {
-      return { signed: () => signed, origin: originKey(decodePayloadWithOrigin(signed.payload).origin.from) };
+      return { signed, origin: originKey(decodePayloadWithOrigin(signed.payload).origin.from) };
     } catch {
       return undefined; // stored, so checked once; unreadable now means a newer schema: skip it
     }
@@ -401,18 +402,14 @@ export class FloodRouter {
       queueMicrotask(() => done(false)); // a key that does not import is as bad as a bad signature
       return;
     }
-    if (mayInline && this.verifying === 0 && this.inlineVerify()) {
-      this.stats.verifiedInline++;
-      const valid = verify(message.payload, message.sig, key);
-      queueMicrotask(() => done(valid));
-      return;
-    }
+    const inline = mayInline && this.verifying === 0 && this.inlineVerify();
+    if (inline) this.stats.verifiedInline++;
     if (this.verifying >= MAX_VERIFYING && link && !this.pausedLinks.has(link)) {
       this.stats.readPauses++;
       this.pausedLinks.add(link);
       link.pauseReading();
     }
-    if (this.verifying >= 2 * MAX_VERIFYING) {
+    if (inline || this.verifying >= 2 * MAX_VERIFYING) {
       const valid = verify(message.payload, message.sig, key);
       queueMicrotask(() => done(valid));
       return;
@@ -538,6 +535,5 @@ function originKey(id: Bytes): OriginKey {
 }
 
 function seenKey(id: Bytes): string {
-  // Decoded ids are Buffers already; a view made for each call was garbage on every frame.
-  return (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.length)).toString('latin1');
+  return asBuffer(id).toString('latin1');
 }

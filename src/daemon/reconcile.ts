@@ -80,6 +80,7 @@ import {
   MAX_SYNC_RANGES,
   MESSAGE_ID_BYTES,
   SYNC_HASH_BYTES,
+  toHex,
   UsageError,
   type MessageIdStr,
   type SyncRange,
@@ -160,7 +161,7 @@ export function digestsEqual(a: RangeDigest, b: RangeDigest): boolean {
  * only as well-formed as the peer, and an id we do not hold is simply wanted or ignored.
  */
 export function idToText(id: Uint8Array): MessageIdStr {
-  const hex = Buffer.from(id.buffer, id.byteOffset, id.length).toString('hex');
+  const hex = toHex(id);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

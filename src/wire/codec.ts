@@ -12,6 +12,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { Packr, Unpackr } from 'msgpackr';
+import { asBuffer } from './bytes.js';
 import { MAX_NESTING_DEPTH } from './constants.js';
 import { WireError } from './errors.js';
 
@@ -25,7 +26,7 @@ export function packValue(value: unknown): Buffer {
 
 /** Decodes exactly one MessagePack value filling all of `bytes`; anything else is FRAME_MALFORMED. */
 export function unpackValue(bytes: Uint8Array): unknown {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const buf = asBuffer(bytes);
   if (buf.length === 0) throw new WireError('FRAME_MALFORMED', 'empty MessagePack body');
   const end = checkPlainMessagePack(buf, 0, 0);
   if (end !== buf.length) {

@@ -12,6 +12,7 @@ import {
   SIGNATURE_BYTES,
 } from './constants.js';
 import { WireError } from './errors.js';
+import { asBuffer } from './bytes.js';
 import { packValue, unpackValue } from './codec.js';
 import { type LinkMessage, parseLinkMessage } from './messages.js';
 
@@ -124,9 +125,7 @@ export class FrameDecoder<T = LinkMessage> {
   push(chunk: Uint8Array): T[] {
     if (this.failed) throw this.failed;
     if (chunk.length > 0) {
-      this.chunks.push(
-        Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length),
-      );
+      this.chunks.push(asBuffer(chunk));
       this.buffered += chunk.length;
       if (this.chunks.length > MAX_CHUNKS_HELD) this.coalesce();
     }

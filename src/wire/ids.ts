@@ -1,5 +1,6 @@
 /** Message ids: UUIDv7 (time-ordered, chosen by the origin), 16 bytes on the wire, canonical text in APIs. */
 import { parse, v7, validate, version } from 'uuid';
+import { asBuffer } from './bytes.js';
 import { MESSAGE_ID_BYTES } from './constants.js';
 import { WireError } from './errors.js';
 
@@ -49,11 +50,7 @@ export function messageIdTime(id: Uint8Array): number {
 }
 
 export function toHex(bytesIn: Uint8Array): string {
-  // Decoded fields are Buffers already: no view to make (this runs several times per message).
-  const buf = Buffer.isBuffer(bytesIn)
-    ? bytesIn
-    : Buffer.from(bytesIn.buffer, bytesIn.byteOffset, bytesIn.length);
-  return buf.toString('hex');
+  return asBuffer(bytesIn).toString('hex');
 }
 
 export function fromHex(hex: string): Uint8Array {

@@ -1,4 +1,5 @@
 /** src/wire: the pure protocol layer (framing, schemas, signing, sealing). No sockets, no timers. */
+export { asBuffer } from './bytes.js';
 export * from './constants.js';
 export * from './errors.js';
 export { packValue, unpackValue } from './codec.js';

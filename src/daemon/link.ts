@@ -27,6 +27,7 @@ import {
 import type { Clock, Timer } from './clock.js';
 import type { Identity } from './identity.js';
 import type { Logger } from './logger.js';
+import { noteTraffic } from './quiet-turn.js';
 
 export interface LinkTimings {
   /** @default 5000 */
@@ -249,6 +250,7 @@ export class Link extends EventEmitter<LinkEvents> {
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
+    noteTraffic();
     let messages: LinkMessage[];
     try {
       messages = this.decoder.push(chunk);

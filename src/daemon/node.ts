@@ -49,6 +49,7 @@ import { HistoryStore, type StoreOptions, type StoredMessage, toChatMessage } fr
 import { SyncCoordinator } from './sync-coordinator.js';
 import type { SyncMessage } from './sync-session.js';
 import { resolvePeerQuery } from './resolve-peer.js';
+import { whenQuiet } from './quiet-turn.js';
 
 export const VERSION = '0.1.0';
 
@@ -441,7 +442,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     // Own messages are committed before the call returns, and flushed to disk on the thread pool: an
     // id printed by `konnect send` waited for that (sendDurable), so it survives power loss. The frames leave
     // without waiting for the disk (a message lost here by a power cut is back from a peer by sync).
-    this.flushWrites();
+    // Received messages still waiting for their batch are not written first: they are not the user's,
+    // and sync brings them back; writing them here put a whole batch in front of every send.
     this.store.insert(stored);
     this.lastFlush = this.flushToDisk();
     const message = toChatMessage(stored);
@@ -677,7 +679,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     // messages), without an fsync of its own. A commit per message cost 181 us against 23 us batched
     // (BENCHMARKS.md); a received message lost to a power cut comes back by history sync.
     if (this.pendingWrites.size === 0) {
-      this.flushTimer = this.clock.setTimeout(() => this.flushWrites(), WRITE_BATCH_MS);
+      // …and then at the first quiet turn (quiet-turn.ts): frames are forwarded before a commit.
+      this.flushTimer = this.clock.setTimeout(() => whenQuiet(() => this.flushWrites()), WRITE_BATCH_MS);
     }
     this.pendingWrites.set(id, stored);
     if (this.pendingWrites.size >= WRITE_BATCH_MAX) this.flushWrites();

@@ -2,7 +2,8 @@
  * Flooding over real loopback TCP: every message of a room is delivered exactly once at every member,
  * in a pair, a line of 10 (each node given only its neighbour) and a random connected graph of 30.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ChatEvent } from '../../src/daemon/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -122,5 +123,29 @@ describe('flooding', () => {
     await waitFor(() => c.received.some((r) => r.id === msg.id), 'the message to cross the relay');
     expect(relay.received.some((r) => r.id === msg.id)).toBe(false);
     expect(relay.node.history({ room: 'lobby' })).toEqual([]);
+  });
+
+  it('writes received messages in a batch of their own: a send does not commit the waiting batch first', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const [a, b] = mesh.nodes;
+    const insertMany = vi.spyOn(b.node.store, 'insertMany');
+    let atReply: { pending: boolean; batchWrites: number } | undefined;
+    const onEvent = (e: ChatEvent) => {
+      if (e.type !== 'message' || e.message.own) return;
+      b.node.off('event', onEvent);
+      const before = insertMany.mock.calls.length;
+      b.node.send({ kind: 'room', room: 'lobby' }, 'a reply while the message waits for its batch');
+      atReply = {
+        pending: !b.node.store.has(e.message.id),
+        batchWrites: insertMany.mock.calls.length - before,
+      };
+    };
+    b.node.on('event', onEvent);
+    const sent = a.node.send({ kind: 'room', room: 'lobby' }, 'hello');
+    const reply = await waitFor(() => atReply, 'b to reply to the first message it receives');
+    expect(reply.pending, 'the received message was already committed when the reply was sent').toBe(true);
+    expect(reply.batchWrites, 'batches committed by the send').toBe(0);
+    await waitFor(() => b.node.store.has(sent.id), 'the received message to be committed by its batch');
   });
 });

@@ -6,10 +6,12 @@
  * the origin and verified by every receiver, at the same rate. Each implementation runs in its own child
  * process so CPU time and memory do not mix. Prints, per implementation: delivery latency p50/p99, CPU
  * time per delivered message (process.cpuUsage over the run ÷ deliveries), copies received per node per
- * message, and the ratios konnect ÷ gossipsub and konnect ÷ floodsub.
+ * message, and the ratios konnect ÷ gossipsub and konnect ÷ floodsub. Each figure is the median of
+ * `--runs` runs, the implementations taking turns run by run (a slow spell of the machine falls on all
+ * of them), with the range of p99 and of the per-run ratios beside it.
  *
  *   npm run bench:peers                      (installs this folder's packages, then runs N=10 and N=50)
- *   node bench/peers/run.js [--n 10,50] [--rate 100] [--seconds 5] [--json FILE]
+ *   node bench/peers/run.js [--n 10,50] [--rate 100] [--seconds 5] [--runs 3] [--json FILE]
  *
  * konnect is loaded from the main build (dist/), so `npx tsc -p .` must have run (bench:peers does it).
  */
@@ -41,23 +43,35 @@ const IMPLEMENTATIONS = ['konnect', 'floodsub', 'gossipsub'];
 const CHILD_TIMEOUT_MS = 240_000;
 
 function parseArgs(argv) {
-  const args = { n: [10, 50], rate: 100, seconds: 5, json: null, impl: null, degree: 6 };
+  const args = { n: [10, 50], rate: 100, seconds: 5, warmup: 3, runs: 3, json: null, impl: null, degree: 6 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
     if (a === '--n') args.n = next().split(',').map(Number);
     else if (a === '--rate') args.rate = Number(next());
     else if (a === '--seconds') args.seconds = Number(next());
+    else if (a === '--warmup') args.warmup = Number(next());
     else if (a === '--degree') args.degree = Number(next());
+    else if (a === '--runs') args.runs = Number(next());
     else if (a === '--json') args.json = next();
     else if (a === '--impl') args.impl = next();
     else if (a === '--quick') {
       args.n = [10];
       args.seconds = 2;
+      args.warmup = 1;
+      args.runs = 1;
     } else {
       console.error(`bench/peers: unknown argument ${a}`);
       process.exit(2);
     }
+  }
+  if (!(Number.isInteger(args.runs) && args.runs >= 1)) {
+    console.error(`bench/peers: --runs wants a whole number of at least 1`);
+    process.exit(2);
+  }
+  if (!(args.warmup >= 0)) {
+    console.error(`bench/peers: --warmup wants a number of seconds, 0 or more`);
+    process.exit(2);
   }
   return args;
 }
@@ -103,7 +117,7 @@ async function overlayEdges(ids, degree) {
 // ---- one implementation, in a child process ----
 
 /** konnect as it ships (history in SQLite, own messages flushed to disk), or with synchronous NORMAL (no flush). */
-async function runKonnect({ n, rate, count, degree, synchronous }) {
+async function runKonnect({ n, rate, count, warmupCount, degree, synchronous }) {
   const { startBenchMesh } = await import(new URL('bench/lib/mesh.js', DIST).href);
   const { DeliveryTracker, routerCounters } = await import(new URL('bench/lib/delivery.js', DIST).href);
   const bench = await startBenchMesh(n, { degree, nodeOptions: { store: { synchronous } } });
@@ -111,7 +125,9 @@ async function runKonnect({ n, rate, count, degree, synchronous }) {
     const { mesh } = bench;
     const warm = new DeliveryTracker(mesh);
     for (let i = 0; i < n; i++) warm.send(i);
-    await until(() => warm.missing() === 0, 20_000, 'the warm-up messages');
+    await until(() => warm.missing() === 0, 20_000, 'the first message from every node');
+    await paced(warmupCount, rate, (i) => warm.send(i % n));
+    await until(() => warm.missing() === 0, 60_000, 'the warm-up messages');
     warm.detach();
     await sleep(500);
     const before = routerCounters(mesh);
@@ -135,7 +151,7 @@ async function runKonnect({ n, rate, count, degree, synchronous }) {
   }
 }
 
-async function runLibp2p({ n, rate, count, degree, impl }) {
+async function runLibp2p({ n, rate, count, warmupCount, degree, impl }) {
   const [{ createLibp2p }, { tcp }, { noise }, { yamux }, { identify }] = await Promise.all([
     import('libp2p'),
     import('@libp2p/tcp'),
@@ -236,9 +252,13 @@ async function runLibp2p({ n, rate, count, degree, impl }) {
       sentAt.set(index, performance.now());
       nodes[origin].services.pubsub.publish(TOPIC, message(index)).catch(() => {});
     };
-    // Warm-up: one message from every node (keys, paths, streams).
+    // Warm-up: one message from every node (keys, paths, streams), then the measured load itself for a
+    // while, as for konnect (see warmupCount); the wait is bounded, as a mesh past its capacity may
+    // never catch up.
     for (let i = 0; i < n; i++) publish(1_000_000 + i, i);
     await until(() => delivered >= n * (n - 1), 30_000, 'the warm-up messages').catch(() => {});
+    await paced(warmupCount, rate, (i) => publish(2_000_000 + i, i % n));
+    await until(() => delivered >= (n + warmupCount) * (n - 1), 60_000, 'the warm-up load').catch(() => {});
     await sleep(500);
     sentAt.clear();
     latencies.length = 0;
@@ -273,8 +293,12 @@ function summary(latencies, cpu, count, n, received, links) {
 
 async function child(args) {
   const count = Math.round(args.rate * args.seconds);
+  // Warm-up at the measured rate: V8 compiles the hot path on background threads for the first
+  // seconds of load, and on two cores those threads take the CPU from the event loop for ms at a
+  // time (seen with perf sched); one message per node was far from enough.
+  const warmupCount = Math.round(args.rate * args.warmup);
   const n = args.n[0];
-  const common = { n, rate: args.rate, count, degree: args.degree };
+  const common = { n, rate: args.rate, count, warmupCount, degree: args.degree };
   let result;
   if (args.impl === 'konnect') result = await runKonnect({ ...common, synchronous: 'FULL' });
   else if (args.impl === 'konnect-normal') result = await runKonnect({ ...common, synchronous: 'NORMAL' });
@@ -297,6 +321,8 @@ function runChild(impl, n, args) {
       String(args.rate),
       '--seconds',
       String(args.seconds),
+      '--warmup',
+      String(args.warmup),
       '--degree',
       String(args.degree),
     ];
@@ -324,12 +350,44 @@ function runChild(impl, n, args) {
 
 const fmt = (v, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '—');
 
-function table(results, n) {
+function median(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const MEDIAN_FIELDS = ['p50', 'p99', 'cpuUsPerDelivery', 'copiesMean', 'copiesMax', 'linksMean', 'rssMiB'];
+
+/** One implementation's runs at one N: the median of each figure, p99's range; a failed run fails it. */
+function combine(runs) {
+  const failed = runs.find((r) => r.error);
+  if (failed) return { impl: failed.impl, n: failed.n, runs: runs.length, error: failed.error };
+  const out = { impl: runs[0].impl, n: runs[0].n, runs: runs.length };
+  for (const field of MEDIAN_FIELDS) out[field] = median(runs.map((r) => r[field]));
+  out.p99Min = Math.min(...runs.map((r) => r.p99));
+  out.p99Max = Math.max(...runs.map((r) => r.p99));
+  out.deliveries = runs.reduce((sum, r) => sum + r.deliveries, 0);
+  out.expected = runs.reduce((sum, r) => sum + r.expected, 0);
+  return out;
+}
+
+/** konnect ÷ other, run by run (the two ran one after the other in each round). */
+function runRatios(runs, n, other, field) {
+  const ratios = [];
+  for (const k of runs.filter((r) => r.n === n && r.impl === 'konnect' && !r.error)) {
+    const o = runs.find((r) => r.n === n && r.impl === other && r.run === k.run && !r.error);
+    if (o) ratios.push(k[field] / o[field]);
+  }
+  return ratios;
+}
+
+function table(results, runs, n) {
   const rows = results.filter((r) => r.n === n);
   const get = (impl) => rows.find((r) => r.impl === impl && !r.error);
   const lines = [];
-  const head = ['', 'p50 ms', 'p99 ms', 'CPU µs/delivery', 'copies mean', 'copies max', 'links', 'delivered'];
-  lines.push(head.map((h, i) => (i === 0 ? h.padEnd(16) : h.padStart(17))).join(''));
+  const head = ['', 'p50 ms', 'p99 ms', 'p99 range', 'CPU µs/delivery', 'copies mean', 'copies max', 'links', 'delivered'];
+  lines.push(head.map((h, i) => (i === 0 ? h.padEnd(16) : h.padStart(16))).join(''));
   for (const r of rows) {
     if (r.error) {
       lines.push(`${r.impl.padEnd(16)}not feasible: ${r.error}`);
@@ -338,13 +396,14 @@ function table(results, n) {
     lines.push(
       [
         r.impl.padEnd(16),
-        fmt(r.p50).padStart(17),
-        fmt(r.p99).padStart(17),
-        fmt(r.cpuUsPerDelivery, 1).padStart(17),
-        fmt(r.copiesMean).padStart(17),
-        fmt(r.copiesMax).padStart(17),
-        fmt(r.linksMean, 1).padStart(17),
-        `${r.deliveries}/${r.expected}`.padStart(17),
+        fmt(r.p50).padStart(16),
+        fmt(r.p99).padStart(16),
+        `${fmt(r.p99Min)}–${fmt(r.p99Max)}`.padStart(16),
+        fmt(r.cpuUsPerDelivery, 1).padStart(16),
+        fmt(r.copiesMean).padStart(16),
+        fmt(r.copiesMax).padStart(16),
+        fmt(r.linksMean, 1).padStart(16),
+        `${r.deliveries}/${r.expected}`.padStart(16),
       ].join(''),
     );
   }
@@ -352,10 +411,15 @@ function table(results, n) {
   for (const other of ['gossipsub', 'floodsub']) {
     const o = get(other);
     if (!k || !o) continue;
+    const range = (field) => {
+      const ratios = runRatios(runs, n, other, field);
+      return ratios.length > 1 ? ` (runs ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))})` : '';
+    };
+    const target = other === 'gossipsub' ? ' (target ≤ 0.5)' : '';
     lines.push(
-      `konnect ÷ ${other}: p99 ${fmt(k.p99 / o.p99)} (target ≤ 0.5 vs gossipsub), CPU per delivery ${fmt(
-        k.cpuUsPerDelivery / o.cpuUsPerDelivery,
-      )} (target ≤ 0.5 vs gossipsub), p50 ${fmt(k.p50 / o.p50)}, copies ${fmt(k.copiesMean / o.copiesMean)}`,
+      `konnect ÷ ${other}: p99 ${fmt(k.p99 / o.p99)}${range('p99')}${target}, ` +
+        `CPU per delivery ${fmt(k.cpuUsPerDelivery / o.cpuUsPerDelivery)}${range('cpuUsPerDelivery')}${target}, ` +
+        `p50 ${fmt(k.p50 / o.p50)}, copies ${fmt(k.copiesMean / o.copiesMean)}`,
     );
   }
   return lines.join('\n');
@@ -368,23 +432,31 @@ async function parent(args) {
   console.log(`konnect vs js-libp2p: ${machine}`);
   console.log(`command: ${command}`);
   const results = [];
+  const runs = [];
+  const impls = [...IMPLEMENTATIONS, 'konnect-normal'];
   for (const n of args.n) {
     const count = Math.round(args.rate * args.seconds);
-    console.error(`N=${n}: ${count} messages of ${MESSAGE_BYTES} bytes at ${args.rate}/s ...`);
-    for (const impl of [...IMPLEMENTATIONS, 'konnect-normal']) {
-      const t = performance.now();
-      const r = await runChild(impl, n, args);
-      console.error(`  ${impl}: ${r.error ? `failed (${r.error})` : 'done'} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      results.push(r);
+    console.error(`N=${n}: ${count} messages of ${MESSAGE_BYTES} bytes at ${args.rate}/s, ${args.runs} run(s) of each ...`);
+    for (let run = 0; run < args.runs; run++) {
+      for (const impl of impls) {
+        const t = performance.now();
+        const r = await runChild(impl, n, args);
+        const took = ((performance.now() - t) / 1000).toFixed(1);
+        console.error(`  run ${run + 1}, ${impl}: ${r.error ? `failed (${r.error})` : `p99 ${fmt(r.p99)} ms`} in ${took} s`);
+        runs.push({ ...r, run });
+      }
     }
-    console.log(`\nN=${n}, ${count} messages at ${args.rate}/s, same overlay graph (degree ${args.degree}):`);
-    console.log(table(results, n));
+    for (const impl of impls) results.push(combine(runs.filter((r) => r.n === n && r.impl === impl)));
+    const each = args.runs > 1 ? `median of ${args.runs} runs each` : 'one run each';
+    console.log(`\nN=${n}, ${count} messages at ${args.rate}/s, same overlay graph (degree ${args.degree}), ${each}:`);
+    console.log(table(results, runs, n));
   }
   console.log(
     '\nkonnect stores every message in SQLite and flushes each own message to disk (konnect-normal: no flush); libp2p stores nothing.',
   );
   if (args.json) {
-    writeFileSync(args.json, JSON.stringify({ machine, command, rate: args.rate, seconds: args.seconds, results }, null, 2) + '\n');
+    const json = { machine, command, rate: args.rate, seconds: args.seconds, runs: args.runs, results, perRun: runs };
+    writeFileSync(args.json, JSON.stringify(json, null, 2) + '\n');
     console.error(`figures written to ${args.json}`);
   }
 }

@@ -13,6 +13,8 @@ import { mean, percentile, round } from '../lib/stats.js';
 import { cpuSeconds, paced, until, sleep } from '../lib/time.js';
 
 export const RATE_PER_SECOND = 100;
+/** Seconds of the measured load before measuring (0.5 with --quick). */
+export const WARMUP_SECONDS = 2;
 
 export async function measureLatency(
   ctx: BenchContext,
@@ -22,11 +24,17 @@ export async function measureLatency(
 ): Promise<{ figures: Figure[]; note: string }> {
   const bench = variant?.bench ?? (await ctx.mesh(n));
   const { mesh } = bench;
-  // Warm-up: one message from every node, so every node has imported every key and V8 has optimised
-  // the path; then a pause so the warm-up's database writes are done.
+  // Warm-up: one message from every node, so every node has imported every key; then the measured
+  // load itself for a while, as V8 goes on compiling the hot path on background threads for seconds
+  // (perf record: ~100 ms of compiling in the first second of load), and on two cores those threads
+  // hold the event loop off its core for ms at a time; then a pause so the warm-up's writes are done.
   const warm = new DeliveryTracker(mesh);
   for (let i = 0; i < n; i++) warm.send(i);
   await until(() => warm.missing() === 0, { timeoutMs: 10_000 });
+  await paced(Math.round(RATE_PER_SECOND * (ctx.quick ? 0.5 : WARMUP_SECONDS)), RATE_PER_SECOND, (i) =>
+    warm.send(i % n),
+  );
+  await until(() => warm.missing() === 0, { timeoutMs: 30_000 });
   warm.detach();
   await sleep(300);
 

@@ -57,6 +57,13 @@ export const DEFAULT_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
  * tests and benchmarks) would otherwise all index in the same millisecond, once every FTS_BATCH rows.
  */
 export const FTS_BATCH = 512;
+/**
+ * insertMany checkpoints the WAL (PASSIVE) once per this many batches, well before SQLite's automatic
+ * checkpoint (1,000 pages) would run inside whichever commit crosses it: often an own message's, on the
+ * sender's path, where it took 1-2 ms (node.ts writes batches at quiet turns). The automatic one stays
+ * as the fallback.
+ */
+export const CHECKPOINT_EVERY_BATCHES = 64;
 /** Largest page a history query returns. */
 export const MAX_HISTORY_LIMIT = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
@@ -105,6 +112,7 @@ export class HistoryStore implements SyncStore {
   /** Rows inserted since the full-text index was last brought up to date (an upper bound). */
   private unindexed: number;
   private readonly ftsBatch: number;
+  private batchesSinceCheckpoint = 0;
   private readonly indexAll: () => void;
 
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
@@ -156,10 +164,13 @@ export class HistoryStore implements SyncStore {
     });
   }
 
-  /** Stores a message; false if its id is already stored. Durable once a later sync() resolves. */
+  /**
+   * Stores a message; false if its id is already stored. Durable once a later sync() resolves. For one
+   * row on a caller's path (an own message): the full-text index and checkpoints wait for a batch.
+   */
   insert(message: StoredMessage): boolean {
     const stored = this.insertRow(message);
-    if (stored) this.indexWhenDue(1);
+    if (stored) this.unindexed++;
     return stored;
   }
 
@@ -170,6 +181,14 @@ export class HistoryStore implements SyncStore {
   insertMany(messages: StoredMessage[]): string[] {
     const ids = this.insertAll(messages);
     this.indexWhenDue(ids.length);
+    if (++this.batchesSinceCheckpoint >= CHECKPOINT_EVERY_BATCHES) {
+      this.batchesSinceCheckpoint = 0;
+      try {
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        // The rows are committed; SQLite's automatic checkpoint is still there to try again.
+      }
+    }
     return ids;
   }
 

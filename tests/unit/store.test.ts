@@ -6,8 +6,14 @@ import { existsSync, fstatSync, mkdtempSync, rmSync, statSync, symlinkSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FTS_BATCH, HistoryStore, ftsQuery, type StoredMessage } from '../../src/daemon/store.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  CHECKPOINT_EVERY_BATCHES,
+  FTS_BATCH,
+  HistoryStore,
+  ftsQuery,
+  type StoredMessage,
+} from '../../src/daemon/store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/daemon/store-schema.js';
 import { messageIdToString, newMessageId, UsageError } from '../../src/wire/index.js';
 
@@ -288,8 +294,12 @@ describe('full-text index kept up to date in bulk', () => {
     store = HistoryStore.open(join(dir, 'batch.db'), { ftsBatch: 100 });
     store.insertMany(Array.from({ length: 99 }, (_, i) => message({ text: `row ${i}` })));
     expect(pending()).toBe(99);
-    store.insert(message({ text: 'the last one' }));
-    expect([pending(), indexed()]).toEqual([0, 100]);
+    // One row (an own message, committed on the sender's path) counts, but never runs the index...
+    store.insert(message({ text: 'the 100th' }));
+    expect([pending(), indexed()]).toEqual([100, 0]);
+    // ...the next batch (written at a quiet turn) does.
+    store.insertMany([message({ text: 'the last one' })]);
+    expect([pending(), indexed()]).toEqual([0, 101]);
     const drawn = Array.from({ length: 20 }, (_, i) => {
       const s = HistoryStore.open(join(dir, `drawn-${i}.db`));
       const n = (s as unknown as { ftsBatch: number }).ftsBatch;
@@ -299,6 +309,17 @@ describe('full-text index kept up to date in bulk', () => {
     for (const n of drawn) expect(n).toBeGreaterThanOrEqual(FTS_BATCH * 0.75);
     for (const n of drawn) expect(n).toBeLessThanOrEqual(FTS_BATCH * 1.25);
     expect(new Set(drawn).size).toBeGreaterThan(1);
+  });
+
+  it('checkpoints the WAL every CHECKPOINT_EVERY_BATCHES batches, not inside a single insert', () => {
+    const pragma = vi.spyOn(raw(), 'pragma');
+    const checkpoints = () => pragma.mock.calls.filter(([sql]) => /wal_checkpoint/.test(String(sql))).length;
+    for (let i = 1; i < CHECKPOINT_EVERY_BATCHES; i++) store.insertMany([message({ text: `batch ${i}` })]);
+    for (let i = 0; i < 2 * CHECKPOINT_EVERY_BATCHES; i++) store.insert(message({ text: `own ${i}` }));
+    expect(checkpoints()).toBe(0);
+    store.insertMany([message({ text: 'the last batch' })]);
+    expect(checkpoints()).toBe(1);
+    expect(store.count()).toBe(3 * CHECKPOINT_EVERY_BATCHES);
   });
 
   it('deleting rows indexed or not keeps the index exact', () => {

@@ -34,8 +34,10 @@ export function noteTraffic(): void {
 }
 
 /**
- * Runs `work` in the first turn after this call in which no link received data, or once it has waited
- * QUIET_WAIT_MAX_MS. In the order of the calls. `work` must not throw.
+ * Runs `work` at the end of the first turn after this call in which no link received data, or once it
+ * has waited QUIET_WAIT_MAX_MS; in the order of the calls (work queued by work may run in the same
+ * pass). `work` should not throw: if it does, the error is thrown out of that pass as from any
+ * callback, and the work after it still runs later.
  */
 export function whenQuiet(work: () => void): void {
   queue.push({ work, since: performance.now() });
@@ -50,14 +52,18 @@ function check(): void {
   const quiet = traffic === seen;
   seen = traffic;
   let done = 0;
-  while (done < queue.length) {
-    const next = queue[done];
-    const overdue = start - next.since >= QUIET_WAIT_MAX_MS;
-    if (!overdue && !(quiet && performance.now() - start < QUIET_SLICE_MS)) break;
-    done++;
-    next.work();
+  try {
+    while (done < queue.length) {
+      const next = queue[done];
+      const overdue = start - next.since >= QUIET_WAIT_MAX_MS;
+      if (!overdue && !(quiet && performance.now() - start < QUIET_SLICE_MS)) break;
+      done++;
+      next.work();
+    }
+  } finally {
+    // Also when a piece of work threw: the rest must not be stranded with the scheduler armed.
+    queue = done === queue.length ? [] : queue.slice(done);
+    if (queue.length > 0) setImmediate(check);
+    else armed = false;
   }
-  queue = done === queue.length ? [] : queue.slice(done);
-  if (queue.length > 0) setImmediate(check);
-  else armed = false;
 }

@@ -2,13 +2,20 @@
  * Background work waits for a quiet turn of the event loop (quiet-turn.ts): not while links receive
  * data, at once when none does, never past QUIET_WAIT_MAX_MS, and a quiet turn starts no more work
  * once QUIET_SLICE_MS is spent. Turns are counted with setImmediate, which runs in the same phase as
- * the scheduler's own check and after it.
+ * the scheduler's own check and after it; time is a fake `performance.now()` moved by the tests, so a
+ * slow machine cannot make work overdue behind their backs.
  */
-import { describe, expect, it } from 'vitest';
-import { noteTraffic, QUIET_SLICE_MS, whenQuiet } from '../../src/daemon/quiet-turn.js';
-import { waitFor } from '../helpers/wait.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { noteTraffic, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, whenQuiet } from '../../src/daemon/quiet-turn.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+let now = 0;
+beforeEach(() => {
+  now = 1_000;
+  vi.spyOn(performance, 'now').mockImplementation(() => now);
+});
+afterEach(() => vi.restoreAllMocks());
 
 /** Notes traffic in every turn until stopped, as links do while frames keep coming. */
 function busyLinks(): () => void {
@@ -50,10 +57,13 @@ describe('whenQuiet', () => {
     try {
       let ran = false;
       whenQuiet(() => (ran = true));
-      await waitFor(() => ran, 'the overdue work to run while every turn has traffic', {
-        timeoutMs: 2000,
-        intervalMs: 5,
-      });
+      await nextTurn();
+      now += QUIET_WAIT_MAX_MS - 1;
+      await nextTurn();
+      expect(ran, 'ran before its limit').toBe(false);
+      now += 1;
+      await nextTurn();
+      expect(ran).toBe(true);
     } finally {
       stop();
     }
@@ -63,8 +73,7 @@ describe('whenQuiet', () => {
     const order: string[] = [];
     whenQuiet(() => {
       order.push('long');
-      const until = performance.now() + QUIET_SLICE_MS + 1;
-      while (performance.now() < until); // a commit longer than the slice
+      now += QUIET_SLICE_MS; // a commit as long as the slice
     });
     whenQuiet(() => order.push('second'));
     whenQuiet(() => order.push('third'));
@@ -74,13 +83,13 @@ describe('whenQuiet', () => {
     expect(order).toEqual(['long', 'second', 'third']);
   });
 
-  it('takes work queued by work in the same pass', async () => {
+  it('runs work queued by work in the same pass, after it', async () => {
     const order: string[] = [];
     whenQuiet(() => {
       order.push('outer');
       whenQuiet(() => order.push('inner'));
     });
-    await waitFor(() => order.length === 2, 'both pieces of work', { timeoutMs: 2000, intervalMs: 5 });
+    await nextTurn();
     expect(order).toEqual(['outer', 'inner']);
   });
 });

@@ -698,12 +698,19 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       this.store.insertMany(batch);
     } catch (err) {
       this.logger.error(`could not write ${batch.length} messages to history: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      this.store.checkpointWhenDue();
+    } catch (err) {
+      this.logger.warn(`could not checkpoint the history log: ${(err as Error).message}`);
     }
   }
 
   /** A message learned by history sync: verified like any other, stored, and passed on to other links. */
   private async ingestSynced(signed: SignedMessage, link: Link): Promise<boolean> {
-    if (this.store.has(messageIdToString(signed.id))) return false;
+    const id = messageIdToString(signed.id);
+    if (this.pendingWrites.has(id) || this.store.has(id)) return false;
     const checked = await this.router.check(signed, link);
     if (!checked || checked.payload === 'ignored' || this.state !== 'running') return false;
     const fresh = this.deliver(checked.payload, signed, 'sync');

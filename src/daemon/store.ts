@@ -18,6 +18,7 @@ import {
   type SyncStore,
 } from './reconcile.js';
 import { openDatabase, type Db } from './store-schema.js';
+import { WalFrames } from './wal-frames.js';
 import { WalSync } from './wal-sync.js';
 
 /** A message as stored: what a UI is shown (less the derived `direct`), plus what sync needs. */
@@ -58,12 +59,15 @@ export const DEFAULT_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
  */
 export const FTS_BATCH = 512;
 /**
- * insertMany checkpoints the WAL (PASSIVE) once per this many batches, well before SQLite's automatic
- * checkpoint (1,000 pages) would run inside whichever commit crosses it: often an own message's, on the
- * sender's path, where it took 1-2 ms (node.ts writes batches at quiet turns). The automatic one stays
- * as the fallback.
+ * WAL frames a checkpoint by checkpointWhenDue should find: half of SQLite's automatic threshold (1,000
+ * pages), whose checkpoint runs inside whichever commit crosses it, often an own message's, on the
+ * sender's path (1-2 ms there, up to 5 ms). The automatic one stays as the fallback.
  */
-export const CHECKPOINT_EVERY_BATCHES = 64;
+export const CHECKPOINT_TARGET_FRAMES = 500;
+/** Batches between two checkpointWhenDue, at least (a reader holding the log back must not make every batch checkpoint). */
+const MIN_CHECKPOINT_BATCHES = 8;
+/** Without a -shm file to read the WAL's length from (wal-frames.ts): a checkpoint every this many batches. */
+const BLIND_CHECKPOINT_BATCHES = 64;
 /** Largest page a history query returns. */
 export const MAX_HISTORY_LIMIT = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
@@ -113,6 +117,8 @@ export class HistoryStore implements SyncStore {
   private unindexed: number;
   private readonly ftsBatch: number;
   private batchesSinceCheckpoint = 0;
+  /** The WAL's length in frames, from the -shm file; null for an in-memory database. */
+  private readonly walFrames: WalFrames | null;
   private readonly indexAll: () => void;
 
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
@@ -122,30 +128,33 @@ export class HistoryStore implements SyncStore {
     const { db, recoveredFrom } = openDatabase(file, now);
     let walSync: WalSync | null = null;
     const onDisk = file !== ':memory:' && file !== '';
-    if (onDisk && (options.synchronous ?? 'FULL') === 'FULL') {
-      try {
-        // SQLite's own name for the file: it resolves a symlinked history.db, and so keeps its WAL
-        // beside the target, not beside the link.
-        const main = (db.pragma('database_list') as { name: string; file: string }[]).find(
-          (d) => d.name === 'main',
-        );
-        walSync = new WalSync(`${main?.file || file}-wal`);
-      } catch (err) {
-        db.close();
-        throw err;
-      }
+    // SQLite's own name for the file: it resolves a symlinked history.db, and so keeps its WAL and
+    // -shm beside the target, not beside the link.
+    let main = file;
+    try {
+      const listed = (db.pragma('database_list') as { name: string; file: string }[]).find(
+        (d) => d.name === 'main',
+      );
+      main = listed?.file || file;
+      if (onDisk && (options.synchronous ?? 'FULL') === 'FULL') walSync = new WalSync(`${main}-wal`);
+    } catch (err) {
+      db.close();
+      throw err;
     }
-    return new HistoryStore(db, recoveredFrom, walSync, options, now);
+    const walFrames = onDisk ? WalFrames.open(`${main}-shm`) : null;
+    return new HistoryStore(db, recoveredFrom, walSync, walFrames, options, now);
   }
 
   private constructor(
     db: Db,
     recoveredFrom: string | null,
     walSync: WalSync | null,
+    walFrames: WalFrames | null,
     options: StoreOptions,
     now: () => number,
   ) {
     this.walSync = walSync;
+    this.walFrames = walFrames;
     this.db = db;
     this.recoveredFrom = recoveredFrom;
     this.now = now;
@@ -166,7 +175,7 @@ export class HistoryStore implements SyncStore {
 
   /**
    * Stores a message; false if its id is already stored. Durable once a later sync() resolves. For one
-   * row on a caller's path (an own message): the full-text index and checkpoints wait for a batch.
+   * row on a caller's path (an own message): the full-text index and checkpointWhenDue wait for a batch.
    */
   insert(message: StoredMessage): boolean {
     const stored = this.insertRow(message);
@@ -181,15 +190,25 @@ export class HistoryStore implements SyncStore {
   insertMany(messages: StoredMessage[]): string[] {
     const ids = this.insertAll(messages);
     this.indexWhenDue(ids.length);
-    if (++this.batchesSinceCheckpoint >= CHECKPOINT_EVERY_BATCHES) {
-      this.batchesSinceCheckpoint = 0;
-      try {
-        this.db.pragma('wal_checkpoint(PASSIVE)');
-      } catch {
-        // The rows are committed; SQLite's automatic checkpoint is still there to try again.
-      }
-    }
+    this.batchesSinceCheckpoint++;
     return ids;
+  }
+
+  /**
+   * Checkpoints the WAL (PASSIVE: it never waits for readers) once it holds CHECKPOINT_TARGET_FRAMES,
+   * for the batch writer to call where a pause costs nothing (node.ts: after a batch, at a quiet turn),
+   * so that SQLite's own checkpoint rarely runs inside an own message's commit. Returns whether it ran;
+   * throws if SQLite fails it (the rows stay committed, and its automatic checkpoint tries again).
+   */
+  checkpointWhenDue(): boolean {
+    const due = this.walFrames
+      ? this.batchesSinceCheckpoint >= MIN_CHECKPOINT_BATCHES &&
+        this.walFrames.count() >= CHECKPOINT_TARGET_FRAMES
+      : this.batchesSinceCheckpoint >= BLIND_CHECKPOINT_BATCHES;
+    if (!due) return false;
+    this.batchesSinceCheckpoint = 0;
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+    return true;
   }
 
   /** Adds every row still waiting to the full-text index (done by itself every ~FTS_BATCH rows). */
@@ -311,6 +330,7 @@ export class HistoryStore implements SyncStore {
     if (this.closed) return;
     this.closed = true;
     this.walSync?.close();
+    this.walFrames?.close();
     this.db.close();
   }
 

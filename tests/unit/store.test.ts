@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  CHECKPOINT_EVERY_BATCHES,
+  CHECKPOINT_TARGET_FRAMES,
   FTS_BATCH,
   HistoryStore,
   ftsQuery,
@@ -311,15 +311,44 @@ describe('full-text index kept up to date in bulk', () => {
     expect(new Set(drawn).size).toBeGreaterThan(1);
   });
 
-  it('checkpoints the WAL every CHECKPOINT_EVERY_BATCHES batches, not inside a single insert', () => {
+  it('checkpoints once the WAL holds CHECKPOINT_TARGET_FRAMES, read from the -shm file, not inside an insert', () => {
+    const frames = () => (store as unknown as { walFrames: { count(): number } }).walFrames.count();
     const pragma = vi.spyOn(raw(), 'pragma');
     const checkpoints = () => pragma.mock.calls.filter(([sql]) => /wal_checkpoint/.test(String(sql))).length;
-    for (let i = 1; i < CHECKPOINT_EVERY_BATCHES; i++) store.insertMany([message({ text: `batch ${i}` })]);
-    for (let i = 0; i < 2 * CHECKPOINT_EVERY_BATCHES; i++) store.insert(message({ text: `own ${i}` }));
-    expect(checkpoints()).toBe(0);
-    store.insertMany([message({ text: 'the last batch' })]);
+    // The count read from the wal-index header is SQLite's own: a checkpoint reports the same log.
+    store.insertMany([message({ text: 'one' })]);
+    expect(frames()).toBeGreaterThan(0);
+    const before = frames();
+    const [reported] = raw().pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+    expect(reported.log).toBe(before);
+    pragma.mockClear();
+    let batches = 0;
+    let peak = 0;
+    while (!store.checkpointWhenDue()) {
+      expect(batches++, 'batches before the WAL reached its target').toBeLessThan(2000);
+      expect(checkpoints(), 'a checkpoint before it was due').toBe(0);
+      store.insertMany([message({ text: `batch ${batches}` })]);
+      store.insert(message({ text: `own ${batches}` }));
+      peak = Math.max(peak, frames());
+    }
+    expect(peak).toBeGreaterThanOrEqual(CHECKPOINT_TARGET_FRAMES);
+    expect(peak, 'SQLite checkpointed by itself first').toBeLessThan(1000);
     expect(checkpoints()).toBe(1);
-    expect(store.count()).toBe(3 * CHECKPOINT_EVERY_BATCHES);
+    store.insertMany([message({ text: 'after' })]); // the log starts over
+    expect(frames()).toBeLessThan(CHECKPOINT_TARGET_FRAMES / 10);
+    expect(store.checkpointWhenDue()).toBe(false);
+  });
+
+  it('without a -shm file to read (in memory), checkpoints every 64 batches', () => {
+    const memory = HistoryStore.open(':memory:');
+    try {
+      let n = 0;
+      do memory.insertMany([message({ text: `batch ${n}` })]);
+      while (!memory.checkpointWhenDue() && ++n < 1000);
+      expect(n + 1).toBe(64);
+    } finally {
+      memory.close();
+    }
   });
 
   it('deleting rows indexed or not keeps the index exact', () => {

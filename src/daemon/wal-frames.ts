@@ -1,0 +1,47 @@
+/**
+ * How many frames the WAL holds, read from the wal-index header at the start of the -shm file:
+ * `mxFrame`, a 32-bit integer in native byte order at byte 16 (SQLite's documented file format,
+ * walformat.html §2.2; every connection of every version since 3.7 reads that header, so its layout
+ * does not move). The -shm file is the shared mapping SQLite itself reads and writes, so one pread of
+ * 4 bytes after a commit sees that commit: cheap enough to ask after every batch. After a complete
+ * checkpoint the count falls back once the next commit starts the log over.
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
+
+const MX_FRAME_OFFSET = 16;
+
+export class WalFrames {
+  private fd: number | null;
+  private readonly word = Buffer.alloc(4);
+
+  /** Null when there is no -shm file to read (an in-memory database, or none yet). */
+  static open(shmFile: string): WalFrames | null {
+    try {
+      return new WalFrames(openSync(shmFile, 'r'));
+    } catch {
+      return null;
+    }
+  }
+
+  private constructor(fd: number) {
+    this.fd = fd;
+  }
+
+  /** Frames in the WAL now; 0 when closed or unreadable. */
+  count(): number {
+    if (this.fd === null) return 0;
+    try {
+      if (readSync(this.fd, this.word, 0, 4, MX_FRAME_OFFSET) < 4) return 0;
+    } catch {
+      return 0;
+    }
+    return endianness() === 'LE' ? this.word.readUInt32LE(0) : this.word.readUInt32BE(0);
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
+  }
+}

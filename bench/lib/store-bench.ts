@@ -35,7 +35,9 @@ export async function storeInsertCost(
     const start = performance.now();
     for (let i = 0; i < all.length; i += batch) {
       const t = performance.now();
-      store.insertMany(all.slice(i, i + batch));
+      // One message a transaction is a message the user sends (insert); more are received batches.
+      if (batch === 1) store.insert(all[i]);
+      else store.insertMany(all.slice(i, i + batch));
       loop += performance.now() - t;
       await store.sync();
     }

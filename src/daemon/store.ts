@@ -330,8 +330,10 @@ export class HistoryStore implements SyncStore {
     if (this.closed) return;
     this.closed = true;
     this.walSync?.close();
-    this.walFrames?.close();
     this.db.close();
+    // Only after the connection: closing any descriptor of a file drops the process's POSIX locks on
+    // it, and SQLite holds its locks on the -shm file (wal-frames.ts).
+    this.walFrames?.close();
   }
 
   // Reconciliation (SyncStore): ranges are [from, to) of ts, see reconcile.ts.

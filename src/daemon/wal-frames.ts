@@ -5,6 +5,10 @@
  * does not move). The -shm file is the shared mapping SQLite itself reads and writes, so one pread of
  * 4 bytes after a commit sees that commit: cheap enough to ask after every batch. After a complete
  * checkpoint the count falls back once the next commit starts the log over.
+ *
+ * Unlike the WAL (wal-sync.ts), SQLite holds POSIX locks on the -shm file, and closing any descriptor
+ * of a file drops all of the process's locks on it: close() must come after the connection's own
+ * close (HistoryStore.close does so). Opening and reading take no lock and drop none.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';

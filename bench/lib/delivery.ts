@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatEvent } from '../../src/daemon/index.js';
 import type { TestMesh } from '../../tests/helpers/mesh.js';
 import { chatText } from './chat.js';
+import { paced, until } from './time.js';
 
 interface Sent {
   at: number;
@@ -94,4 +95,23 @@ export function routerCounters(mesh: TestMesh): {
     delivered: mesh.nodes.map((m) => m.node.router.stats.delivered),
     announced: mesh.nodes.map((m) => m.node.router.tree.stats.announced),
   };
+}
+
+/**
+ * Before a measurement: one message from every node (so every node has imported every key), then
+ * `count` more at `ratePerSecond`, origins taking turns. V8 goes on compiling the hot path on
+ * background threads for seconds of load, and on two cores those threads hold the event loop off its
+ * core for ms at a time (BENCHMARKS.md, fifth part). Returns whether everything was delivered in time.
+ */
+export async function warmUp(mesh: TestMesh, count: number, ratePerSecond: number): Promise<boolean> {
+  const warm = new DeliveryTracker(mesh);
+  try {
+    const n = mesh.nodes.length;
+    for (let i = 0; i < n; i++) warm.send(i);
+    if (!(await until(() => warm.missing() === 0, { timeoutMs: 20_000 }))) return false;
+    await paced(count, ratePerSecond, (i) => warm.send(i % n));
+    return await until(() => warm.missing() === 0, { timeoutMs: 60_000 });
+  } finally {
+    warm.detach();
+  }
 }

@@ -119,16 +119,11 @@ async function overlayEdges(ids, degree) {
 /** konnect as it ships (history in SQLite, own messages flushed to disk), or with synchronous NORMAL (no flush). */
 async function runKonnect({ n, rate, count, warmupCount, degree, synchronous }) {
   const { startBenchMesh } = await import(new URL('bench/lib/mesh.js', DIST).href);
-  const { DeliveryTracker, routerCounters } = await import(new URL('bench/lib/delivery.js', DIST).href);
+  const { DeliveryTracker, routerCounters, warmUp } = await import(new URL('bench/lib/delivery.js', DIST).href);
   const bench = await startBenchMesh(n, { degree, nodeOptions: { store: { synchronous } } });
   try {
     const { mesh } = bench;
-    const warm = new DeliveryTracker(mesh);
-    for (let i = 0; i < n; i++) warm.send(i);
-    await until(() => warm.missing() === 0, 20_000, 'the first message from every node');
-    await paced(warmupCount, rate, (i) => warm.send(i % n));
-    await until(() => warm.missing() === 0, 60_000, 'the warm-up messages');
-    warm.detach();
+    if (!(await warmUp(mesh, warmupCount, rate))) throw new Error('the warm-up messages were not all delivered');
     await sleep(500);
     const before = routerCounters(mesh);
     const tracker = new DeliveryTracker(mesh);

@@ -5,7 +5,7 @@
  * work for a message runs on the same thread, one after another).
  */
 import { atMost, figure, type Figure } from '../lib/figures.js';
-import { DeliveryTracker } from '../lib/delivery.js';
+import { DeliveryTracker, warmUp } from '../lib/delivery.js';
 import { runIsolated } from '../lib/isolated.js';
 import { type BenchMesh, linkCounts } from '../lib/mesh.js';
 import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
@@ -24,18 +24,8 @@ export async function measureLatency(
 ): Promise<{ figures: Figure[]; note: string }> {
   const bench = variant?.bench ?? (await ctx.mesh(n));
   const { mesh } = bench;
-  // Warm-up: one message from every node, so every node has imported every key; then the measured
-  // load itself for a while, as V8 goes on compiling the hot path on background threads for seconds
-  // (perf record: ~100 ms of compiling in the first second of load), and on two cores those threads
-  // hold the event loop off its core for ms at a time; then a pause so the warm-up's writes are done.
-  const warm = new DeliveryTracker(mesh);
-  for (let i = 0; i < n; i++) warm.send(i);
-  await until(() => warm.missing() === 0, { timeoutMs: 10_000 });
-  await paced(Math.round(RATE_PER_SECOND * (ctx.quick ? 0.5 : WARMUP_SECONDS)), RATE_PER_SECOND, (i) =>
-    warm.send(i % n),
-  );
-  await until(() => warm.missing() === 0, { timeoutMs: 30_000 });
-  warm.detach();
+  // Warm-up under the measured load (see warmUp); then a pause so the warm-up's writes are done.
+  await warmUp(mesh, Math.round(RATE_PER_SECOND * (ctx.quick ? 0.5 : WARMUP_SECONDS)), RATE_PER_SECOND);
   await sleep(300);
 
   const count = Math.round(RATE_PER_SECOND * seconds);

@@ -131,10 +131,15 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private presenceTimer: Timer | null = null;
   private pruneTimer: Timer | null = null;
   private startedAt = 0;
-  /** Received messages waiting for the next batched write, by id. */
+  /**
+   * Messages waiting for the next batched write, by id: received ones for up to WRITE_BATCH_MS, our
+   * own until the next quiet turn.
+   */
   private pendingWrites = new Map<string, StoredMessage>();
   private flushTimer: Timer | null = null;
-  /** The flush to disk of the latest own message (HistoryStore.sync). */
+  /** Settled once the pending own messages are committed and on disk (null: none pending). */
+  private ownBatch: Deferred | null = null;
+  /** The commit and flush to disk of the latest own message. */
   private lastFlush: Promise<void> = Promise.resolve();
   private flushFailureLogged = false;
   /** Our latest signed presence, sent to every new link so the mesh learns our nick and key at once. */
@@ -310,9 +315,9 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   }
 
   /**
-   * send(), answered once the message is on disk (survives power loss); the frames go out at once,
-   * without waiting. A failed flush rejects with DATABASE_WRITE_FAILED naming the message, which was
-   * sent all the same: it must not be sent again.
+   * send(), answered once the message is committed and on disk (survives power loss); the frames go
+   * out at once, without waiting. A failed commit or flush rejects with DATABASE_WRITE_FAILED naming
+   * the message, which was sent all the same: it must not be sent again.
    */
   async sendDurable(
     to: ConversationRef,
@@ -332,6 +337,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     return message;
   }
 
+  /**
+   * Signs and floods a message at once; it is written to history at the next quiet turn of the event
+   * loop (sendDurable waits for that, and for the disk).
+   */
   send(to: ConversationRef, text: string, options: { action?: boolean } = {}): ChatMessage {
     this.assertRunning();
     if (to.kind === 'room') return this.sendRoom(checkRoom(to.room), text, options.action ?? false);
@@ -439,13 +448,17 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       payload: signed.payload,
       sig: signed.sig,
     };
-    // Own messages are committed before the call returns, and flushed to disk on the thread pool: an
-    // id printed by `konnect send` waited for that (sendDurable), so it survives power loss. The frames leave
-    // without waiting for the disk (a message lost here by a power cut is back from a peer by sync).
-    // Received messages still waiting for their batch are not written first: they are not the user's,
-    // and sync brings them back; writing them here put a whole batch in front of every send.
-    this.store.insert(stored);
-    this.lastFlush = this.flushToDisk();
+    // The frames have left (originate); the row is written at the next quiet turn (quiet-turn.ts),
+    // usually this very turn of the event loop, so a relay in this process, or the reply a peer
+    // sends at once, is not held behind a commit. sendDurable, which the TUI and `konnect send` use,
+    // answers once that commit is flushed to disk (the flush runs on the thread pool), so an id it
+    // printed survives power loss; queries write pending messages first.
+    this.pendingWrites.set(stored.id, stored);
+    if (!this.ownBatch) {
+      this.ownBatch = deferred();
+      whenQuiet(() => this.flushWrites());
+    }
+    this.lastFlush = this.ownBatch.promise;
     const message = toChatMessage(stored);
     this.emitEvent({ type: 'message', message });
     return message;
@@ -691,6 +704,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private flushWrites(): void {
     if (this.flushTimer) this.clock.clearTimeout(this.flushTimer);
     this.flushTimer = null;
+    const own = this.ownBatch;
+    this.ownBatch = null;
     if (this.pendingWrites.size === 0) return;
     const batch = [...this.pendingWrites.values()];
     this.pendingWrites = new Map();
@@ -698,8 +713,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       this.store.insertMany(batch);
     } catch (err) {
       this.logger.error(`could not write ${batch.length} messages to history: ${(err as Error).message}`);
+      own?.reject(err as Error);
       return;
     }
+    if (own) this.flushToDisk().then(own.resolve, own.reject);
     try {
       this.store.checkpointWhenDue();
     } catch (err) {
@@ -802,4 +819,22 @@ export function checkRoom(room: string): string {
     );
   }
   return name;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** A promise settled from outside; its failure is logged where it happens, so it counts as handled. */
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve, reject };
 }

@@ -92,7 +92,7 @@ describe('control socket', () => {
     }
   });
 
-  it('answers send only once the message is flushed to disk; a failed flush is reported, the node runs on', async () => {
+  it('answers send only once the message is committed and flushed to disk; a failed commit or flush is reported, the node runs on', async () => {
     mesh = await TestMesh.start(1);
     const node = mesh.nodes[0].node;
     const server = await serve(0);
@@ -135,6 +135,16 @@ describe('control socket', () => {
         /^sent \(id [0-9a-f-]{36}\), but not confirmed on disk: cannot flush/,
       );
       sync.mockRestore();
+      // A commit that fails (a full disk) is reported the same way.
+      const insertMany = vi.spyOn(node.store, 'insertMany').mockImplementationOnce(() => {
+        throw new Error('database or disk is full');
+      });
+      const unwritten = client.send({ kind: 'room', room: 'lobby' }, 'disk full');
+      await expect(unwritten).rejects.toMatchObject({ code: 'DATABASE_WRITE_FAILED' });
+      await expect(unwritten).rejects.toThrow(
+        /^sent \(id [0-9a-f-]{36}\), but not confirmed on disk: database or disk is full/,
+      );
+      insertMany.mockRestore();
       expect((await client.send({ kind: 'room', room: 'lobby' }, 'after')).text).toBe('after');
       expect(node.history({ room: 'lobby' }).map((m) => m.text)).toEqual([
         'wait for the disk',

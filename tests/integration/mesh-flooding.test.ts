@@ -125,6 +125,21 @@ describe('flooding', () => {
     expect(relay.node.history({ room: 'lobby' })).toEqual([]);
   });
 
+  it('floods a send at once and writes it at the next quiet turn; a query right after sees it', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const [a, b] = mesh.nodes;
+    const insertMany = vi.spyOn(a.node.store, 'insertMany');
+    const first = a.node.send({ kind: 'room', room: 'lobby' }, 'first');
+    expect(a.node.store.has(first.id), 'written within send()').toBe(false);
+    await waitFor(() => a.node.store.has(first.id), 'the sent message to be written at a quiet turn');
+    expect(insertMany).toHaveBeenCalledTimes(1);
+    await waitFor(() => b.received.some((r) => r.id === first.id), 'the message to reach the peer');
+    const second = a.node.send({ kind: 'room', room: 'lobby' }, 'second');
+    expect(a.node.history({ room: 'lobby' }).map((m) => m.text)).toEqual(['first', 'second']);
+    expect(a.node.store.has(second.id)).toBe(true);
+  });
+
   it('writes received messages in a batch of their own: a send does not commit the waiting batch first', async () => {
     mesh = await TestMesh.start(2);
     await mesh.waitConnected();

@@ -24,9 +24,13 @@
 import { type Bytes, MAX_IHAVE_IDS } from '../wire/index.js';
 import type { Clock, Timer } from './clock.js';
 import type { Link } from './link.js';
+import { whenQuiet } from './quiet-turn.js';
 
 export interface PushTreeTimings {
-  /** How long announcements wait to be batched into one `ihave` per link. */
+  /**
+   * How long announcements wait to be batched into one `ihave` per link; then they go at the next
+   * quiet turn (quiet-turn.ts), not in the middle of relaying a message.
+   */
   announceDelayMs: number;
   /** How long an announced message may take to arrive before it is grafted from an announcer. */
   graftTimeoutMs: number;
@@ -178,7 +182,12 @@ export class PushTree {
     if (!ids) this.pending.set(link, (ids = []));
     ids.push(id);
     if (ids.length >= MAX_IHAVE_IDS) this.flushLink(link, ids);
-    else this.flushTimer ??= this.opts.clock.setTimeout(() => this.flush(), this.timings.announceDelayMs);
+    else {
+      this.flushTimer ??= this.opts.clock.setTimeout(
+        () => whenQuiet(() => this.flush()),
+        this.timings.announceDelayMs,
+      );
+    }
   }
 
   /** A new message arrived (by any path): it is no longer missing. */

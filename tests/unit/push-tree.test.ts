@@ -96,7 +96,7 @@ describe('push tree', () => {
     expect(tree.isEager(a.link, ORIGIN_A)).toBe(false);
   });
 
-  it('batches announcements into one ihave per link after the delay, and at once when a batch is full', () => {
+  it('batches announcements into one ihave per link after the delay (then at a quiet turn), and at once when a batch is full', async () => {
     const { tree, clock } = setup({ timings: { announceDelayMs: 50 } });
     const a = fakeLink('a');
     const b = fakeLink('b');
@@ -106,12 +106,16 @@ describe('push tree', () => {
     clock.advance(49);
     expect(a.sent).toEqual([]);
     clock.advance(1);
-    expect(a.sent).toEqual([{ kind: 'ihave', ids: [id(1), id(2)] }]);
+    // Due, but not sent in the middle of this turn: at the first turn without link traffic.
+    expect(a.sent).toEqual([]);
+    tree.announce(a.link, id(4));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(a.sent).toEqual([{ kind: 'ihave', ids: [id(1), id(2), id(4)] }]);
     expect(b.sent).toEqual([{ kind: 'ihave', ids: [id(3)] }]);
     for (let i = 0; i < MAX_IHAVE_IDS; i++) tree.announce(a.link, id(i));
     expect(a.sent).toHaveLength(2);
     expect((a.sent[1] as { ids: unknown[] }).ids).toHaveLength(MAX_IHAVE_IDS);
-    expect(tree.stats).toMatchObject({ announced: 3 + MAX_IHAVE_IDS, ihaveFrames: 3 });
+    expect(tree.stats).toMatchObject({ announced: 4 + MAX_IHAVE_IDS, ihaveFrames: 3 });
   });
 
   it('grafts a missing message after the timeout, then from the next announcer still linked', () => {

@@ -20,8 +20,7 @@ import {
   PROTOCOL_VERSION,
   sign,
   toHex,
-  verify,
-  ed25519PublicKey,
+  verifyRaw,
   type NodeIdHex,
 } from '../wire/index.js';
 import type { Clock, Timer } from './clock.js';
@@ -334,7 +333,7 @@ export class Link extends EventEmitter<LinkEvents> {
     const hello = this.remoteHello;
     if (!hello || this.gotAck) return this.fail('PROTOCOL_VIOLATION', 'hello-ack out of order');
     const transcript = helloTranscript(hello.id, this.opts.identity.id, this.nonce, hello.nonce);
-    if (!verify(transcript, sig, ed25519PublicKey(hello.id))) {
+    if (!verifyRaw(transcript, sig, hello.id)) {
       return this.fail('HANDSHAKE_FAILED', 'the peer did not prove it holds its key');
     }
     this.gotAck = true;

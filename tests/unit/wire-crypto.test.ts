@@ -23,11 +23,14 @@ import {
   NODE_ID_BYTES,
   openDirect,
   rawPublicKey,
+  rawVerifiers,
+  rawVerifyBackend,
   SEAL_OVERHEAD_BYTES,
   sealDirect,
   sign,
   SIGNATURE_BYTES,
   verify,
+  verifyRaw,
   x25519PublicKey,
 } from '../../src/wire/index.js';
 
@@ -162,6 +165,80 @@ describe('ed25519 signing', () => {
   it('rawPublicKey gives back the 32 bytes a key was made from', () => {
     expect(Buffer.from(rawPublicKey(ed25519PublicKey(alice.id))).equals(Buffer.from(alice.id))).toBe(true);
     expect(alice.id).toHaveLength(NODE_ID_BYTES);
+  });
+});
+
+describe('verifyRaw: verification by raw key, on libsodium and on node:crypto', () => {
+  it('uses libsodium here (sodium-native is a dependency and ships a binary for this platform)', () => {
+    expect(rawVerifiers.libsodium).not.toBeNull();
+    expect(rawVerifyBackend).toBe('libsodium');
+    expect(verifyRaw).toBe(rawVerifiers.libsodium);
+  });
+
+  const backends = Object.entries(rawVerifiers).filter(
+    (entry): entry is [string, NonNullable<(typeof rawVerifiers)['libsodium']>] => entry[1] !== null,
+  );
+  describe.each(backends)('%s', (_name, check) => {
+    let alice: Ed;
+    let bob: Ed;
+    beforeAll(() => {
+      alice = edKeys();
+      bob = edKeys();
+    });
+
+    it('matches RFC 8032 test vectors 1 and 2', () => {
+      const vectors = [
+        [
+          'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+          '',
+          'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+        ],
+        [
+          '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+          '72',
+          '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+        ],
+      ];
+      for (const [key, message, sig] of vectors) {
+        const [k, m, s] = [key, message, sig].map((h) => Buffer.from(h, 'hex'));
+        expect(check(m, s, k)).toBe(true);
+        expect(check(m, flip(s, 0), k)).toBe(false);
+      }
+    });
+
+    it('agrees with node:crypto verify on genuine and tampered signatures', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 512 }), fc.nat(), (data, at) => {
+          const sig = sign(data, alice.privateKey);
+          expect(check(data, sig, alice.id)).toBe(true);
+          expect(check(data, sig, bob.id)).toBe(false);
+          const bad = flip(sig, at % SIGNATURE_BYTES);
+          expect(check(data, bad, alice.id)).toBe(verify(data, bad, alice.publicKey));
+          expect(check(data, bad, alice.id)).toBe(false);
+          if (data.length > 0) expect(check(flip(data, at % data.length), sig, alice.id)).toBe(false);
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it('garbage keys and signatures, and wrong lengths, verify false and never throw', () => {
+      const data = Buffer.from('m');
+      const sig = sign(data, alice.privateKey);
+      expect(check(data, sig.subarray(0, 63), alice.id)).toBe(false);
+      expect(check(data, Buffer.concat([sig, Buffer.from([0])]), alice.id)).toBe(false);
+      expect(check(data, sig, alice.id.subarray(0, 31))).toBe(false);
+      expect(check(data, sig, new Uint8Array(33))).toBe(false);
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ minLength: 32, maxLength: 32 }),
+          fc.uint8Array({ minLength: 64, maxLength: 64 }),
+          (key, garbage) => {
+            expect(check(data, garbage, key)).toBe(false);
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
   });
 });
 

@@ -24,7 +24,10 @@ interface CpuProfile {
 type Rule = [bucket: string, match: (frame: ProfileNode['callFrame']) => boolean];
 
 const RULES: Rule[] = [
-  ['ed25519 verify', (f) => f.functionName === 'verifyOneShot'],
+  [
+    'ed25519 verify',
+    (f) => f.functionName === 'verifyOneShot' || f.functionName === 'crypto_sign_verify_detached',
+  ],
   ['ed25519 sign', (f) => f.functionName === 'signOneShot'],
   [
     'SQLite (history store)',

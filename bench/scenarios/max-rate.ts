@@ -15,6 +15,7 @@ import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js'
 import { round } from '../lib/stats.js';
 import { paced, sleep, until } from '../lib/time.js';
 import { verifyBound } from '../lib/verify-rate.js';
+import { rawVerifyBackend } from '../../src/wire/index.js';
 
 /** A message that reaches a node later than this counts as lost. */
 export const LOSS_BOUND_MS = 1000;
@@ -74,7 +75,12 @@ export const maxRateScenario: Scenario = {
   async run(ctx: BenchContext): Promise<ScenarioOutput> {
     const verifies = await ctx.verifies();
     const figures: Figure[] = [
-      figure('verifies-per-second', 'ed25519 verify, 1 core', Math.round(verifies), 'ops/s'),
+      figure(
+        'verifies-per-second',
+        `ed25519 verify (${rawVerifyBackend}), 1 core`,
+        Math.round(verifies),
+        'ops/s',
+      ),
     ];
     const notes: string[] = [];
     // Verification runs on the thread pool (4 threads by default), so it can use every core.

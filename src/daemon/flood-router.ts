@@ -26,6 +26,7 @@ import {
   parseLinkMessage,
   sign,
   unpackValue,
+  rawVerifyBackend,
   verifyRaw,
   verifyThen,
 } from '../wire/index.js';
@@ -80,14 +81,21 @@ export interface FloodRouterOptions {
 /** Verifications in flight on the thread pool before the links bringing more are paused. */
 export const MAX_VERIFYING = 4096;
 /**
- * Below this event-loop utilization a flooded message is verified on the loop itself (~60 µs) rather
- * than on the thread pool. The pool's round trip (a thread woken, the result queued back, one more
- * turn of the loop) costs a delivery more latency than the verification costs an idle loop: a 10-node
- * mesh at 100 msg/s went from p50 1.03-1.17 / p99 3.4-5.1 ms to 0.81-0.93 / 2.5-3.0 ms verifying on
- * the loop. A busy loop needs the other core, so above it the pool takes them all; history sync
- * always uses the pool (its batches verify in parallel).
+ * Where a flooded message is verified: on the event loop itself, or on the thread pool. The pool's
+ * round trip (a thread woken, the result queued back, one more turn of the loop) costs the loop ~21 µs
+ * and a delivery more latency than verifying costs the loop, and its threads contend with the loop
+ * for the cores: on libsodium (~35 µs a verification) a 50-node mesh at 100 msg/s, 83 % busy with
+ * the pool, went from p50 2.83-2.87 / p99 22.8-25.0 ms to 2.05-2.20 / 7.1-8.9 ms verifying on the
+ * loop. Only a loop saturated for a whole window gains from the second core: past
+ * VERIFY_ON_POOL_ABOVE busy over a window they go to the pool, and come back once a window is at most
+ * VERIFY_INLINE_BELOW busy. The gap is wider than what the pool saves the loop (~14 µs a delivery,
+ * 0.07 of a second at N = 50 and 100 msg/s), so a loop near the bound does not switch every window;
+ * with 0.8 for the way back the highest zero-loss rate at N = 50 fell from 231 to 201 msg/s, with
+ * 0.85 it was 232. On node:crypto (~57 µs, where libsodium does not load) the loop gives way at
+ * 30 %, as measured before. History sync always uses the pool (its batches verify in parallel).
  */
-export const VERIFY_INLINE_BELOW = 0.3;
+export const VERIFY_ON_POOL_ABOVE = rawVerifyBackend === 'libsodium' ? 0.95 : 0.3;
+export const VERIFY_INLINE_BELOW = rawVerifyBackend === 'libsodium' ? 0.85 : 0.3;
 /** Copies of one message held while its first copy is verified (each from another link, at most). */
 const MAX_COPIES_HELD = 8;
 
@@ -451,36 +459,45 @@ export class FloodRouter {
   }
 }
 
-/** Verifications on the event loop in one turn of it, at most: a chunk of frames must not hold it long. */
-const INLINE_PER_TURN = 8;
+/**
+ * Verifications on the event loop in one turn of it, at most (~2 ms on libsodium): a chunk of frames
+ * must not hold the loop long. 8 sent one in six verifications of the 50-node mesh to the pool, the
+ * two paths mixed, and its p99 was no better than with the pool alone.
+ */
+export const INLINE_PER_TURN = 64;
 /**
  * The event loop's utilization (of the whole process) is sampled when asked, at most once per this
- * many ms, over the time since the previous sample. After an idle spell that time is mostly idle: a
- * burst that follows may verify up to INLINE_PER_TURN a turn on the loop for one window before the
- * next sample sends them to the pool. A second, not less: the pool is for sustained load, and over
- * 100 ms windows a lightly loaded loop (a 10-node mesh at 100 msg/s, 18 % busy) crossed the bound
- * whenever a collection or a few commits fell into one window, and then sent 3 to 9 % of its
- * verifications to the pool, each a slower delivery, at the moments the loop was already late.
+ * many ms, over the time since the previous sample. A second, not less: the pool is for sustained
+ * load, and over 100 ms windows a lightly loaded loop (a 10-node mesh at 100 msg/s, 18 % busy)
+ * crossed a 30 % bound whenever a collection or a few commits fell into one window, and then sent
+ * 3 to 9 % of its verifications to the pool, each a slower delivery, at the moments the loop was
+ * already late.
  */
 const LOOP_WINDOW_MS = 1000;
 let loopMark = performance.eventLoopUtilization();
 let loopMarkAt = performance.now();
-let loopBusy = 0;
+let onPool = false;
 let inlineThisTurn = 0;
 
+/** Whether flooded messages go to the pool for the next window, after one `busy` (0 to 1) spent so. */
+export function verifyOnPoolNext(onPool: boolean, busy: number): boolean {
+  return onPool ? busy > VERIFY_INLINE_BELOW : busy >= VERIFY_ON_POOL_ABOVE;
+}
+
 /**
- * True when one more verification may run on the event loop now: the loop was less than
- * VERIFY_INLINE_BELOW busy at the last sample, and fewer than INLINE_PER_TURN ran in this turn.
+ * True when one more verification may run on the event loop now: the loop is not in a spell of
+ * saturation (see VERIFY_ON_POOL_ABOVE), and fewer than INLINE_PER_TURN ran in this turn.
  */
 export function inlineVerifySlot(): boolean {
   const now = performance.now();
   if (now - loopMarkAt >= LOOP_WINDOW_MS) {
     const current = performance.eventLoopUtilization();
-    loopBusy = performance.eventLoopUtilization(current, loopMark).utilization;
+    const busy = performance.eventLoopUtilization(current, loopMark).utilization;
     loopMark = current;
     loopMarkAt = now;
+    onPool = verifyOnPoolNext(onPool, busy);
   }
-  if (loopBusy >= VERIFY_INLINE_BELOW || inlineThisTurn >= INLINE_PER_TURN) return false;
+  if (onPool || inlineThisTurn >= INLINE_PER_TURN) return false;
   if (inlineThisTurn++ === 0) setImmediate(() => (inlineThisTurn = 0));
   return true;
 }

@@ -5,7 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateIdentity, systemClock } from '../../src/daemon/index.js';
-import { FloodRouter, inlineVerifySlot, MAX_VERIFYING } from '../../src/daemon/flood-router.js';
+import {
+  FloodRouter,
+  INLINE_PER_TURN,
+  inlineVerifySlot,
+  MAX_VERIFYING,
+  verifyOnPoolNext,
+} from '../../src/daemon/flood-router.js';
 import type { Link } from '../../src/daemon/link.js';
 import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -114,13 +120,24 @@ describe('flood router', () => {
       router.stop();
     });
 
-    it('lets at most 8 verifications a turn onto the loop', async () => {
-      const taken = () => Array.from({ length: 20 }, () => inlineVerifySlot()).filter(Boolean).length;
-      expect(taken()).toBeLessThanOrEqual(8);
-      expect(taken()).toBe(0); // the same turn: its slots are spent or the loop is busy
+    it(`lets at most ${INLINE_PER_TURN} verifications a turn onto the loop`, async () => {
+      const taken = () =>
+        Array.from({ length: INLINE_PER_TURN + 20 }, () => inlineVerifySlot()).filter(Boolean).length;
+      expect(taken()).toBeLessThanOrEqual(INLINE_PER_TURN);
+      expect(taken()).toBe(0); // the same turn: its slots are spent (or the loop is saturated)
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setImmediate(resolve));
-      expect(taken()).toBeLessThanOrEqual(8);
+      expect(taken()).toBeLessThanOrEqual(INLINE_PER_TURN);
+    });
+
+    it('moves verification to the pool only after a saturated window, and back after a lighter one', () => {
+      // libsodium here (wire-crypto.test.ts checks it): pool from 95 % busy, back at 85 %.
+      expect(verifyOnPoolNext(false, 0.9)).toBe(false);
+      expect(verifyOnPoolNext(false, 0.95)).toBe(true);
+      expect(verifyOnPoolNext(true, 0.9)).toBe(true);
+      expect(verifyOnPoolNext(true, 0.86)).toBe(true);
+      expect(verifyOnPoolNext(true, 0.85)).toBe(false);
+      expect(verifyOnPoolNext(false, 0.18)).toBe(false);
     });
   });
 

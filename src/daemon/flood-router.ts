@@ -27,6 +27,7 @@ import {
   sign,
   unpackValue,
   rawVerifyBackend,
+  strictEd25519,
   verifyRaw,
   verifyThen,
 } from '../wire/index.js';
@@ -44,7 +45,7 @@ export interface FloodStats {
   rejected: number;
   /** Times a link stopped being read because MAX_VERIFYING verifications were in flight. */
   readPauses: number;
-  /** Flooded messages verified on the event loop, because it was mostly idle (see inlineVerify). */
+  /** Flooded messages verified on the event loop rather than the pool (see inlineVerify). */
   verifiedInline: number;
 }
 
@@ -73,7 +74,7 @@ export interface FloodRouterOptions {
   /**
    * Whether the flooded message about to be verified may be verified on the event loop rather than
    * the thread pool (asked only when nothing is being verified on the pool).
-   * @default inlineVerifySlot: while the loop was less than VERIFY_INLINE_BELOW busy, a few per turn
+   * @default inlineVerifySlot: unless the loop is saturated (VERIFY_ON_POOL_ABOVE), up to 64 a turn
    */
   inlineVerify?: () => boolean;
 }
@@ -388,8 +389,9 @@ export class FloodRouter {
   }
 
   /**
-   * Verifies on the thread pool, or (`mayInline`, a flooded message) on the event loop while it idles
-   * and nothing is on the pool (inlineVerify); `done` is always called later, never in this call.
+   * Verifies on the thread pool, or (`mayInline`, a flooded message) on the event loop unless it is
+   * saturated and nothing is on the pool (inlineVerify); `done` is always called later, never in this
+   * call.
    * Reading a socket is cheap and verifying is not: a peer sending signed messages faster than the
    * pool verifies them would queue work and buffers without limit. So once MAX_VERIFYING are in
    * flight, the link that brought one more stops being read (TCP pushes back on its sender) until the
@@ -403,6 +405,11 @@ export class FloodRouter {
     done: (valid: boolean) => void,
     mayInline = false,
   ): void {
+    // libsodium's rules for every path (crypto.ts): the pool's node:crypto must not accept more.
+    if (!strictEd25519(message.sig, from)) {
+      queueMicrotask(() => done(false));
+      return;
+    }
     const inline = mayInline && this.verifying === 0 && this.inlineVerify();
     if (inline) this.stats.verifiedInline++;
     if (this.verifying >= MAX_VERIFYING && link && !this.pausedLinks.has(link)) {

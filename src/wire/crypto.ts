@@ -95,9 +95,12 @@ export function verify(data: Uint8Array, signature: Uint8Array, publicKey: KeyOb
  * libsodium's ed25519 verification (sodium-native, prebuilt for the common platforms): ~35 µs a
  * signature here against node:crypto's ~57, and no native job object per call, which node:crypto makes
  * and the collector must then finalize (0.4 ms of every scavenge at 900 verifications a second, that
- * is of a pause in the middle of deliveries). It is also stricter, refusing small-order keys and R
- * points that node:crypto lets through; only their signer can make such signatures, and only about
- * its own messages. Where the binary does not load, node:crypto does the same work.
+ * is of a pause in the middle of deliveries). Where the binary does not load, node:crypto does the
+ * same work. Both accept exactly the same signatures: libsodium refuses small-order keys and R points
+ * and non-canonical keys, which OpenSSL accepts, so every node:crypto path first applies those rules
+ * (strictEd25519). Otherwise a member of the mesh could sign messages that a node verifying on the
+ * pool accepts and relays and a node verifying on libsodium rejects, counting every copy against the
+ * honest link that brought it until it drops that link.
  */
 interface SodiumVerify {
   crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
@@ -141,10 +144,28 @@ export const rawVerifiers: { libsodium: RawVerify | null; 'node:crypto': RawVeri
       }
     : null,
   'node:crypto': (data, signature, publicKey) => {
-    if (publicKey.length !== NODE_ID_BYTES) return false;
-    return verify(data, signature, ed25519PublicKey(publicKey));
+    if (!strictEd25519(signature, publicKey)) return false;
+    try {
+      return verify(data, signature, importedKey(publicKey));
+    } catch {
+      return false;
+    }
   },
 };
+
+/** node:crypto's keys by their raw bytes: importing one costs about as much as a verification. */
+const importedKeys = new Map<string, KeyObject>();
+
+function importedKey(raw: Uint8Array): KeyObject {
+  const mapKey = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  let key = importedKeys.get(mapKey);
+  if (!key) {
+    if (importedKeys.size >= 10_000) importedKeys.clear();
+    key = ed25519PublicKey(raw);
+    importedKeys.set(mapKey, key);
+  }
+  return key;
+}
 
 /** Which library verifyRaw uses in this process. */
 export const rawVerifyBackend: keyof typeof rawVerifiers = rawVerifiers.libsodium
@@ -156,6 +177,49 @@ export const rawVerifyBackend: keyof typeof rawVerifiers = rawVerifiers.libsodiu
  * node id); false for anything malformed, never a throw.
  */
 export const verifyRaw: RawVerify = rawVerifiers.libsodium ?? rawVerifiers['node:crypto'];
+
+/**
+ * libsodium's small-order points (ge25519_has_small_order): the encodings, sign bit of x aside, of the
+ * points of order 1, 2, 4 and 8, and the non-canonical spellings of two of them (y = p, p + 1).
+ */
+const SMALL_ORDER_POINTS = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+].map((hex) => Buffer.from(hex, 'hex'));
+
+function hasSmallOrder(point: Uint8Array): boolean {
+  return SMALL_ORDER_POINTS.some((p) => {
+    for (let i = 0; i < 31; i++) if (point[i] !== p[i]) return false;
+    return (point[31] & 0x7f) === p[31];
+  });
+}
+
+/** y < p (ge25519_is_canonical): not 0x7fff…ff followed by a low byte of 0xed or more. */
+function isCanonicalPoint(point: Uint8Array): boolean {
+  if ((point[31] & 0x7f) !== 0x7f || point[0] < 0xed) return true;
+  for (let i = 1; i < 31; i++) if (point[i] !== 0xff) return true;
+  return false;
+}
+
+/**
+ * The rules libsodium applies before the signature equation, which OpenSSL (node:crypto) does not: R
+ * (the signature's first half) not of small order, the key canonical and not of small order. Every
+ * verification on node:crypto checks them first, so that both accept the same signatures.
+ */
+export function strictEd25519(signature: Uint8Array, publicKey: Uint8Array): boolean {
+  return (
+    signature.length === SIGNATURE_BYTES &&
+    publicKey.length === NODE_ID_BYTES &&
+    !hasSmallOrder(signature.subarray(0, 32)) &&
+    isCanonicalPoint(publicKey) &&
+    !hasSmallOrder(publicKey)
+  );
+}
 
 /**
  * The bytes each side signs in the handshake: context, the signer's id, the peer's id, the peer's

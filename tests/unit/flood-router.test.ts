@@ -10,10 +10,13 @@ import {
   INLINE_PER_TURN,
   inlineVerifySlot,
   MAX_VERIFYING,
+  VERIFY_INLINE_BELOW,
+  VERIFY_ON_POOL_ABOVE,
   verifyOnPoolNext,
 } from '../../src/daemon/flood-router.js';
+import { identityRSignature } from '../helpers/ed25519-edge.js';
 import type { Link } from '../../src/daemon/link.js';
-import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
+import { encodePayload, newMessageId, rawVerifyBackend, sign } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Author = ReturnType<typeof generateIdentity>;
@@ -104,6 +107,23 @@ describe('flood router', () => {
       router.stop();
     });
 
+    it('refuses on the pool exactly what libsodium refuses on the loop (an R of small order)', async () => {
+      for (const inline of [true, false]) {
+        const author = generateIdentity();
+        const delivered: unknown[] = [];
+        const router = routerWith(inline, delivered);
+        const flood = chatFlood(author, 'R is the identity');
+        // node:crypto's own verify accepts this signature (wire-crypto.test.ts); konnect must not.
+        const edge = { ...flood, sig: identityRSignature(author.signingKey, author.id, flood.payload) };
+        const honest = fakeLink('honest', new Map());
+        router.handle(edge, honest);
+        router.handle(chatFlood(author, 'a plain message'), honest);
+        await waitFor(() => delivered.length === 1, `the plain message delivered (inline ${inline})`);
+        expect(router.stats.rejected, `inline ${inline}`).toBe(1);
+        router.stop();
+      }
+    });
+
     it('rejects a forged copy verified on the loop and still accepts the genuine one behind it', async () => {
       const author = generateIdentity();
       const delivered: unknown[] = [];
@@ -131,12 +151,14 @@ describe('flood router', () => {
     });
 
     it('moves verification to the pool only after a saturated window, and back after a lighter one', () => {
-      // libsodium here (wire-crypto.test.ts checks it): pool from 95 % busy, back at 85 %.
-      expect(verifyOnPoolNext(false, 0.9)).toBe(false);
-      expect(verifyOnPoolNext(false, 0.95)).toBe(true);
-      expect(verifyOnPoolNext(true, 0.9)).toBe(true);
-      expect(verifyOnPoolNext(true, 0.86)).toBe(true);
-      expect(verifyOnPoolNext(true, 0.85)).toBe(false);
+      // On libsodium: to the pool from 95 % busy, back at 85 % (node:crypto: 30 % both ways).
+      const [up, down] = [VERIFY_ON_POOL_ABOVE, VERIFY_INLINE_BELOW];
+      expect(up).toBe(rawVerifyBackend === 'libsodium' ? 0.95 : 0.3);
+      expect(down).toBe(rawVerifyBackend === 'libsodium' ? 0.85 : 0.3);
+      expect(verifyOnPoolNext(false, up - 0.01)).toBe(false);
+      expect(verifyOnPoolNext(false, up)).toBe(true);
+      expect(verifyOnPoolNext(true, down + 0.01)).toBe(true);
+      expect(verifyOnPoolNext(true, down)).toBe(false);
       expect(verifyOnPoolNext(false, 0.18)).toBe(false);
     });
   });

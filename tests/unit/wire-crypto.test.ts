@@ -11,6 +11,7 @@ import {
   hkdfSync,
   type KeyObject,
 } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CryptoError,
@@ -29,10 +30,12 @@ import {
   sealDirect,
   sign,
   SIGNATURE_BYTES,
+  strictEd25519,
   verify,
   verifyRaw,
   x25519PublicKey,
 } from '../../src/wire/index.js';
+import { identityRSignature, SMALL_ORDER_FORGERY } from '../helpers/ed25519-edge.js';
 
 function cryptoErrorOf(fn: () => unknown): CryptoError {
   try {
@@ -169,10 +172,38 @@ describe('ed25519 signing', () => {
 });
 
 describe('verifyRaw: verification by raw key, on libsodium and on node:crypto', () => {
-  it('uses libsodium here (sodium-native is a dependency and ships a binary for this platform)', () => {
-    expect(rawVerifiers.libsodium).not.toBeNull();
-    expect(rawVerifyBackend).toBe('libsodium');
-    expect(verifyRaw).toBe(rawVerifiers.libsodium);
+  it('uses libsodium where sodium-native ships a binary for the platform, node:crypto elsewhere', () => {
+    const prebuilt = existsSync(
+      new URL(
+        `../../node_modules/sodium-native/prebuilds/${process.platform}-${process.arch}/sodium-native.node`,
+        import.meta.url,
+      ),
+    );
+    expect(rawVerifyBackend).toBe(prebuilt ? 'libsodium' : 'node:crypto');
+    expect(verifyRaw).toBe(rawVerifiers[rawVerifyBackend]);
+  });
+
+  it('both refuse what only OpenSSL accepts: R of small order, a key of small order', () => {
+    const alice = edKeys();
+    const message = Buffer.from('an R of order 1');
+    const sig = identityRSignature(alice.privateKey, alice.id, message);
+    // The cases are real: node:crypto's own verify accepts both.
+    expect(verify(message, sig, alice.publicKey)).toBe(true);
+    const { publicKey, signature } = SMALL_ORDER_FORGERY;
+    expect(verify(Buffer.from('any message at all'), signature, ed25519PublicKey(publicKey))).toBe(true);
+    expect(strictEd25519(sig, alice.id)).toBe(false);
+    expect(strictEd25519(signature, publicKey)).toBe(false);
+    for (const check of [rawVerifiers.libsodium, rawVerifiers['node:crypto']]) {
+      if (!check) continue;
+      expect(check(message, sig, alice.id)).toBe(false);
+      expect(check(Buffer.from('any message at all'), signature, publicKey)).toBe(false);
+    }
+    // A non-canonical key (y = p + 3, all bits of y set but the low byte): refused by both.
+    const nonCanonical = Buffer.alloc(32, 0xff);
+    nonCanonical[0] = 0xf0;
+    nonCanonical[31] = 0x7f;
+    expect(strictEd25519(sign(message, alice.privateKey), nonCanonical)).toBe(false);
+    expect(strictEd25519(sign(message, alice.privateKey), alice.id)).toBe(true);
   });
 
   const backends = Object.entries(rawVerifiers).filter(

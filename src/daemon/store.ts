@@ -60,8 +60,8 @@ export const DEFAULT_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
 export const FTS_BATCH = 512;
 /**
  * WAL frames a checkpoint by checkpointWhenDue should find: half of SQLite's automatic threshold (1,000
- * pages), whose checkpoint runs inside whichever commit crosses it, often an own message's, on the
- * sender's path (1-2 ms there, up to 5 ms). The automatic one stays as the fallback.
+ * pages), whose checkpoint runs inside whichever commit crosses it (1-2 ms more, up to 5 ms), and a
+ * single-row commit crossed it most often. The automatic one stays as the fallback.
  */
 export const CHECKPOINT_TARGET_FRAMES = 500;
 /** Batches between two checkpointWhenDue, at least (a reader holding the log back must not make every batch checkpoint). */
@@ -174,8 +174,9 @@ export class HistoryStore implements SyncStore {
   }
 
   /**
-   * Stores a message; false if its id is already stored. Durable once a later sync() resolves. For one
-   * row on a caller's path (an own message): the full-text index and checkpointWhenDue wait for a batch.
+   * Stores a message; false if its id is already stored. Durable once a later sync() resolves. One row
+   * in a transaction of its own: the full-text index and checkpointWhenDue wait for a batch (the node
+   * writes everything, own messages too, through insertMany).
    */
   insert(message: StoredMessage): boolean {
     const stored = this.insertRow(message);
@@ -197,7 +198,7 @@ export class HistoryStore implements SyncStore {
   /**
    * Checkpoints the WAL (PASSIVE: it never waits for readers) once it holds CHECKPOINT_TARGET_FRAMES,
    * for the batch writer to call where a pause costs nothing (node.ts: after a batch, at a quiet turn),
-   * so that SQLite's own checkpoint rarely runs inside an own message's commit. Returns whether it ran;
+   * so that SQLite's own checkpoint rarely runs inside a commit. Returns whether it ran;
    * throws if SQLite fails it (the rows stay committed, and its automatic checkpoint tries again).
    */
   checkpointWhenDue(): boolean {

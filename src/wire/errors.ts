@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   IDENTITY_FOREIGN: 'the identity file is not a konnect identity of a supported version',
   DATABASE_CORRUPT: 'the history database is unreadable',
   DATABASE_UNAVAILABLE: 'the history database cannot be opened',
-  DATABASE_WRITE_FAILED: 'the history database could not be flushed to disk',
+  DATABASE_WRITE_FAILED: 'the history database could not be written or flushed to disk',
   // links
   HANDSHAKE_FAILED: 'the peer did not prove its key',
   HANDSHAKE_TIMEOUT: 'the handshake did not complete in time',

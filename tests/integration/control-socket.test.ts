@@ -112,8 +112,9 @@ describe('control socket', () => {
       const sync = vi.spyOn(node.store, 'sync').mockReturnValueOnce(new Promise<void>((r) => (release = r)));
       const sent = client.send({ kind: 'room', room: 'lobby' }, 'wait for the disk');
       expect(await settledYet(sent)).toBe(false);
-      // Committed and shown already; only the reply waits.
-      expect(node.history({ room: 'lobby' }).map((m) => m.text)).toEqual(['wait for the disk']);
+      // Committed already (at the quiet turn after the send; read from the database itself, which
+      // history() would first write to); only the reply waits for the disk.
+      expect(node.store.query({ room: 'lobby' }).map((m) => m.text)).toEqual(['wait for the disk']);
       release();
       expect((await sent).text).toBe('wait for the disk');
 

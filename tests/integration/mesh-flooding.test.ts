@@ -3,7 +3,7 @@
  * in a pair, a line of 10 (each node given only its neighbour) and a random connected graph of 30.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ChatEvent } from '../../src/daemon/index.js';
+import { type ChatEvent, dataFiles, HistoryStore } from '../../src/daemon/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -140,7 +140,22 @@ describe('flooding', () => {
     expect(a.node.store.has(second.id)).toBe(true);
   });
 
-  it('writes received messages in a batch of their own: a send does not commit the waiting batch first', async () => {
+  it('a node stopped right after a send writes the message and answers sendDurable', async () => {
+    mesh = await TestMesh.start(1);
+    const { node } = mesh.nodes[0];
+    const file = dataFiles(node.status().dataDir).history;
+    const durable = node.sendDurable({ kind: 'room', room: 'lobby' }, 'the last words');
+    await node.stop(); // called in the same turn as the send, before any quiet turn
+    const message = await durable;
+    const reopened = HistoryStore.open(file);
+    try {
+      expect(reopened.query({ room: 'lobby' }).map((m) => m.id)).toEqual([message.id]);
+    } finally {
+      reopened.close();
+    }
+  });
+
+  it('a send does not commit the waiting batch in its call: received and sent rows wait for a quiet turn', async () => {
     mesh = await TestMesh.start(2);
     await mesh.waitConnected();
     const [a, b] = mesh.nodes;

@@ -294,7 +294,7 @@ describe('full-text index kept up to date in bulk', () => {
     store = HistoryStore.open(join(dir, 'batch.db'), { ftsBatch: 100 });
     store.insertMany(Array.from({ length: 99 }, (_, i) => message({ text: `row ${i}` })));
     expect(pending()).toBe(99);
-    // One row (an own message, committed on the sender's path) counts, but never runs the index...
+    // One row in a transaction of its own counts, but never runs the index...
     store.insert(message({ text: 'the 100th' }));
     expect([pending(), indexed()]).toEqual([100, 0]);
     // ...the next batch (written at a quiet turn) does.

@@ -14,7 +14,7 @@ import {
   FRAME_HEADER_BYTES,
   MAX_IHAVE_IDS,
   decodePayloadWithOrigin,
-  ed25519PublicKey,
+  importedEd25519Key,
   encodeFloodFrame,
   encodePayload,
   type FloodMessage,
@@ -118,7 +118,6 @@ export class FloodRouter {
   };
   private readonly opts: FloodRouterOptions;
   private readonly seen: SeenCache;
-  private readonly keys = new Map<string, KeyObject>();
   /** What this node flooded lately, to answer a neighbour's graft. */
   private readonly recent = new RecentMessages();
   /** Messages whose signature is being verified: the copies that came meanwhile, first one first. */
@@ -424,7 +423,7 @@ export class FloodRouter {
     }
     let key: KeyObject;
     try {
-      key = this.publicKey(from);
+      key = importedEd25519Key(from);
     } catch {
       queueMicrotask(() => done(false)); // a key that does not import is as bad as a bad signature
       return;
@@ -444,17 +443,6 @@ export class FloodRouter {
     this.stats.rejected++;
     if (from) from.badMessages++;
     this.opts.onRejected?.(from, reason);
-  }
-
-  private publicKey(id: Bytes): KeyObject {
-    const mapKey = originKey(id);
-    let key = this.keys.get(mapKey);
-    if (!key) {
-      key = ed25519PublicKey(id);
-      if (this.keys.size > 10_000) this.keys.clear();
-      this.keys.set(mapKey, key);
-    }
-    return key;
   }
 
   private broadcast(frame: Buffer, id: Bytes, origin: OriginKey, except: Link | null, key?: string): void {

@@ -2,9 +2,8 @@
  * Work that can wait a few milliseconds (committing received and sent messages, the full-text index
  * with them, batched `ihave` announcements) waits for a turn of the event loop in which no link
  * received data: a node passes a message on before it writes it down, instead of holding the next hop
- * behind a commit. Process-wide,
- * because the event loop is: with many nodes in one process (the benchmarks, the tests) a commit of
- * one node would otherwise stall the deliveries of all the others.
+ * behind a commit. Process-wide, because the event loop is: with many nodes in one process (the
+ * benchmarks, the tests) a commit of one node would otherwise stall the deliveries of all the others.
  *
  * A quiet turn runs waiting work for at most QUIET_SLICE_MS, so that many nodes' commits falling due
  * together do not become one long stall; the rest waits for the next quiet turn. Nothing waits longer

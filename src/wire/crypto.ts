@@ -146,7 +146,7 @@ export const rawVerifiers: { libsodium: RawVerify | null; 'node:crypto': RawVeri
   'node:crypto': (data, signature, publicKey) => {
     if (!strictEd25519(signature, publicKey)) return false;
     try {
-      return verify(data, signature, importedKey(publicKey));
+      return verify(data, signature, importedEd25519Key(publicKey));
     } catch {
       return false;
     }
@@ -156,7 +156,8 @@ export const rawVerifiers: { libsodium: RawVerify | null; 'node:crypto': RawVeri
 /** node:crypto's keys by their raw bytes: importing one costs about as much as a verification. */
 const importedKeys = new Map<string, KeyObject>();
 
-function importedKey(raw: Uint8Array): KeyObject {
+/** ed25519PublicKey, cached (10,000 keys, then the cache starts over). */
+export function importedEd25519Key(raw: Uint8Array): KeyObject {
   const mapKey = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
   let key = importedKeys.get(mapKey);
   if (!key) {

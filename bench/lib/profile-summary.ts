@@ -26,7 +26,10 @@ type Rule = [bucket: string, match: (frame: ProfileNode['callFrame']) => boolean
 const RULES: Rule[] = [
   [
     'ed25519 verify',
-    (f) => f.functionName === 'verifyOneShot' || f.functionName === 'crypto_sign_verify_detached',
+    // node:crypto's, or libsodium's through the wrapper in wire/crypto.ts (rawVerifiers.libsodium).
+    (f) =>
+      f.functionName === 'verifyOneShot' ||
+      (f.url.endsWith('wire/crypto.js') && f.functionName.startsWith('rawVerifiers.')),
   ],
   ['ed25519 sign', (f) => f.functionName === 'signOneShot'],
   [

@@ -91,7 +91,7 @@ export const maxRateScenario: Scenario = {
       ),
     ];
     const notes: string[] = [];
-    // Verification runs on the thread pool (4 threads by default), so it can use every core.
+    // A saturated loop hands verification to the thread pool (4 threads by default): every core.
     const cores = Math.min(availableParallelism(), Number(process.env.UV_THREADPOOL_SIZE ?? 4));
     // What a delivery costs at least besides its verification (bench/lib/relay-floor.ts).
     const floor = await measureRelayFloor(ctx.quick);
@@ -145,10 +145,10 @@ export const maxRateScenario: Scenario = {
       );
     }
     notes.push(
-      `floor per delivery (TCP + decode + store + signature ÷ (N − 1)): ${[10, 50].map((n) => `N=${n} ${round(floorPerDelivery(floor, n), 1)} µs`).join(', ')}, against ${round(1e6 / verifies, 1)} µs per verification; forwarding, dedup, the hand-off to the pool, events and GC come on top`,
+      `floor per delivery (TCP + decode + store + signature ÷ (N − 1)): ${[10, 50].map((n) => `N=${n} ${round(floorPerDelivery(floor, n), 1)} µs`).join(', ')}, against ${round(1e6 / verifies, 1)} µs per verification; forwarding, dedup, the lazy-push bookkeeping, events and GC come on top`,
     );
     notes.push(
-      `one process: all N nodes share one event loop; verification runs on the thread pool, so the bound uses ${cores} cores`,
+      `one process: all N nodes share one event loop; verification moves to the thread pool once the loop is saturated, so the bound uses ${cores} cores`,
     );
     notes.push(
       ctx.quick

@@ -404,11 +404,6 @@ export class FloodRouter {
     done: (valid: boolean) => void,
     mayInline = false,
   ): void {
-    // libsodium's rules for every path (crypto.ts): the pool's node:crypto must not accept more.
-    if (!strictEd25519(message.sig, from)) {
-      queueMicrotask(() => done(false));
-      return;
-    }
     const inline = mayInline && this.verifying === 0 && this.inlineVerify();
     if (inline) this.stats.verifiedInline++;
     if (this.verifying >= MAX_VERIFYING && link && !this.pausedLinks.has(link)) {
@@ -419,6 +414,12 @@ export class FloodRouter {
     if (inline || this.verifying >= 2 * MAX_VERIFYING) {
       const valid = verifyRaw(message.payload, message.sig, from);
       queueMicrotask(() => done(valid));
+      return;
+    }
+    // libsodium's rules (crypto.ts), which verifyRaw applies on either library: the pool's
+    // node:crypto must not accept more.
+    if (!strictEd25519(message.sig, from)) {
+      queueMicrotask(() => done(false));
       return;
     }
     let key: KeyObject;

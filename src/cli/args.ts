@@ -12,6 +12,8 @@ export const COMMANDS = [
   'peers',
   'send',
   'history',
+  'join',
+  'leave',
   'doctor',
   'help',
   'version',
@@ -189,7 +191,8 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   intFlag(values['max-links'], 'max-links', 1, 1024);
   intFlag(values['keep-messages'], 'keep-messages', 1, 10_000_000);
   intFlag(values['keep-days'], 'keep-days', 1, 36_500);
-  if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {
+  const takesWords = ['send', 'help', 'join', 'leave'];
+  if (!takesWords.includes(command) && parsed.positionals.length > 0) {
     throw new UsageError('USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   }
   return { command, values, positionals: parsed.positionals };
@@ -215,6 +218,8 @@ export function helpText(topic?: string): string {
     '  konnect peers [--all] [--json]            peers: nick, fingerprint, addresses, linked, how found, RTT',
     '  konnect send [--room NAME | --to NICK|ID] TEXT   send a message; prints its id',
     '  konnect history [--room NAME | --with NICK|ID] [--search TEXT] [--limit N] [--json]',
+    '  konnect join ROOM                         join a room (remembered across restarts)',
+    '  konnect leave ROOM                        leave a room',
     '  konnect doctor [--interface NAME]         diagnose discovery and links',
     '',
     'Options:',

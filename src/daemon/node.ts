@@ -446,7 +446,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private sendRoom(room: string, text: string, action: boolean): ChatMessage {
     if (!this.rooms.includes(room))
-      throw new UsageError('INVALID_ARGUMENT', `not in room ${room}; /join it first`);
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `not in room ${room}: join it first (konnect join ${room}, or /join ${room} in the chat)`,
+      );
     const now = this.clock.now();
     const id = newMessageId(now);
     const payload: Payload = {

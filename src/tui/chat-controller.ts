@@ -15,10 +15,12 @@ import { ChatModel, sanitizeMessage } from './chat-model.js';
 import { runCommand } from './command-runner.js';
 import { parseInput } from './commands.js';
 import type { Conversation } from './conversation.js';
-import { describeError } from './errors.js';
+import { connectionChanged, keepLostLine } from './connection.js';
+import { describeError, errorCode } from './errors.js';
 import { mentions, plural } from './format.js';
 import { pageScroll } from './page-scroll.js';
-import { sanitizeLabel } from '../wire/index.js';
+import { sanitizeLabel, sanitizeText } from '../wire/index.js';
+import type { RoomTopic } from '../daemon/index.js';
 
 export interface ChatControllerOptions {
   /** The room shown first (joined if the node is not in it yet). */
@@ -67,7 +69,12 @@ export class ChatController {
       model.status = status;
       model.setSelf({ id: status.id, nick: status.nick, fingerprint: status.fingerprint });
       for (const room of status.rooms) model.open({ kind: 'room', room });
+      // The direct conversations open when the last UI closed (kept in the data directory).
+      for (const peer of status.directs ?? []) model.open({ kind: 'direct', peer });
+      this.lastDirects = (status.directs ?? []).join(',');
+      this.directsRestored = true;
       for (const peer of await api.peers()) model.upsertPeer(peer);
+      await this.loadTopics();
     } catch (err) {
       model.system(`could not reach the node: ${describeError(err)}`, 'error');
     }
@@ -90,6 +97,40 @@ export class ChatController {
   }
 
   private peerTimer: NodeJS.Timeout | null = null;
+  /** The open direct conversations the node was last told of (comma-joined ids). */
+  private lastDirects = '';
+  /** Set once the saved conversations are open: before that, telling the node would forget them. */
+  private directsRestored = false;
+  /** The line being run failed because no node was attached. */
+  private lineLost = false;
+
+  /** Tells the node which direct conversations are open, when that changed. */
+  syncOpenDirects(): void {
+    if (!this.directsRestored || this.stopped) return;
+    const peers = this.model.conversations.flatMap((c) => (c.ref.kind === 'direct' ? [c.ref.peer] : []));
+    const key = peers.join(',');
+    if (key === this.lastDirects) return;
+    this.lastDirects = key;
+    this.api.setOpenDirects(peers).catch(() => {
+      this.lastDirects = ''; // told again at the next change, or after reattaching
+    });
+  }
+
+  /** Room topics, for the title bar and /list (an older node without topics has none). */
+  async loadTopics(): Promise<void> {
+    let topics: RoomTopic[];
+    try {
+      topics = await this.api.topics();
+    } catch {
+      return;
+    }
+    for (const topic of topics) this.setTopic(topic);
+  }
+
+  private setTopic(topic: RoomTopic): void {
+    const room = sanitizeLabel(topic.room);
+    this.model.topics.set(room, { ...topic, room, nick: sanitizeLabel(topic.nick), topic: sanitizeText(topic.topic) });
+  }
 
   private async refreshPeers(): Promise<void> {
     try {
@@ -150,6 +191,20 @@ export class ChatController {
       case 'sync':
         this.synced(event);
         break;
+      case 'connection':
+        connectionChanged(this, event);
+        break;
+      case 'topic': {
+        this.setTopic(event.topic);
+        const shown = model.topics.get(sanitizeLabel(event.topic.room))!;
+        const target = model.find(`room:${shown.room}`);
+        if (target) {
+          const who = this.nameFor(event.topic.from, event.topic.nick);
+          const what = shown.topic === '' ? 'cleared the topic' : `set the topic: ${shown.topic}`;
+          model.system(`${who} ${what}`, 'info', target);
+        }
+        break;
+      }
       case 'status':
         model.status = event.status;
         // A room joined from elsewhere (another client of the same node) gets its conversation.
@@ -161,6 +216,7 @@ export class ChatController {
         });
         break;
     }
+    this.syncOpenDirects();
     model.changed('frame');
   }
 
@@ -286,7 +342,7 @@ export class ChatController {
     this.model.changed('now');
   }
 
-  private async refresh(conversation: Conversation): Promise<void> {
+  async refresh(conversation: Conversation): Promise<void> {
     try {
       const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
       for (const message of page) {
@@ -343,6 +399,14 @@ export class ChatController {
   private async submitNow(line: string): Promise<void> {
     const { model } = this;
     model.inputHistory.add(line);
+    this.lineLost = false;
+    await this.runLine(line);
+    this.syncOpenDirects();
+    if (this.lineLost) keepLostLine(this, line);
+  }
+
+  private async runLine(line: string): Promise<void> {
+    const { model } = this;
     const parsed = parseInput(line);
     switch (parsed.kind) {
       case 'empty':
@@ -384,6 +448,7 @@ export class ChatController {
     } catch (err) {
       // A failed flush to disk comes after the message went out: it says so, and it must not be resent.
       const sentAnyway = (err as { code?: unknown } | null)?.code === 'DATABASE_WRITE_FAILED';
+      if (errorCode(err) === 'NO_DAEMON') this.lineLost = true;
       model.system(sentAnyway ? describeError(err) : `not sent: ${describeError(err)}`, 'error');
       model.changed('now');
       return null;

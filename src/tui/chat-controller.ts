@@ -19,8 +19,9 @@ import { connectionChanged, keepLostLine } from './connection.js';
 import { describeError, errorCode } from './errors.js';
 import { mentions, plural } from './format.js';
 import { pageScroll } from './page-scroll.js';
-import { sanitizeLabel, sanitizeText } from '../wire/index.js';
-import type { RoomTopic } from '../daemon/index.js';
+import { sanitizeLabel } from '../wire/index.js';
+import { OpenDirects } from './open-directs.js';
+import { loadTopics, topicChanged } from './topics.js';
 
 export interface ChatControllerOptions {
   /** The room shown first (joined if the node is not in it yet). */
@@ -45,6 +46,7 @@ export class ChatController {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private readonly earlyReceipts = new Set<MessageIdStr>();
+  readonly openDirects: OpenDirects;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
 
@@ -55,6 +57,7 @@ export class ChatController {
   ) {
     this.model = model;
     this.historyPage = options.historyPage ?? 200;
+    this.openDirects = new OpenDirects(api, model);
     // The first room is there from the first frame, before the node has answered anything.
     model.show(model.open({ kind: 'room', room: options.room }).key);
   }
@@ -70,11 +73,9 @@ export class ChatController {
       model.setSelf({ id: status.id, nick: status.nick, fingerprint: status.fingerprint });
       for (const room of status.rooms) model.open({ kind: 'room', room });
       // The direct conversations open when the last UI closed (kept in the data directory).
-      for (const peer of status.directs ?? []) model.open({ kind: 'direct', peer });
-      this.lastDirects = (status.directs ?? []).join(',');
-      this.directsRestored = true;
+      this.openDirects.restore(status.directs ?? []);
       for (const peer of await api.peers()) model.upsertPeer(peer);
-      await this.loadTopics();
+      await loadTopics(api, model);
     } catch (err) {
       model.system(`could not reach the node: ${describeError(err)}`, 'error');
     }
@@ -97,39 +98,12 @@ export class ChatController {
   }
 
   private peerTimer: NodeJS.Timeout | null = null;
-  /** The open direct conversations the node was last told of (comma-joined ids). */
-  private lastDirects = '';
-  /** Set once the saved conversations are open: before that, telling the node would forget them. */
-  private directsRestored = false;
   /** The line being run failed because no node was attached. */
   private lineLost = false;
 
   /** Tells the node which direct conversations are open, when that changed. */
   syncOpenDirects(): void {
-    if (!this.directsRestored || this.stopped) return;
-    const peers = this.model.conversations.flatMap((c) => (c.ref.kind === 'direct' ? [c.ref.peer] : []));
-    const key = peers.join(',');
-    if (key === this.lastDirects) return;
-    this.lastDirects = key;
-    this.api.setOpenDirects(peers).catch(() => {
-      this.lastDirects = ''; // told again at the next change, or after reattaching
-    });
-  }
-
-  /** Room topics, for the title bar and /list (an older node without topics has none). */
-  async loadTopics(): Promise<void> {
-    let topics: RoomTopic[];
-    try {
-      topics = await this.api.topics();
-    } catch {
-      return;
-    }
-    for (const topic of topics) this.setTopic(topic);
-  }
-
-  private setTopic(topic: RoomTopic): void {
-    const room = sanitizeLabel(topic.room);
-    this.model.topics.set(room, { ...topic, room, nick: sanitizeLabel(topic.nick), topic: sanitizeText(topic.topic) });
+    if (!this.stopped) this.openDirects.sync();
   }
 
   private async refreshPeers(): Promise<void> {
@@ -194,17 +168,9 @@ export class ChatController {
       case 'connection':
         connectionChanged(this, event);
         break;
-      case 'topic': {
-        this.setTopic(event.topic);
-        const shown = model.topics.get(sanitizeLabel(event.topic.room))!;
-        const target = model.find(`room:${shown.room}`);
-        if (target) {
-          const who = this.nameFor(event.topic.from, event.topic.nick);
-          const what = shown.topic === '' ? 'cleared the topic' : `set the topic: ${shown.topic}`;
-          model.system(`${who} ${what}`, 'info', target);
-        }
+      case 'topic':
+        topicChanged(model, event, (id, nick) => this.nameFor(id, nick));
         break;
-      }
       case 'status':
         model.status = event.status;
         // A room joined from elsewhere (another client of the same node) gets its conversation.

@@ -8,6 +8,7 @@
 import type { ChatEvent } from '../daemon/index.js';
 import type { ChatController } from './chat-controller.js';
 import { describeError } from './errors.js';
+import { loadTopics } from './topics.js';
 import { sanitizeLabel } from '../wire/index.js';
 
 export function connectionChanged(
@@ -42,13 +43,14 @@ async function reread(controller: ChatController): Promise<void> {
     model.setSelf({ id: status.id, nick: status.nick, fingerprint: status.fingerprint });
     for (const room of status.rooms) model.open({ kind: 'room', room });
     for (const peer of await api.peers()) model.upsertPeer(peer);
-    await controller.loadTopics();
+    await loadTopics(api, model);
   } catch (err) {
     model.system(`could not read the node again: ${describeError(err)}`, 'error');
   }
   for (const conversation of model.conversations) {
     if (conversation.historyRequested) await controller.refresh(conversation);
   }
+  controller.openDirects.forget();
   controller.syncOpenDirects();
   model.changed('now');
 }

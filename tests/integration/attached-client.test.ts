@@ -83,7 +83,10 @@ describe('a client attached to a node that goes away', () => {
     const flags = ['--no-mdns', '--host', '127.0.0.1', '--port', '0', '--nick', 'killed'];
     const first = new DaemonProcess(dataDir, flags);
     await first.ready(60_000);
-    const client = await AttachedClient.connect(dataFiles(dataDir).socket, { retryMinMs: 50, retryMaxMs: 500 });
+    const client = await AttachedClient.connect(dataFiles(dataDir).socket, {
+      retryMinMs: 50,
+      retryMaxMs: 500,
+    });
     clients.push(client);
     const events: ChatEvent[] = [];
     client.subscribe((e) => events.push(e));

@@ -89,7 +89,13 @@ describe('/list and /topic', () => {
   test('/list shows every room seen in presence with its members and topic', async () => {
     const api = defaultApi();
     api.addPeer(makePeer('carol', { linked: false, online: false, rooms: ['attic'] }), false);
-    api.topicMap.set('dev', { room: 'dev', topic: 'build fixes', from: nodeIdFor('bob'), nick: 'bob', ts: 1 });
+    api.topicMap.set('dev', {
+      room: 'dev',
+      topic: 'build fixes',
+      from: nodeIdFor('bob'),
+      nick: 'bob',
+      ts: 1,
+    });
     const t = await start({ api });
     t.submit('/list');
     const frame = await t.waitFor('/join ROOM joins one');

@@ -171,7 +171,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const rooms = opts.rooms?.length ? opts.rooms : (saved.rooms ?? ['lobby']);
     this.rooms = [...new Set(rooms.map(checkRoom))];
     this.directs = saved.directs ?? [];
-    this.topics = new RoomTopics(files.topics, this.logger);
+    this.topics = new RoomTopics(files.topics, this.logger, this.clock);
     this.topics.load();
     ensurePrivateFile(files.history);
     this.store = openStore(files.history, { now: () => this.clock.now(), ...opts.store });
@@ -292,6 +292,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     }
     this.router.stop();
     this.flushWrites();
+    this.topics.flush();
     this.store.close();
   }
 

@@ -8,11 +8,17 @@
 import { decodePayload, type TopicPayload, toHex, verifyRaw } from '../wire/index.js';
 import type { RoomTopic } from './chat-api.js';
 import type { SignedMessage } from './flood-router.js';
+import type { Clock, Timer } from './clock.js';
 import type { Logger } from './logger.js';
 import { readJsonFile, writePrivateFileAtomic } from './profile-store.js';
 
 /** Rooms whose topic is kept; past it the oldest topic is forgotten. */
 export const MAX_TOPICS = 256;
+/**
+ * Topics taken within this long are written in one go: a member setting topics in a loop must not
+ * cost a file write and an fsync each. A crash loses at most this much, and a neighbour re-sends it.
+ */
+export const TOPICS_SAVE_DELAY_MS = 1000;
 
 interface Held {
   topic: RoomTopic;
@@ -43,10 +49,12 @@ export function topicFromFrame(frame: SignedMessage): RoomTopic | null {
 
 export class RoomTopics {
   private readonly byRoom = new Map<string, Held>();
+  private saveTimer: Timer | null = null;
 
   constructor(
     private readonly file: string,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -87,7 +95,10 @@ export class RoomTopics {
       const oldest = [...this.byRoom.entries()].sort((a, b) => a[1].topic.ts - b[1].topic.ts)[0];
       this.byRoom.delete(oldest[0]);
     }
-    if (save) this.save();
+    if (save && !this.saveTimer) {
+      this.saveTimer = this.clock.setTimeout(() => this.flush(), TOPICS_SAVE_DELAY_MS);
+      this.saveTimer.unref?.();
+    }
     return true;
   }
 
@@ -104,7 +115,11 @@ export class RoomTopics {
     return [...this.byRoom.values()].map((h) => h.frame);
   }
 
-  private save(): void {
+  /** Writes a pending change now (the node calls it when it stops). */
+  flush(): void {
+    if (!this.saveTimer) return;
+    this.clock.clearTimeout(this.saveTimer);
+    this.saveTimer = null;
     const out = [...this.byRoom.values()].map((h) => ({
       id: b64(h.frame.id),
       payload: b64(h.frame.payload),

@@ -49,5 +49,8 @@ describe('konnect join / leave', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('konnect join takes one room name');
     await second.stop();
+    // A usage error is one before any daemon is asked.
+    const noDaemon = await runCli(['leave', 'a', 'b', ...d], { timeoutMs: 60_000 });
+    expect(noDaemon.code).toBe(2);
   });
 });

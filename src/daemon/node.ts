@@ -27,7 +27,6 @@ import {
   UsageError,
   StorageError,
   MAX_ROOMS,
-  MAX_TOPIC_CHARS,
   type TopicPayload,
 } from '../wire/index.js';
 import type { Discovery } from '../discovery/types.js';
@@ -53,7 +52,7 @@ import type { SyncMessage } from './sync-session.js';
 import { resolvePeerQuery } from './resolve-peer.js';
 import { whenQuiet } from './quiet-turn.js';
 import { ProfileStore } from './profile-store.js';
-import { RoomTopics, topicOf } from './room-topics.js';
+import { newTopicPayload, RoomTopics, topicOf } from './room-topics.js';
 
 export const VERSION = '0.1.0';
 
@@ -404,18 +403,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const name = checkRoom(room);
     if (!this.rooms.includes(name))
       throw new UsageError('INVALID_ARGUMENT', `not in room ${name}; join it first to set its topic`);
-    if ([...topic].length > MAX_TOPIC_CHARS)
-      throw new UsageError('INVALID_ARGUMENT', `a topic is at most ${MAX_TOPIC_CHARS} characters`);
-    const now = this.clock.now();
-    const payload: TopicPayload = {
-      kind: 'topic',
-      id: newMessageId(now),
-      from: this.identity.id,
-      ts: now,
-      room: name,
-      nick: this.nick,
-      topic,
-    };
+    const payload = newTopicPayload(this.identity.id, this.clock.now(), name, this.nick, topic);
     this.takeTopic(payload, this.router.originate(payload));
   }
 

@@ -5,7 +5,15 @@
  * first neighbour. Topics of rooms this node is not in are kept too (bounded), so it can pass them on
  * and `/list` can show them.
  */
-import { decodePayload, type TopicPayload, toHex, verifyRaw } from '../wire/index.js';
+import {
+  decodePayload,
+  MAX_TOPIC_CHARS,
+  newMessageId,
+  type TopicPayload,
+  toHex,
+  UsageError,
+  verifyRaw,
+} from '../wire/index.js';
 import type { RoomTopic } from './chat-api.js';
 import type { SignedMessage } from './flood-router.js';
 import type { Clock, Timer } from './clock.js';
@@ -28,6 +36,19 @@ interface Held {
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 const unb64 = (s: unknown): Buffer | null => (typeof s === 'string' ? Buffer.from(s, 'base64') : null);
+
+/** The payload of a topic this node sets, after checking what the person typed. */
+export function newTopicPayload(
+  from: Uint8Array,
+  now: number,
+  room: string,
+  nick: string,
+  topic: string,
+): TopicPayload {
+  if ([...topic].length > MAX_TOPIC_CHARS)
+    throw new UsageError('INVALID_ARGUMENT', `a topic is at most ${MAX_TOPIC_CHARS} characters`);
+  return { kind: 'topic', id: newMessageId(now), from, ts: now, room, nick, topic };
+}
 
 /** What a topic payload shows. */
 export function topicOf(payload: TopicPayload): RoomTopic {

@@ -90,6 +90,13 @@ describe('room topics', () => {
     expect(b.node.topics.get('lobby')?.topic).toBe('second topic');
     expect(topicOn(b.events, 'stale topic')).toBeUndefined();
 
+    // One dated an hour ahead (a wrong clock) would hold the room until then: not taken either.
+    const ahead = Date.now() + 60 * 60_000;
+    const future: TopicPayload = { ...stale, id: newMessageId(ahead), ts: ahead, topic: 'from the future' };
+    a.node.router.originate(future);
+    await waitFor(() => b.node.router.hasSeen(future.id), 'the future topic to reach the other node');
+    expect(b.node.topics.get('lobby')?.topic).toBe('second topic');
+
     // A third node linking later gets it from its neighbour, without anyone setting it again.
     const c = await mesh.add({}, [b.address]);
     await waitFor(() => c.node.topics.get('lobby')?.topic === 'second topic', 'the topic on the late joiner');

@@ -12,6 +12,8 @@ export const COMMANDS = [
   'peers',
   'send',
   'history',
+  'join',
+  'leave',
   'doctor',
   'help',
   'version',
@@ -40,14 +42,14 @@ export const FLAGS: Record<string, FlagSpec> = {
   nick: {
     type: 'string',
     arg: 'NAME',
-    help: 'your nick (1-32 letters, digits, _ - .); default your login name',
+    help: 'your nick (1-32 letters, digits, _ - .); default the last one used, else your login name',
     commands: NODE_COMMANDS,
   },
   room: {
     type: 'string',
     multiple: true,
     arg: 'NAME',
-    help: 'room to join (repeatable; default lobby); with send/history: the room',
+    help: 'room to join (repeatable; default the rooms last joined, else lobby); with send/history: the room',
     commands: [...NODE_COMMANDS, 'send', 'history'],
   },
   port: {
@@ -189,7 +191,11 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   intFlag(values['max-links'], 'max-links', 1, 1024);
   intFlag(values['keep-messages'], 'keep-messages', 1, 10_000_000);
   intFlag(values['keep-days'], 'keep-days', 1, 36_500);
-  if (command !== 'send' && command !== 'help' && parsed.positionals.length > 0) {
+  if ((command === 'join' || command === 'leave') && parsed.positionals.length !== 1) {
+    throw new UsageError('USAGE', `konnect ${command} takes one room name: konnect ${command} ROOM`);
+  }
+  const takesWords = ['send', 'help', 'join', 'leave'];
+  if (!takesWords.includes(command) && parsed.positionals.length > 0) {
     throw new UsageError('USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   }
   return { command, values, positionals: parsed.positionals };
@@ -215,6 +221,8 @@ export function helpText(topic?: string): string {
     '  konnect peers [--all] [--json]            peers: nick, fingerprint, addresses, linked, how found, RTT',
     '  konnect send [--room NAME | --to NICK|ID] TEXT   send a message; prints its id',
     '  konnect history [--room NAME | --with NICK|ID] [--search TEXT] [--limit N] [--json]',
+    '  konnect join ROOM                         join a room (remembered across restarts)',
+    '  konnect leave ROOM                        leave a room',
     '  konnect doctor [--interface NAME]         diagnose discovery and links',
     '',
     'Options:',

@@ -5,8 +5,8 @@
  */
 import { UsageError } from '../wire/index.js';
 import {
+  AttachedClient,
   type ChatApi,
-  ControlClient,
   dataFiles,
   NodeChatApi,
   resolveDataDir,
@@ -48,7 +48,8 @@ export async function runChat(args: ParsedArgs): Promise<number> {
         `konnect: attaching to the running node; ignoring ${ignored.map((f) => '--' + f).join(' ')}\n`,
       );
     }
-    api = await ControlClient.connect(socketPath);
+    // If that node stops, the UI says so and attaches again once one runs for this directory.
+    api = await AttachedClient.connect(socketPath);
   } else {
     running = await createNode(args, 'chat');
     api = new NodeChatApi(running.node);

@@ -2,6 +2,7 @@
 import { sanitizeLabel, sanitizeText, UsageError } from '../wire/index.js';
 import type { ChatApi, ChatMessage, PeerInfo } from '../daemon/index.js';
 import { intFlag, type ParsedArgs } from './args.js';
+import { runRoomCommand } from './room-commands.js';
 
 type Out = (line: string) => void;
 
@@ -81,6 +82,9 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
       for (const m of messages) out(formatMessage(m));
       return;
     }
+    case 'join':
+    case 'leave':
+      return runRoomCommand(api, args, out);
     default:
       throw new UsageError('USAGE', `not a client command: ${args.command}`);
   }

@@ -70,6 +70,19 @@ export interface NodeStatus {
   protocol: number;
   mdns: boolean;
   startedAt: number;
+  /** Peers whose direct conversations were open in the UI (kept in the data directory). */
+  directs: NodeIdHex[];
+}
+
+/** A room's topic: the latest one set (last writer wins by its timestamp). */
+export interface RoomTopic {
+  room: string;
+  /** Empty: the topic was cleared. */
+  topic: string;
+  /** Who set it, and their nick then. */
+  from: NodeIdHex;
+  nick: string;
+  ts: number;
 }
 
 export interface HistoryQuery {
@@ -99,7 +112,13 @@ export type ChatEvent =
       oldNick?: string;
     }
   | { type: 'sync'; peer: NodeIdHex; nick: string; count: number; scope: string }
-  | { type: 'status'; status: NodeStatus };
+  | { type: 'status'; status: NodeStatus }
+  | { type: 'topic'; topic: RoomTopic }
+  /**
+   * Only from a client of a daemon (never from a node): the daemon went away ('lost': calls fail
+   * with NO_DAEMON until it is back) or a daemon for the same data directory answers again.
+   */
+  | { type: 'connection'; state: 'lost' | 'restored'; reason: string };
 
 export interface ChatApi {
   status(): Promise<NodeStatus>;
@@ -110,6 +129,12 @@ export interface ChatApi {
   setNick(nick: string): Promise<void>;
   joinRoom(room: string): Promise<void>;
   leaveRoom(room: string): Promise<void>;
+  /** Sets (or with '' clears) the topic of a room this node is in; every member sees it. */
+  setTopic(room: string, topic: string): Promise<void>;
+  /** The topics known, of any room seen. */
+  topics(): Promise<RoomTopic[]>;
+  /** Remembers which direct conversations the UI has open (restored by the next UI). */
+  setOpenDirects(peers: NodeIdHex[]): Promise<void>;
   /** Finds one peer by nick, fingerprint or id prefix. Throws UsageError UNKNOWN_PEER / AMBIGUOUS_PEER. */
   resolvePeer(query: string): Promise<PeerInfo>;
   /** Calls `listener` for every event until the returned function is called. */

@@ -10,8 +10,10 @@ import type {
   ChatMessage,
   ConversationRef,
   HistoryQuery,
+  NodeIdHex,
   NodeStatus,
   PeerInfo,
+  RoomTopic,
 } from './chat-api.js';
 import {
   CONTROL_MAX_FRAME_BYTES,
@@ -28,6 +30,7 @@ export class ControlClient implements ChatApi {
   private readonly listeners = new Set<(event: ChatEvent) => void>();
   private subscribed = false;
   private closed = false;
+  private readonly closeListeners = new Set<() => void>();
 
   private constructor(private readonly socket: Socket) {
     const decoder = new FrameDecoder<ControlResponse | ControlEvent>({
@@ -61,10 +64,17 @@ export class ControlClient implements ChatApi {
     socket.on('close', () => {
       this.closed = true;
       this.failAll(new KonnectError('NO_DAEMON', 'the daemon closed the control connection'));
+      for (const l of this.closeListeners) l();
     });
     socket.on('error', () => {
       // 'close' follows and reports it
     });
+  }
+
+  /** Calls `listener` once the connection is gone (the daemon stopped or died, or close() was called). */
+  onClose(listener: () => void): void {
+    if (this.socket.destroyed) queueMicrotask(listener);
+    else this.closeListeners.add(listener);
   }
 
   /** Connects to the daemon's socket; NO_DAEMON when nothing listens there. */
@@ -135,6 +145,15 @@ export class ControlClient implements ChatApi {
   }
   async leaveRoom(room: string): Promise<void> {
     await this.call('leaveRoom', { room });
+  }
+  async setTopic(room: string, topic: string): Promise<void> {
+    await this.call('setTopic', { room, topic });
+  }
+  topics(): Promise<RoomTopic[]> {
+    return this.call('topics');
+  }
+  async setOpenDirects(peers: NodeIdHex[]): Promise<void> {
+    await this.call('setOpenDirects', { peers });
   }
   resolvePeer(query: string): Promise<PeerInfo> {
     return this.call('resolvePeer', { query });

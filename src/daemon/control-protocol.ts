@@ -22,6 +22,9 @@ export const CONTROL_METHODS = [
   'joinRoom',
   'leaveRoom',
   'resolvePeer',
+  'setTopic',
+  'topics',
+  'setOpenDirects',
   'subscribe',
   'unsubscribe',
 ] as const;

@@ -173,6 +173,16 @@ export class ControlServer {
         return this.node.leaveRoom(str('room'));
       case 'resolvePeer':
         return this.node.resolvePeer(str('query'));
+      case 'setTopic':
+        return this.node.setTopic(str('room'), str('topic'));
+      case 'topics':
+        return this.node.topics.list();
+      case 'setOpenDirects': {
+        const peers = p.peers;
+        if (!Array.isArray(peers) || !peers.every((x) => typeof x === 'string'))
+          throw new KonnectError('INVALID_ARGUMENT', 'setOpenDirects: peers must be a list of node ids');
+        return this.node.setOpenDirects(peers as string[]);
+      }
       default:
         throw new KonnectError('USAGE', `unknown method ${req.method}`);
     }

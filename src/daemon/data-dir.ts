@@ -19,6 +19,8 @@ export const dataFiles = (dir: string) => ({
   identity: join(dir, 'identity.json'),
   history: join(dir, 'history.db'),
   socket: join(dir, 'konnect.sock'),
+  profile: join(dir, 'profile.json'),
+  topics: join(dir, 'topics.json'),
 });
 
 /**

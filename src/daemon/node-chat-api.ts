@@ -6,7 +6,9 @@ import type {
   ConversationRef,
   HistoryQuery,
   NodeStatus,
+  NodeIdHex,
   PeerInfo,
+  RoomTopic,
 } from './chat-api.js';
 import type { KonnectNode } from './node.js';
 
@@ -33,6 +35,15 @@ export class NodeChatApi implements ChatApi {
   }
   async leaveRoom(room: string): Promise<void> {
     this.node.leaveRoom(room);
+  }
+  async setTopic(room: string, topic: string): Promise<void> {
+    this.node.setTopic(room, topic);
+  }
+  async topics(): Promise<RoomTopic[]> {
+    return this.node.topics.list();
+  }
+  async setOpenDirects(peers: NodeIdHex[]): Promise<void> {
+    this.node.setOpenDirects(peers);
   }
   async resolvePeer(query: string): Promise<PeerInfo> {
     return this.node.resolvePeer(query);

@@ -27,6 +27,7 @@ import {
   UsageError,
   StorageError,
   MAX_ROOMS,
+  type TopicPayload,
 } from '../wire/index.js';
 import type { Discovery } from '../discovery/types.js';
 import type {
@@ -50,6 +51,8 @@ import { SyncCoordinator } from './sync-coordinator.js';
 import type { SyncMessage } from './sync-session.js';
 import { resolvePeerQuery } from './resolve-peer.js';
 import { whenQuiet } from './quiet-turn.js';
+import { ProfileStore } from './profile-store.js';
+import { newTopicPayload, RoomTopics, topicOf } from './room-topics.js';
 
 export const VERSION = '0.1.0';
 
@@ -127,6 +130,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private readonly sync: SyncCoordinator | null;
   private nick: string;
   private rooms: string[];
+  /** The UI's open direct conversations, remembered for the next UI (profile-store.ts). */
+  private directs: NodeIdHex[];
+  private readonly profile: ProfileStore;
+  readonly topics: RoomTopics;
   private state: 'new' | 'running' | 'stopped' = 'new';
   private presenceTimer: Timer | null = null;
   private pruneTimer: Timer | null = null;
@@ -156,8 +163,15 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.clock = components.clock ?? systemClock;
     this.logger = components.logger ?? silentLogger;
     this.discoveries = components.discoveries ?? [];
-    this.nick = checkNick(opts.nick ?? defaultNick());
-    this.rooms = [...new Set((opts.rooms?.length ? opts.rooms : ['lobby']).map(checkRoom))];
+    // Who we were last time, unless the flags say otherwise.
+    this.profile = new ProfileStore(files.profile, this.logger);
+    const saved = this.profile.load();
+    this.nick = checkNick(opts.nick ?? saved.nick ?? defaultNick());
+    const rooms = opts.rooms?.length ? opts.rooms : (saved.rooms ?? ['lobby']);
+    this.rooms = [...new Set(rooms.map(checkRoom))];
+    this.directs = saved.directs ?? [];
+    this.topics = new RoomTopics(files.topics, this.logger, this.clock);
+    this.topics.load();
     ensurePrivateFile(files.history);
     this.store = openStore(files.history, { now: () => this.clock.now(), ...opts.store });
     if (this.store.recoveredFrom) {
@@ -241,6 +255,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       await discovery.start(this.advertisement());
     }
     this.presence('join');
+    this.saveProfile();
     this.pruneHistory();
     this.pruneTimer = this.clock.setInterval(() => this.pruneHistory(), 60 * 60 * 1000);
     this.scheduleHeartbeat();
@@ -276,6 +291,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     }
     this.router.stop();
     this.flushWrites();
+    this.topics.flush();
     this.store.close();
   }
 
@@ -297,6 +313,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       protocol: PROTOCOL_VERSION,
       mdns: this.discoveries.some((d) => d.method === 'mdns'),
       startedAt: this.startedAt,
+      directs: [...this.directs],
     };
   }
 
@@ -354,6 +371,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.nick = next;
     for (const d of this.discoveries) d.update(this.advertisement());
     if (this.running) this.presence('nick', old);
+    this.saveProfile();
     this.emitEvent({ type: 'status', status: this.status() });
   }
 
@@ -365,6 +383,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.rooms.push(name);
     if (this.running) this.presence('here');
     this.sync?.roomJoined(name);
+    this.saveProfile();
     this.emitEvent({ type: 'status', status: this.status() });
   }
 
@@ -374,7 +393,34 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     if (this.rooms.length === 1) throw new UsageError('INVALID_ARGUMENT', 'cannot leave the last room');
     this.rooms = this.rooms.filter((r) => r !== name);
     if (this.running) this.presence('here');
+    this.saveProfile();
     this.emitEvent({ type: 'status', status: this.status() });
+  }
+
+  /** Floods a topic for a room we are in; the latest set (by time) wins on every node. */
+  setTopic(room: string, topic: string): void {
+    this.assertRunning();
+    const name = checkRoom(room);
+    if (!this.rooms.includes(name))
+      throw new UsageError('INVALID_ARGUMENT', `not in room ${name}; join it first to set its topic`);
+    const payload = newTopicPayload(this.identity.id, this.clock.now(), name, this.nick, topic);
+    this.takeTopic(payload, this.router.originate(payload));
+  }
+
+  setOpenDirects(peers: NodeIdHex[]): void {
+    for (const p of peers)
+      if (!/^[0-9a-f]{64}$/.test(p)) throw new UsageError('INVALID_ARGUMENT', `not a node id: ${p}`);
+    this.directs = [...new Set(peers)];
+    this.saveProfile();
+  }
+
+  private saveProfile(): void {
+    this.profile.save({ nick: this.nick, rooms: [...this.rooms], directs: [...this.directs] });
+  }
+
+  private takeTopic(payload: TopicPayload, signed: SignedMessage): void {
+    const topic = topicOf(payload);
+    if (this.topics.offer(topic, toHex(signed.id), signed)) this.emitEvent({ type: 'topic', topic });
   }
 
   inRoom(room: string): boolean {
@@ -389,7 +435,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   private sendRoom(room: string, text: string, action: boolean): ChatMessage {
     if (!this.rooms.includes(room))
-      throw new UsageError('INVALID_ARGUMENT', `not in room ${room}; /join it first`);
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `not in room ${room}: join it first (konnect join ${room}, or /join ${room} in the chat)`,
+      );
     const now = this.clock.now();
     const id = newMessageId(now);
     const payload: Payload = {
@@ -601,6 +650,11 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       case 'presence':
         this.onPresence(payload, signed);
         return true;
+      case 'topic':
+        // A topic dated in the future would hold its room until that day: refused, like a far clock.
+        if (payload.ts > now + FUTURE_SKEW_MS) return false;
+        this.takeTopic(payload, signed);
+        return true;
     }
   }
 
@@ -748,6 +802,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
         this.router.sendTo(link, peer.presenceFrame);
       }
     }
+    for (const frame of this.topics.frames()) this.router.sendTo(link, frame);
     this.sync?.linkUp(link);
   }
 

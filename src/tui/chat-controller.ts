@@ -15,10 +15,13 @@ import { ChatModel, sanitizeMessage } from './chat-model.js';
 import { runCommand } from './command-runner.js';
 import { parseInput } from './commands.js';
 import type { Conversation } from './conversation.js';
-import { describeError } from './errors.js';
+import { connectionChanged, keepLostLine } from './connection.js';
+import { describeError, errorCode } from './errors.js';
 import { mentions, plural } from './format.js';
 import { pageScroll } from './page-scroll.js';
 import { sanitizeLabel } from '../wire/index.js';
+import { OpenDirects } from './open-directs.js';
+import { loadTopics, topicChanged } from './topics.js';
 
 export interface ChatControllerOptions {
   /** The room shown first (joined if the node is not in it yet). */
@@ -43,6 +46,7 @@ export class ChatController {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private readonly earlyReceipts = new Set<MessageIdStr>();
+  readonly openDirects: OpenDirects;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
 
@@ -53,6 +57,7 @@ export class ChatController {
   ) {
     this.model = model;
     this.historyPage = options.historyPage ?? 200;
+    this.openDirects = new OpenDirects(api, model);
     // The first room is there from the first frame, before the node has answered anything.
     model.show(model.open({ kind: 'room', room: options.room }).key);
   }
@@ -67,7 +72,10 @@ export class ChatController {
       model.status = status;
       model.setSelf({ id: status.id, nick: status.nick, fingerprint: status.fingerprint });
       for (const room of status.rooms) model.open({ kind: 'room', room });
+      // The direct conversations open when the last UI closed (kept in the data directory).
+      this.openDirects.restore(status.directs ?? []);
       for (const peer of await api.peers()) model.upsertPeer(peer);
+      await loadTopics(api, model);
     } catch (err) {
       model.system(`could not reach the node: ${describeError(err)}`, 'error');
     }
@@ -90,6 +98,13 @@ export class ChatController {
   }
 
   private peerTimer: NodeJS.Timeout | null = null;
+  /** The line being run failed because no node was attached. */
+  private lineLost = false;
+
+  /** Tells the node which direct conversations are open, when that changed. */
+  syncOpenDirects(): void {
+    if (!this.stopped) this.openDirects.sync();
+  }
 
   private async refreshPeers(): Promise<void> {
     try {
@@ -150,6 +165,12 @@ export class ChatController {
       case 'sync':
         this.synced(event);
         break;
+      case 'connection':
+        connectionChanged(this, event);
+        break;
+      case 'topic':
+        topicChanged(model, event, (id, nick) => this.nameFor(id, nick));
+        break;
       case 'status':
         model.status = event.status;
         // A room joined from elsewhere (another client of the same node) gets its conversation.
@@ -161,6 +182,7 @@ export class ChatController {
         });
         break;
     }
+    this.syncOpenDirects();
     model.changed('frame');
   }
 
@@ -286,7 +308,7 @@ export class ChatController {
     this.model.changed('now');
   }
 
-  private async refresh(conversation: Conversation): Promise<void> {
+  async refresh(conversation: Conversation): Promise<void> {
     try {
       const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
       for (const message of page) {
@@ -343,6 +365,14 @@ export class ChatController {
   private async submitNow(line: string): Promise<void> {
     const { model } = this;
     model.inputHistory.add(line);
+    this.lineLost = false;
+    await this.runLine(line);
+    this.syncOpenDirects();
+    if (this.lineLost) keepLostLine(this, line);
+  }
+
+  private async runLine(line: string): Promise<void> {
+    const { model } = this;
     const parsed = parseInput(line);
     switch (parsed.kind) {
       case 'empty':
@@ -384,6 +414,7 @@ export class ChatController {
     } catch (err) {
       // A failed flush to disk comes after the message went out: it says so, and it must not be resent.
       const sentAnyway = (err as { code?: unknown } | null)?.code === 'DATABASE_WRITE_FAILED';
+      if (errorCode(err) === 'NO_DAEMON') this.lineLost = true;
       model.system(sentAnyway ? describeError(err) : `not sent: ${describeError(err)}`, 'error');
       model.changed('now');
       return null;

@@ -3,7 +3,14 @@
  * line. Events mutate it in place (cheap) and ask for a redraw; redraws are coalesced to at most one per
  * frame, so 100 messages a second cost 30 renders, not 100. Typing redraws at once.
  */
-import type { ChatMessage, ConversationRef, NodeIdHex, NodeStatus, PeerInfo } from '../daemon/index.js';
+import type {
+  ChatMessage,
+  ConversationRef,
+  NodeIdHex,
+  NodeStatus,
+  PeerInfo,
+  RoomTopic,
+} from '../daemon/index.js';
 import type { CompletionSession } from './completion.js';
 import { Conversation, conversationKey, type ConversationKey, type SystemTone } from './conversation.js';
 import type { ViewContext } from './history-view.js';
@@ -52,6 +59,10 @@ export class ChatModel {
   self: SelfInfo | null = null;
   status: NodeStatus | null = null;
   readonly peers = new Map<NodeIdHex, PeerInfo>();
+  /** Room topics (sanitised), by room. */
+  readonly topics = new Map<string, RoomTopic>();
+  /** Why the UI is detached from its node (it stopped); null while attached. */
+  detached: string | null = null;
   readonly conversations: Conversation[] = [];
   activeKey: ConversationKey | null = null;
   previousKey: ConversationKey | null = null;

@@ -98,6 +98,9 @@ export function peersRows(model: ChatModel, width: number, height: number): Row[
 export function titleRow(model: ChatModel, width: number): Row {
   const active = model.active;
   const row: Row = [];
+  if (model.detached !== null) {
+    row.push({ text: ' DETACHED (waiting for the node) ', bold: true, inverse: true });
+  }
   if (!active) {
     row.push({ text: ' konnect — no conversation open (/join ROOM)' });
   } else if (active.ref.kind === 'room') {
@@ -113,6 +116,9 @@ export function titleRow(model: ChatModel, width: number): Row {
     if (peer) row.push({ text: ` · ${linkDescription(peer)}` });
   }
   if (model.self) row.push({ text: ` · you are ${model.self.nick}` });
+  // Last, so a long topic is what the width cuts.
+  const topic = active?.ref.kind === 'room' ? model.topics.get(active.ref.room)?.topic : undefined;
+  if (topic) row.push({ text: ` · topic: ${topic.replace(/\s+/g, ' ')}` });
   return fitRow(padRow(row, width), width);
 }
 
@@ -147,6 +153,7 @@ export function statusRow(model: ChatModel, width: number, view: { scrolled: boo
   const active = model.active;
   if (active) row.push({ text: ` [${model.numberOf(active)}:${model.label(active)}]`, bold: true });
   if (model.self) row.push({ text: ` [${model.self.nick}]` });
+  if (model.detached !== null) row.push({ text: ' [detached]', bold: true, color: color(model, 'red') });
   const peers = [...model.peers.values()];
   const online = peers.filter((p) => p.online).length;
   const links = peers.filter((p) => p.linked).length;

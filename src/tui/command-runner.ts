@@ -152,6 +152,27 @@ export async function runCommand(controller: ChatController, command: Command): 
       return;
     }
 
+    case 'list':
+      return listRooms(controller);
+
+    case 'topic': {
+      const active = model.active;
+      if (active?.ref.kind !== 'room') return fail('/topic works in a room: switch to one first');
+      const room = active.ref.room;
+      if (command.text === null) {
+        const held = model.topics.get(room);
+        if (!held?.topic) return say(`#${room} has no topic (/topic TEXT sets one)`);
+        return say(`topic of #${room}: ${held.topic} (set by ${held.nick}, ${formatDateTime(held.ts)})`);
+      }
+      const topic = command.text === '-' ? '' : command.text;
+      try {
+        await api.setTopic(room, topic);
+      } catch (err) {
+        return fail(`could not set the topic of #${room}: ${describeError(err)}`);
+      }
+      return;
+    }
+
     case 'msg': {
       const peer = await resolve(command.target);
       if (!peer) return;
@@ -243,4 +264,32 @@ export async function runCommand(controller: ChatController, command: Command): 
       controller.quit();
       return;
   }
+}
+
+/** /list: every room seen on the network (ours, and those in peers' presence) with members and topic. */
+async function listRooms(controller: ChatController): Promise<void> {
+  const { api, model } = controller;
+  let mine: string[];
+  let peers: PeerInfo[];
+  try {
+    mine = (await api.status()).rooms;
+    peers = await api.peers();
+  } catch (err) {
+    return model.system(`could not list rooms: ${describeError(err)}`, 'error');
+  }
+  const members = new Map<string, number>();
+  for (const room of mine) members.set(room, 1);
+  for (const peer of peers) {
+    if (!peer.online) continue;
+    for (const room of new Set(peer.rooms)) members.set(room, (members.get(room) ?? 0) + 1);
+  }
+  const rooms = [...members.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  model.system(`rooms on the network: ${rooms.length}`, 'info');
+  for (const [room, count] of rooms) {
+    const name = sanitizeLabel(room);
+    const here = mine.includes(room) ? ', you are in it' : '';
+    const topic = model.topics.get(name)?.topic;
+    model.system(`  #${name} — ${plural(count, 'member')}${here}${topic ? ` · ${topic}` : ''}`, 'info');
+  }
+  model.system('/join ROOM joins one', 'info');
 }

@@ -10,6 +10,8 @@ export type Command =
   | { name: 'join'; room: string }
   | { name: 'leave'; room: string | null }
   | { name: 'rooms' }
+  | { name: 'list' }
+  | { name: 'topic'; text: string | null }
   | { name: 'msg'; target: string; text: string }
   | { name: 'dm'; target: string }
   | { name: 'back' }
@@ -47,6 +49,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'leave a room (or close a direct conversation)',
   },
   { name: 'rooms', aliases: [], usage: '/rooms', summary: 'list the rooms you are in' },
+  {
+    name: 'list',
+    aliases: [],
+    usage: '/list',
+    summary: 'list the rooms seen on the network, with their members and topics',
+  },
+  {
+    name: 'topic',
+    aliases: [],
+    usage: '/topic [TEXT | -]',
+    summary: "show this room's topic, set it for every member, or clear it with -",
+  },
   { name: 'msg', aliases: [], usage: '/msg NICK TEXT', summary: 'send a direct message without switching' },
   { name: 'dm', aliases: ['query'], usage: '/dm NICK', summary: 'open the direct conversation with a peer' },
   { name: 'back', aliases: [], usage: '/back', summary: 'go back to the previous conversation' },
@@ -146,7 +160,10 @@ export function parseInput(line: string): ParsedInput {
       return freeText('an action', (text) => ({ name: 'me', text }));
     case 'search':
       return freeText('something to search for', (text) => ({ name: 'search', text }));
+    case 'topic':
+      return { kind: 'command', command: { name: 'topic', text: rest === '' ? null : rest } };
     case 'rooms':
+    case 'list':
     case 'back':
     case 'peers':
     case 'clear':

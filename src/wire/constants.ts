@@ -29,6 +29,9 @@ export const MAX_ROOMS = 32;
 /** Chat text: at most 4,000 characters and 16 KiB of UTF-8. */
 export const MAX_TEXT_CHARS = 4000;
 export const MAX_TEXT_BYTES = 16 * 1024;
+/** A room topic: at most 300 characters and 1 KiB of UTF-8 (empty clears it). */
+export const MAX_TOPIC_CHARS = 300;
+export const MAX_TOPIC_BYTES = 1024;
 /** A sealed direct message box (ephemeral key, nonce, ciphertext, tag). */
 export const MAX_BOX_BYTES = 32 * 1024;
 /** Signed payload bytes carried by a flood envelope. */

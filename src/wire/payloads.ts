@@ -58,7 +58,16 @@ export interface PresencePayload extends PayloadBase {
   /** Nick before a `nick` event. */
   old?: string;
 }
-export type Payload = ChatPayload | DirectPayload | ReceiptPayload | PresencePayload;
+/** A room's topic; the one with the latest (ts, id) wins. Added after v1: older nodes relay it unread. */
+export interface TopicPayload extends PayloadBase {
+  kind: 'topic';
+  room: string;
+  /** Setter's nick then. */
+  nick: string;
+  /** Empty clears the topic. */
+  topic: string;
+}
+export type Payload = ChatPayload | DirectPayload | ReceiptPayload | PresencePayload | TopicPayload;
 export type PayloadKind = Payload['kind'];
 
 /** Plaintext inside a direct message's box. */
@@ -82,6 +91,12 @@ const SCHEMAS: { [K in PayloadKind]: Check<Omit<Extract<Payload, { kind: K }>, '
     xkey: bytes(C.X25519_KEY_BYTES),
     rooms: list(roomCheck, C.MAX_ROOMS),
     old: optional(nickCheck),
+  }),
+  topic: object({
+    ...base,
+    room: roomCheck,
+    nick: nickCheck,
+    topic: text(C.MAX_TOPIC_CHARS, { maxBytes: C.MAX_TOPIC_BYTES, min: 0 }),
   }),
 };
 

@@ -14,6 +14,7 @@ import type {
   NodeIdHex,
   NodeStatus,
   PeerInfo,
+  RoomTopic,
 } from '../../src/daemon/index.js';
 import { fingerprint, fromHex, UsageError } from '../../src/wire/index.js';
 
@@ -71,6 +72,9 @@ export class FakeChatApi implements ChatApi {
   private readonly failures = new Map<keyof ChatApi, unknown>();
   private clock = Date.UTC(2025, 0, 6, 9, 0, 0);
   echoOwn: boolean;
+  /** What setOpenDirects last stored, and what status() reports (a restarted UI opens them). */
+  directs: NodeIdHex[] = [];
+  readonly topicMap = new Map<string, RoomTopic>();
 
   constructor(options: FakeChatApiOptions = {}) {
     const id = nodeIdFor(`self:${options.nick ?? 'me'}`);
@@ -195,6 +199,7 @@ export class FakeChatApi implements ChatApi {
       protocol: 1,
       mdns: false,
       startedAt: this.clock,
+      directs: [...this.directs],
     };
   }
 
@@ -263,6 +268,23 @@ export class FakeChatApi implements ChatApi {
   async leaveRoom(room: string): Promise<void> {
     this.record('leaveRoom', [room]);
     this.rooms = this.rooms.filter((r) => r !== room);
+  }
+
+  async setTopic(room: string, topic: string): Promise<void> {
+    this.record('setTopic', [room, topic]);
+    const set: RoomTopic = { room, topic, from: this.self.id, nick: this.self.nick, ts: this.tick() };
+    this.topicMap.set(room, set);
+    this.emit({ type: 'topic', topic: set });
+  }
+
+  async topics(): Promise<RoomTopic[]> {
+    this.record('topics', []);
+    return [...this.topicMap.values()];
+  }
+
+  async setOpenDirects(peers: NodeIdHex[]): Promise<void> {
+    this.record('setOpenDirects', [peers]);
+    this.directs = [...peers];
   }
 
   async resolvePeer(query: string): Promise<PeerInfo> {

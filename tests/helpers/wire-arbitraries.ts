@@ -211,6 +211,13 @@ export const payloadArbs: { [K in PayloadKind]: fc.Arbitrary<Extract<Payload, { 
     },
     ['old'],
   ),
+  topic: rec({
+    kind: fc.constant('topic' as const),
+    ...payloadBase,
+    room: roomArb,
+    nick: nickArb,
+    topic: unicodeText(0, 200),
+  }),
 };
 
 export const payloadArb: fc.Arbitrary<Payload> = fc.oneof(

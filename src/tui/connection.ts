@@ -1,0 +1,71 @@
+/**
+ * What the UI does when the node it is attached to goes away and comes back (AttachedClient's
+ * `connection` events). Before, an attached UI kept drawing peers and links of a node that had
+ * stopped, and a line typed then was lost. Now the loss shows at once (a line, and the bars say
+ * "detached"), peers are shown as unknown, a line that could not be sent goes back into the input, and
+ * on reattaching everything shown is read again from the node.
+ */
+import type { ChatEvent } from '../daemon/index.js';
+import type { ChatController } from './chat-controller.js';
+import { describeError } from './errors.js';
+import { loadTopics } from './topics.js';
+import { sanitizeLabel } from '../wire/index.js';
+
+export function connectionChanged(
+  controller: ChatController,
+  event: Extract<ChatEvent, { type: 'connection' }>,
+): void {
+  const { model } = controller;
+  if (event.state === 'lost') {
+    model.detached = sanitizeLabel(event.reason) || 'the node stopped';
+    // Nothing about the mesh is known while detached: no peer is shown as linked or online.
+    for (const peer of [...model.peers.values()])
+      model.upsertPeer({ ...peer, linked: false, online: false, rttMs: null });
+    if (model.status) model.status = { ...model.status, links: 0, peers: 0 };
+    model.system(
+      `${model.detached}: detached. Nothing can be sent until a node runs for this data directory again; ` +
+        'this window attaches by itself when one does.',
+      'error',
+    );
+    return;
+  }
+  model.detached = null;
+  model.system('attached again to the node', 'link');
+  void reread(controller);
+}
+
+/** After reattaching: who we are, peers, topics and the newest history of every loaded conversation. */
+async function reread(controller: ChatController): Promise<void> {
+  const { api, model } = controller;
+  try {
+    const status = await api.status();
+    model.status = status;
+    model.setSelf({ id: status.id, nick: status.nick, fingerprint: status.fingerprint });
+    for (const room of status.rooms) model.open({ kind: 'room', room });
+    for (const peer of await api.peers()) model.upsertPeer(peer);
+    await loadTopics(api, model);
+  } catch (err) {
+    model.system(`could not read the node again: ${describeError(err)}`, 'error');
+  }
+  for (const conversation of model.conversations) {
+    if (conversation.historyRequested) await controller.refresh(conversation);
+  }
+  controller.openDirects.forget();
+  controller.syncOpenDirects();
+  model.changed('now');
+}
+
+/**
+ * A line that failed because no node was attached goes back to the input when it is empty, else it is
+ * one Up away (it is in the input history already). Nothing typed is lost.
+ */
+export function keepLostLine(controller: ChatController, line: string): void {
+  const { model } = controller;
+  if (model.input.text === '') {
+    model.input = { text: line, cursor: line.length };
+    model.system('your line is back in the input: press Enter to send it once attached again', 'info');
+  } else {
+    model.system('your line was kept: press Up to recall it', 'info');
+  }
+  model.changed('now');
+}

@@ -11,6 +11,7 @@ import { helpText, parseCommandLine, type ParsedArgs } from './args.js';
 import { runClientCommand } from './client-commands.js';
 import { createNode } from './create-node.js';
 import { runDoctor } from './doctor.js';
+import { exitWhenFlushed } from './exit.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3 } as const;
 
@@ -101,12 +102,11 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  main(process.argv.slice(2)).then(
-    // Exit explicitly: a discovery socket or a stray timer must not keep a finished command alive.
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`konnect: ${(err as Error).stack ?? err}\n`);
-      process.exit(EXIT.error);
-    },
-  );
+  // Everything konnect creates (identity, history and its -wal/-shm, log, peer files, socket) is
+  // private to the user, on every path, including files a library creates with its own default mode.
+  process.umask(0o077);
+  main(process.argv.slice(2)).then(exitWhenFlushed, (err) => {
+    process.stderr.write(`konnect: ${(err as Error).stack ?? err}\n`);
+    exitWhenFlushed(EXIT.error);
+  });
 }

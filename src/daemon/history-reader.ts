@@ -49,6 +49,9 @@ export class HistoryReader {
           `the history database ${file} has schema version ${version}, this konnect reads ${SCHEMA_VERSION}; start a node (konnect daemon) to bring it up to date`,
         );
       }
+      db.function('konnect_matches', { deterministic: true }, (text, search) =>
+        matchesSearch(String(text), String(search)) ? 1 : 0,
+      );
       return new HistoryReader(db, file);
     } catch (err) {
       db?.close();
@@ -72,14 +75,12 @@ export class HistoryReader {
       const match = ftsQuery(q.search);
       if (match === null || limit === 0) return [];
       // Rows still waiting to be indexed (store.ts indexes in batches, which a read-only reader cannot
-      // do) are matched word by word, case-insensitively, so the newest messages are found too.
-      const words = q.search.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
-      const pending = words.map(() => 'instr(lower(m.text), lower(?)) > 0').join(' AND ');
+      // do) are matched in JavaScript the way FTS5 would match them, so the newest messages are found too.
       where.push(
         `(m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)
-          OR (m.seq IN (SELECT seq FROM fts_pending) AND ${pending}))`,
+          OR (m.seq IN (SELECT seq FROM fts_pending) AND konnect_matches(m.text, ?)))`,
       );
-      params.push(match, ...words);
+      params.push(match, q.search);
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.read(
@@ -150,6 +151,34 @@ function readError(file: string, err: unknown): Error {
   return new StorageError('DATABASE_UNAVAILABLE', `cannot read the history database ${file}: ${reason}`, {
     cause: err,
   });
+}
+
+/**
+ * Whether `text` holds every word of `search` as FTS5 with `unicode61 remove_diacritics 2` finds it
+ * (store-schema.ts): letters and digits make tokens, case and diacritics are ignored, and a word with
+ * punctuation inside is a phrase of consecutive tokens.
+ */
+export function matchesSearch(text: string, search: string): boolean {
+  const tokens = tokenize(text);
+  return search
+    .split(/\s+/)
+    .filter((w) => /[\p{L}\p{N}]/u.test(w))
+    .every((word) => {
+      const phrase = tokenize(word);
+      for (let i = 0; i + phrase.length <= tokens.length; i++) {
+        if (phrase.every((t, j) => tokens[i + j] === t)) return true;
+      }
+      return false;
+    });
+}
+
+function tokenize(s: string): string[] {
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 }
 
 function toChat(r: Row): ChatMessage {

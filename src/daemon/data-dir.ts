@@ -2,7 +2,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { KonnectError } from '../wire/index.js';
+import { UsageError } from '../wire/index.js';
 
 /** `--data-dir`, else `$KONNECT_HOME`, else `$XDG_DATA_HOME/konnect`, else `~/.local/share/konnect`. */
 export function resolveDataDir(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -39,7 +39,7 @@ export function checkDataDirPath(dir: string): void {
       // missing (created later), or not ours to look at: mkdir or the socket then says why
     }
     if (isDirectory === false) {
-      throw new KonnectError(
+      throw new UsageError(
         'INVALID_ARGUMENT',
         at === dir
           ? `the data directory ${dir} is a file, not a directory; name another with --data-dir`
@@ -63,7 +63,7 @@ function dataDirError(dir: string, err: unknown): Error {
   if (why === null) return err as Error;
   const sentence = `cannot use the data directory ${dir}: ${why}`;
   return why.startsWith('permission')
-    ? new KonnectError('ACCESS_DENIED', sentence, { cause: err })
+    ? new UsageError('ACCESS_DENIED', sentence, { cause: err })
     : new Error(sentence, { cause: err });
 }
 

@@ -137,6 +137,8 @@ describe('history without a running node', () => {
   it('reads the database directly: the same bytes as from the node, read-only', async () => {
     expect(onlineJson).not.toBe('');
     expect(await daemon.stop('SIGINT')).toBe(0);
+    // The daemon's log crossed its stderr pipe up to its last line.
+    expect(daemon.stderr).toMatch(/SIGINT: stopping\n$/);
     const none = await runCli(['status', '--data-dir', dir]);
     expect(none.code, 'the daemon is gone').toBe(3);
     const before = readFileSync(dataFiles(dir).history);

@@ -171,9 +171,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
   } catch (err) {
-    const message = (err as Error).message;
-    const unknown = /Unknown option '([^']+)'/.exec(message);
-    const what = unknown ? `unknown option ${unknown[1]}` : message.split('\n')[0].replace(/\.$/, '');
+    const what = parseErrorSentence((err as Error).message);
     throw new UsageError('USAGE', `${what}; try konnect ${command === 'chat' ? '' : command + ' '}--help`);
   }
   const values = parsed.values as ParsedArgs['values'];
@@ -201,6 +199,24 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   return { command, values, positionals: parsed.positionals };
 }
 
+/**
+ * node:util parseArgs's messages, which quote its own syntax ("Option '--room <value>' argument is
+ * ambiguous"), as sentences about what the user typed and what to type instead.
+ */
+function parseErrorSentence(message: string): string {
+  let m = /Unknown option '([^']+)'/.exec(message);
+  if (m) return `unknown option ${m[1]}`;
+  m = /Option '(-[^' ]+)[^']*' argument is ambiguous/.exec(message);
+  if (m) {
+    return `${m[1]} needs a value, but the next word starts with "-"; for a value that starts with "-", write ${m[1]}=VALUE`;
+  }
+  m = /Option '(-[^' ]+)[^']*' argument missing/.exec(message);
+  if (m) return `${m[1]} needs a value`;
+  m = /Option '(-[^' ]+)[^']*' does not take an argument/.exec(message);
+  if (m) return `${m[1]} takes no value`;
+  return message.split('\n')[0].replace(/\.$/, '');
+}
+
 export function intFlag(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -223,7 +239,7 @@ export function helpText(topic?: string): string {
     '  konnect history [--room NAME | --with NICK|ID] [--search TEXT] [--limit N] [--json]',
     '  konnect join ROOM                         join a room (remembered across restarts)',
     '  konnect leave ROOM                        leave a room',
-    '  konnect doctor [--interface NAME]         diagnose discovery and links',
+    '  konnect doctor [--interface NAME] [--json]   diagnose discovery and links; exit 1 when it finds a problem',
     '',
     'Options:',
   ];

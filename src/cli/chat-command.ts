@@ -15,6 +15,7 @@ import {
 import { runTui } from '../tui/index.js';
 import type { ParsedArgs } from './args.js';
 import { createNode, type RunningNode } from './create-node.js';
+import { exitWhenFlushed } from './exit.js';
 
 const NODE_FLAGS = [
   'nick',
@@ -55,7 +56,7 @@ export async function runChat(args: ParsedArgs): Promise<number> {
     api = new NodeChatApi(running.node);
   }
   // SIGTERM: a node running here says goodbye first; an attached UI just leaves (the daemon goes on).
-  const onTerm = () => void (running ? running.stop() : api.close()).finally(() => process.exit(0));
+  const onTerm = () => void (running ? running.stop() : api.close()).finally(() => exitWhenFlushed(0));
   process.once('SIGTERM', onTerm);
   try {
     const rooms = args.values.room as string[] | undefined;

@@ -1,6 +1,6 @@
 /** The client subcommands (status, peers, send, history): talk to a running daemon and print. */
 import { sanitizeLabel, sanitizeText, UsageError } from '../wire/index.js';
-import type { ChatApi, ChatMessage, PeerInfo } from '../daemon/index.js';
+import type { ChatApi, ChatMessage, HistoryQuery, PeerInfo } from '../daemon/index.js';
 import { intFlag, type ParsedArgs } from './args.js';
 import { runRoomCommand } from './room-commands.js';
 
@@ -47,47 +47,67 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
       out(json ? JSON.stringify({ id: message.id }) : message.id);
       return;
     }
-    case 'history': {
-      const rooms = (v.room as string[] | undefined) ?? [];
-      if (rooms.length > 1) throw new UsageError('USAGE', 'history takes one --room');
-      if (v.with && rooms.length) throw new UsageError('USAGE', 'use --room or --with, not both');
-      const limit = intFlag(v.limit, 'limit', 1, 10_000) ?? 50;
-      const search = v.search as string | undefined;
-      let messages: ChatMessage[];
-      if (v.with) {
-        const peer = await api.resolvePeer(v.with as string);
-        messages = await api.history({ peer: peer.id, limit, search });
-      } else {
-        const room = rooms[0] ?? (search ? undefined : (await api.status()).rooms[0]);
-        messages = await api.history({ room, limit, search });
-      }
-      if (json) {
-        return out(
-          JSON.stringify(
-            messages.map((m) => ({
-              id: m.id,
-              ...(m.direct ? { direct: true, peer: m.peer } : { room: m.room }),
-              from: m.from,
-              nick: m.nick,
-              ts: m.ts,
-              text: m.text,
-              action: m.action,
-              own: m.own,
-              status: m.status,
-              via: m.via,
-            })),
-          ),
-        );
-      }
-      for (const m of messages) out(formatMessage(m));
-      return;
-    }
+    case 'history':
+      return runHistory(
+        {
+          history: (q) => api.history(q),
+          resolvePeer: (q) => api.resolvePeer(q),
+          defaultRoom: async () => (await api.status()).rooms[0],
+        },
+        args,
+        out,
+      );
     case 'join':
     case 'leave':
       return runRoomCommand(api, args, out);
     default:
       throw new UsageError('USAGE', `not a client command: ${args.command}`);
   }
+}
+
+/** Where `konnect history` reads from: a running node, or the database itself when none runs. */
+export interface HistorySource {
+  history(query: HistoryQuery): Promise<ChatMessage[]>;
+  resolvePeer(query: string): Promise<PeerInfo>;
+  /** The room shown when none is named. */
+  defaultRoom(): Promise<string>;
+}
+
+export async function runHistory(source: HistorySource, args: ParsedArgs, out: Out): Promise<void> {
+  const v = args.values;
+  const json = v.json === true;
+  const rooms = (v.room as string[] | undefined) ?? [];
+  if (rooms.length > 1) throw new UsageError('USAGE', 'history takes one --room');
+  if (v.with && rooms.length) throw new UsageError('USAGE', 'use --room or --with, not both');
+  const limit = intFlag(v.limit, 'limit', 1, 10_000) ?? 50;
+  const search = v.search as string | undefined;
+  let messages: ChatMessage[];
+  if (v.with) {
+    const peer = await source.resolvePeer(v.with as string);
+    messages = await source.history({ peer: peer.id, limit, search });
+  } else {
+    const room = rooms[0] ?? (search ? undefined : await source.defaultRoom());
+    messages = await source.history({ room, limit, search });
+  }
+  if (json) {
+    return out(
+      JSON.stringify(
+        messages.map((m) => ({
+          id: m.id,
+          ...(m.direct ? { direct: true, peer: m.peer } : { room: m.room }),
+          from: m.from,
+          nick: m.nick,
+          ts: m.ts,
+          text: m.text,
+          action: m.action,
+          own: m.own,
+          status: m.status,
+          via: m.via,
+        })),
+      ),
+    );
+  }
+  for (const m of messages) out(formatMessage(m));
 }
 
 // Everything a peer wrote or claimed is stripped of control characters and escape sequences before

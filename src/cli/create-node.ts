@@ -6,6 +6,7 @@ import {
   createLogger,
   dataFiles,
   ensureDataDir,
+  ensurePrivateFile,
   KonnectNode,
   LOG_LEVELS,
   type LogLevel,
@@ -33,9 +34,11 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
   if (!LOG_LEVELS.includes(level as LogLevel))
     throw new UsageError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   // The chat UI owns the terminal: its log goes to a file beside the history.
+  const logFile = join(dataDir, 'konnect.log');
+  if (mode === 'chat') ensurePrivateFile(logFile);
   const logger = createLogger(
     level as LogLevel,
-    mode === 'daemon' ? process.stderr : createWriteStream(join(dataDir, 'konnect.log'), { flags: 'a' }),
+    mode === 'daemon' ? process.stderr : createWriteStream(logFile, { flags: 'a', mode: 0o600 }),
   );
   // Before the database is opened: two nodes must never share an identity and a history.
   if (await socketAnswers(dataFiles(dataDir).socket)) {

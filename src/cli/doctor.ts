@@ -332,7 +332,8 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
     }
   }
   if (json) out(JSON.stringify(report));
-  return 0;
+  // Scripts and CI can tell a healthy node from one with something to fix without parsing the report.
+  return problems.length === 0 ? 0 : 1;
 }
 
 /** What a peer's state and last error mean, in words. Pure, so it is easy to test and extend. */

@@ -6,11 +6,13 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isKonnectError } from '../wire/index.js';
-import { ControlClient, dataFiles, resolveDataDir, VERSION } from '../daemon/index.js';
+import { checkDataDirPath, ControlClient, dataFiles, resolveDataDir, VERSION } from '../daemon/index.js';
 import { helpText, parseCommandLine, type ParsedArgs } from './args.js';
 import { runClientCommand } from './client-commands.js';
 import { createNode } from './create-node.js';
 import { runDoctor } from './doctor.js';
+import { exitWhenFlushed } from './exit.js';
+import { runOfflineHistory } from './offline-history.js';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, noDaemon: 3 } as const;
 
@@ -43,8 +45,17 @@ export async function main(
       case 'doctor':
         return await runDoctor(args, out);
       default: {
-        const socket = dataFiles(resolveDataDir(args.values['data-dir'] as string | undefined)).socket;
-        const client = await ControlClient.connect(socket);
+        const dataDir = resolveDataDir(args.values['data-dir'] as string | undefined);
+        checkDataDirPath(dataDir);
+        let client: ControlClient;
+        try {
+          client = await ControlClient.connect(dataFiles(dataDir).socket);
+        } catch (err) {
+          // History is on disk: it needs no running node.
+          if (args.command !== 'history' || !isKonnectError(err) || err.code !== 'NO_DAEMON') throw err;
+          await runOfflineHistory(dataDir, args, out);
+          return EXIT.ok;
+        }
         try {
           await runClientCommand(client, args, out);
         } finally {
@@ -67,7 +78,8 @@ function reportError(err: unknown): number {
       return EXIT.noDaemon;
     }
     process.stderr.write(`konnect: ${err.message}\n`);
-    return err.code === 'USAGE' ? EXIT.usage : EXIT.error;
+    // A bad value (a nick, a room, a limit) is a usage error whether the CLI or the node found it.
+    return err.code === 'USAGE' || err.code === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.error;
   }
   process.stderr.write(`konnect: ${(err as Error)?.message ?? String(err)}\n`);
   return EXIT.error;
@@ -101,12 +113,11 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
-  main(process.argv.slice(2)).then(
-    // Exit explicitly: a discovery socket or a stray timer must not keep a finished command alive.
-    (code) => process.exit(code),
-    (err) => {
-      process.stderr.write(`konnect: ${(err as Error).stack ?? err}\n`);
-      process.exit(EXIT.error);
-    },
-  );
+  // Everything konnect creates (identity, history and its -wal/-shm, log, peer files, socket) is
+  // private to the user, on every path, including files a library creates with its own default mode.
+  process.umask(0o077);
+  main(process.argv.slice(2)).then(exitWhenFlushed, (err) => {
+    process.stderr.write(`konnect: ${(err as Error).stack ?? err}\n`);
+    exitWhenFlushed(EXIT.error);
+  });
 }

@@ -91,9 +91,7 @@ export class ControlClient implements ChatApi {
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(
-          new KonnectError('NO_DAEMON', `no daemon is listening on ${path} (${err.code ?? err.message})`),
-        );
+        reject(connectError(path, err));
       });
     });
   }
@@ -169,5 +167,29 @@ export class ControlClient implements ChatApi {
   async close(): Promise<void> {
     this.closed = true;
     this.socket.end();
+  }
+}
+
+/**
+ * Why the control socket could not be opened, as a sentence. Only a missing socket or one nobody
+ * listens on means "no daemon": a socket this user may not open may well have a node behind it.
+ */
+function connectError(path: string, err: NodeJS.ErrnoException): Error {
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return new KonnectError(
+        'ACCESS_DENIED',
+        `you may not open the control socket ${path} (permission denied): it belongs to another user, whose node may be running there; use a data directory of your own (--data-dir)`,
+        { cause: err },
+      );
+    case 'ENOTDIR':
+      return new KonnectError('INVALID_ARGUMENT', `${path} is not inside a directory: check --data-dir`, {
+        cause: err,
+      });
+    default:
+      return new KonnectError('NO_DAEMON', `no daemon is listening on ${path} (${err.code ?? err.message})`, {
+        cause: err,
+      });
   }
 }

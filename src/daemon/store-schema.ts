@@ -3,9 +3,10 @@
  * the WAL and durability settings, and recovery from a corrupt file, which is moved aside (never
  * deleted) so the node keeps running with a fresh database and the old bytes stay available.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, openSync, readSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StorageError } from '../wire/index.js';
+import { ensurePrivateFile } from './data-dir.js';
 
 export type Db = Database.Database;
 
@@ -113,6 +114,7 @@ export function openDatabase(file: string, now: () => number): OpenedDatabase {
   }
   let db: Db | undefined;
   try {
+    if (onDisk) makePrivate(file);
     db = new Database(file);
     configureAndMigrate(db);
     return { db, recoveredFrom: null };
@@ -132,6 +134,7 @@ export function openDatabase(file: string, now: () => number): OpenedDatabase {
 
 function fresh(file: string, movedTo: string): OpenedDatabase {
   try {
+    makePrivate(file);
     const db = new Database(file);
     try {
       configureAndMigrate(db);
@@ -163,6 +166,18 @@ function configureAndMigrate(db: Db): void {
   const check = db.pragma('quick_check', { simple: true });
   if (check !== 'ok') throw new StorageError('DATABASE_CORRUPT', `quick_check: ${String(check)}`);
   migrate(db);
+}
+
+/**
+ * The history is private: the database file is made (or tightened to) 0600 before SQLite opens it,
+ * since SQLite creates its -wal and -shm with the database's mode; existing companions are tightened
+ * too (a version that left them 0644, or a copy restored by hand).
+ */
+function makePrivate(file: string): void {
+  ensurePrivateFile(file);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+  }
 }
 
 function closeQuietly(db: Db | undefined): void {

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   AMBIGUOUS_PEER: 'several known peers match',
   NOT_RUNNING: 'the node is not running',
   INVALID_ARGUMENT: 'an argument is out of range',
+  ACCESS_DENIED: 'this user may not open a file or socket konnect needs',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -48,6 +48,7 @@ const SUBCLASS: Record<ErrorCode, ErrorClass> = {
   AMBIGUOUS_PEER: UsageError,
   NOT_RUNNING: UsageError,
   INVALID_ARGUMENT: UsageError,
+  ACCESS_DENIED: UsageError,
 };
 const SUBCLASSES: ErrorClass[] = [WireError, CryptoError, StorageError, LinkError, UsageError];
 const codes = Object.keys(ERROR_CODES) as ErrorCode[];

@@ -19,6 +19,8 @@ export const dataFiles = (dir: string) => ({
   identity: join(dir, 'identity.json'),
   history: join(dir, 'history.db'),
   socket: join(dir, 'konnect.sock'),
+  /** The peer table, so a restarted node redials whom it knew (peer-store.ts). */
+  peers: join(dir, 'peers.json'),
 });
 
 /**

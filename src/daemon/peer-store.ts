@@ -15,6 +15,11 @@ import { type FoundBy, MAX_ADDRESSES, MAX_PEERS, type PeerEntry, type PeerTable 
 export const PEER_FILE_VERSION = 1;
 /** A peer not seen for this long is left out of the file. @default 30 days */
 export const FORGET_PEER_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
+/**
+ * Peers the file holds at most, the most recently seen: a quarter of the table, so peers restored at
+ * start (which proved themselves once and are never evicted for hints) leave room for new ones.
+ */
+export const MAX_STORED_PEERS = MAX_PEERS / 4;
 /** How often the table is compared with what was last written. @default 5000 */
 export const PEER_SAVE_INTERVAL_MS = 5000;
 
@@ -107,9 +112,15 @@ export class PeerStore {
 
 /** What of the table is kept: peers that proved themselves or that we reached, seen recently. */
 export function snapshot(table: PeerTable, now: number): StoredPeer[] {
+  let kept = table.all().filter((entry) => worthKeeping(entry, now));
+  if (kept.length > MAX_STORED_PEERS) {
+    kept = kept.sort((a, b) => (lastHeard(b) ?? -1) - (lastHeard(a) ?? -1)).slice(0, MAX_STORED_PEERS);
+    // Back in table order, so the file changes only when who is kept changes, not who was seen last.
+    const order = new Map(table.all().map((entry, i) => [entry.id, i]));
+    kept.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  }
   const records: StoredPeer[] = [];
-  for (const entry of table.all()) {
-    if (!worthKeeping(entry, now)) continue;
+  for (const entry of kept) {
     records.push({
       id: entry.id,
       nick: entry.nick,
@@ -117,17 +128,24 @@ export function snapshot(table: PeerTable, now: number): StoredPeer[] {
       xkey: entry.xkey ? Buffer.from(entry.xkey).toString('hex') : null,
       addresses: entry.addresses.slice(0, MAX_ADDRESSES),
       foundBy: [...entry.foundBy],
-      lastSeen: entry.lastSeen,
+      lastSeen: lastHeard(entry),
     });
   }
   return records;
 }
 
+/** When we last had a link to the peer or its presence: a peer known only through the mesh counts too. */
+function lastHeard(entry: PeerEntry): number | null {
+  if (entry.lastSeen === null) return entry.presenceAt;
+  return entry.presenceAt === null ? entry.lastSeen : Math.max(entry.lastSeen, entry.presenceAt);
+}
+
 function worthKeeping(entry: PeerEntry, now: number): boolean {
   if (entry.addresses.length === 0) return false;
+  const heard = lastHeard(entry);
   // A bare hint from peer exchange proves nothing: a hostile peer could fill our file with it.
-  if (!entry.nickSigned && entry.xkey === null && entry.lastSeen === null) return false;
-  return entry.lastSeen === null || now - entry.lastSeen <= FORGET_PEER_AFTER_MS;
+  if (!entry.nickSigned && entry.xkey === null && heard === null) return false;
+  return heard === null || now - heard <= FORGET_PEER_AFTER_MS;
 }
 
 function snapshotKey(records: StoredPeer[]): string {
@@ -147,7 +165,7 @@ export function parsePeerFile(text: string): StoredPeer[] {
     const record = checkRecord(raw);
     if (record) out.push(record);
   }
-  return out;
+  return out.slice(0, MAX_STORED_PEERS);
 }
 
 function checkRecord(raw: unknown): StoredPeer | null {

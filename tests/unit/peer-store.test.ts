@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateIdentity, KonnectNode, type Logger, PeerTable } from '../../src/daemon/index.js';
-import { PeerStore } from '../../src/daemon/peer-store.js';
+import { generateIdentity, KonnectNode, type Logger, MAX_PEERS, PeerTable } from '../../src/daemon/index.js';
+import { MAX_STORED_PEERS, PeerStore } from '../../src/daemon/peer-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -143,5 +143,27 @@ describe('PeerStore', () => {
         await node.stop();
       }
     }
+  });
+});
+
+describe('PeerStore bounds', () => {
+  it('keeps at most MAX_STORED_PEERS, the most recently seen, so restored peers leave room in the table', () => {
+    const dir = tempDir();
+    const file = join(dir, 'peers.json');
+    const self = idOf();
+    const table = new PeerTable(self);
+    const ids: string[] = [];
+    for (let k = 0; k < MAX_STORED_PEERS + 50; k++) {
+      const id = idOf();
+      ids.push(id);
+      table.upsert(id, { nick: `p${k}`, address: `10.0.${k >> 8}.${k & 255}:7420`, signed: true })!.lastSeen =
+        k;
+    }
+    new PeerStore(file, recordingLogger(), () => 10_000).save(table, true);
+    const restored = new PeerTable(self);
+    expect(new PeerStore(file, recordingLogger()).load(restored)).toBe(MAX_STORED_PEERS);
+    expect(restored.get(ids[49])).toBeUndefined();
+    expect(restored.get(ids[50])?.nick).toBe('p50');
+    expect(MAX_STORED_PEERS).toBeLessThan(MAX_PEERS);
   });
 });

@@ -73,6 +73,8 @@ export const dataFiles = (dir: string) => ({
   socket: join(dir, 'konnect.sock'),
   profile: join(dir, 'profile.json'),
   topics: join(dir, 'topics.json'),
+  /** The peer table, so a restarted node redials whom it knew (peer-store.ts). */
+  peers: join(dir, 'peers.json'),
 });
 
 /**

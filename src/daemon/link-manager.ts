@@ -22,6 +22,8 @@ import { Link, type LinkClosed, type LinkTimings } from './link.js';
 import type { Logger } from './logger.js';
 import { DEFAULT_DEGREE, desiredPeers, linkWanted } from './overlay.js';
 import type { PeerTable } from './peer-table.js';
+import type { PeerStore } from './peer-store.js';
+import { BadLinkLog, isBadLinkClose } from './bad-link-log.js';
 import { formatHostPort, parseHostPort } from './addresses.js';
 
 export const DEFAULT_PORT = 7420;
@@ -29,6 +31,11 @@ export const DEFAULT_PORT = 7420;
 export const DEFAULT_MAX_LINKS = 64;
 /** Inbound connections one address may have in their handshake at once. */
 export const MAX_PENDING_PER_SOURCE = 4;
+/**
+ * Longest wait between dials of a --peer address. Static peers are what a node relies on where
+ * multicast fails, so a crashed one is found again within seconds of coming back.
+ */
+export const STATIC_BACKOFF_MAX_MS = 4000;
 
 export interface LinkManagerOptions {
   identity: Identity;
@@ -53,6 +60,10 @@ export interface LinkManagerOptions {
   connect?: (host: string, port: number) => Socket;
   /** Backoff between dials of one target. @default { baseMs: 250, maxMs: 30_000 } */
   backoff?: { baseMs: number; maxMs: number };
+  /** Backoff between dials of a --peer address. @default { baseMs: 250, maxMs: STATIC_BACKOFF_MAX_MS } */
+  staticBackoff?: { baseMs: number; maxMs: number };
+  /** Where the peer table is kept across restarts; none keeps it in memory only. */
+  peerStore?: PeerStore;
   /** How often the overlay is checked. @default 1000 */
   tickMs?: number;
   random?: () => number;
@@ -88,6 +99,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   /** Nodes this node refuses to link with (a hostile peer; tests use it to partition a mesh). */
   private readonly blocked = new Set<NodeIdHex>();
   private sentVersion = new WeakMap<Link, number>();
+  private readonly badLinks: BadLinkLog;
   private stopped = false;
   port = 0;
 
@@ -96,6 +108,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.opts = opts;
     this.degree = opts.degree ?? DEFAULT_DEGREE;
     this.maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS;
+    this.badLinks = new BadLinkLog(opts.logger, () => opts.clock.now());
   }
 
   get selfId(): NodeIdHex {
@@ -147,6 +160,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.server = server;
     const address = server.address();
     this.port = typeof address === 'object' && address ? address.port : wanted;
+    const restored = this.opts.peerStore?.load(this.opts.peers) ?? 0;
+    if (restored > 0) this.opts.logger.info('peers restored from the data directory', { count: restored });
     this.tickTimer = this.opts.clock.setInterval(() => this.tick(), this.opts.tickMs ?? 1000);
     return this.port;
   }
@@ -156,6 +171,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) this.opts.clock.clearInterval(this.tickTimer);
+    if (this.server) this.opts.peerStore?.save(this.opts.peers, true);
     for (const socket of this.dialSockets) socket.destroy();
     this.dialSockets.clear();
     for (const link of [...this.up.values(), ...this.pending]) {
@@ -238,12 +254,25 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       const address = entry.addresses[entry.failures % entry.addresses.length];
       this.dial(address, id);
     }
+    // A node cut off from everyone keeps trying whom it knew, however often they failed before:
+    // they may all have been down at once (a power cut, a restarted switch).
+    if (this.up.size === 0 && this.pending.size === 0) {
+      for (const entry of peers.all()) {
+        if (entry.nextDialAt > now || entry.addresses.length === 0 || this.blocked.has(entry.id)) continue;
+        if (this.dialing.size >= this.degree) break;
+        this.dial(entry.addresses[entry.failures % entry.addresses.length], entry.id);
+      }
+    }
     for (const target of this.staticTargets.values()) {
-      const linked = target.id !== null && this.up.has(target.id);
-      // A static peer whose id we know is an ordinary peer for the overlay; dial it by address only
-      // while we have too few links, so a single --peer always gets a node into the mesh.
-      if (linked || target.nextDialAt > now || (target.id !== null && this.blocked.has(target.id))) continue;
-      if (target.id !== null && this.up.size >= Math.min(this.degree, eligible.length)) continue;
+      if (target.nextDialAt > now) continue;
+      if (target.id !== null) {
+        if (this.up.has(target.id) || this.blocked.has(target.id)) continue;
+        // A --peer we reach through the mesh (its presence arrives) is the overlay's to link or not;
+        // one we do not reach is dialled for as long as this node runs, whatever failed before.
+        const entry = peers.get(target.id);
+        const reached = entry !== undefined && peers.isOnline(entry, now);
+        if (reached && this.up.size >= Math.min(this.degree, eligible.length)) continue;
+      }
       this.dial(target.address, target.id);
     }
     if (this.up.size > this.degree) {
@@ -256,10 +285,13 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     for (const link of this.up.values()) {
       if (this.sentVersion.get(link) !== peers.version) this.sendPeers(link);
     }
+    this.opts.peerStore?.save(peers);
   }
 
-  private backoffDelay(failures: number): number {
-    const { baseMs, maxMs } = this.opts.backoff ?? { baseMs: 250, maxMs: 30_000 };
+  private backoffDelay(failures: number, isStatic = false): number {
+    const { baseMs, maxMs } = isStatic
+      ? (this.opts.staticBackoff ?? { baseMs: 250, maxMs: STATIC_BACKOFF_MAX_MS })
+      : (this.opts.backoff ?? { baseMs: 250, maxMs: 30_000 });
     const raw = Math.min(maxMs, baseMs * 2 ** Math.min(failures, 20));
     return Math.round(raw * (0.5 + (this.opts.random ?? Math.random)()));
   }
@@ -299,7 +331,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (target) {
       target.failures++;
       target.lastError = sanitizeLabel(reason);
-      target.nextDialAt = now + this.backoffDelay(target.failures);
+      target.nextDialAt = now + this.backoffDelay(target.failures, true);
     }
     const entry = id ? this.opts.peers.get(id) : undefined;
     if (entry) {
@@ -454,16 +486,19 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       const replaced = isDuplicateBye(closed);
       if (entry) {
         entry.link = null;
-        // A dropped link is evidence the peer is gone: it stays offline until heard from again.
-        if (!replaced) entry.presenceAt = null;
+        // A dropped link is evidence the peer is gone: it stays offline until heard from again. One
+        // closed because the overlay has no use for it says the peer is alive and in the mesh.
+        if (!replaced && !isOverlayBye(closed)) entry.presenceAt = null;
         entry.nextDialAt = this.opts.clock.now() + (replaced ? 0 : this.backoffDelay(0));
         // The reason may be a peer's own words (its error frame): stored clean, shown anywhere.
         if (closed.code !== 'BYE') entry.lastError = sanitizeLabel(closed.reason);
       }
       if (replaced) this.opts.logger.debug('link replaced by its duplicate', { peer: link.label });
+      else if (isBadLinkClose(closed)) this.badLinks.report(link, closed);
       else this.opts.logger.info('link down', { peer: link.label, code: closed.code, reason: closed.reason });
       this.emit('link:down', link, closed);
     } else if (link.upAt === 0) {
+      if (isBadLinkClose(closed)) this.badLinks.report(link, closed);
       const reason = closed.code === 'CLOSED' ? closed.reason : `${closed.code}: ${closed.reason}`;
       // Only what we dialled is charged: an inbound hello's id is unproven until its ack verifies.
       if (dialedAddress) this.recordFailure(dialedAddress, dialedId, reason);
@@ -471,7 +506,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (!this.stopped && dialedAddress) {
       const target = this.staticTargets.get(dialedAddress);
       if (target && target.nextDialAt < this.opts.clock.now()) {
-        target.nextDialAt = this.opts.clock.now() + this.backoffDelay(target.failures);
+        target.nextDialAt = this.opts.clock.now() + this.backoffDelay(target.failures, true);
       }
     }
   }
@@ -504,6 +539,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       this.opts.peers.upsert(toHex(record.id), { nick: record.nick, addresses, foundBy: 'exchange' });
     }
   }
+}
+
+/** Closed, by either end, because the overlay keeps other links: both nodes are alive and in the mesh. */
+export function isOverlayBye(closed: LinkClosed): boolean {
+  return closed.code === 'BYE' && closed.reason === 'overlay';
 }
 
 /** This link was closed, by either end, because the other one between the same two nodes is kept (see onUp). */

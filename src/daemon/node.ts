@@ -46,6 +46,7 @@ import type { Link, LinkClosed, LinkTimings } from './link.js';
 import { isDuplicateBye, LinkManager } from './link-manager.js';
 import { type Logger, silentLogger } from './logger.js';
 import { PeerTable } from './peer-table.js';
+import { PeerStore } from './peer-store.js';
 import { HistoryStore, type StoreOptions, type StoredMessage, toChatMessage } from './store.js';
 import { SyncCoordinator } from './sync-coordinator.js';
 import type { SyncMessage } from './sync-session.js';
@@ -191,6 +192,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       degree: opts.degree,
       maxLinks: opts.maxLinks,
       timings: opts.timings,
+      peerStore: new PeerStore(files.peers, this.logger, () => this.clock.now()),
     });
     this.router = new FloodRouter({
       identity: this.identity,

@@ -6,6 +6,7 @@
 import { fingerprint, fromHex, type NodeIdHex } from '../wire/index.js';
 import type { PeerInfo } from './chat-api.js';
 import type { Link } from './link.js';
+import type { StoredPeer } from './peer-store.js';
 
 export type FoundBy = PeerInfo['foundBy'][number];
 
@@ -113,6 +114,23 @@ export class PeerTable {
       this.version++;
     }
     if (update.foundBy && !entry.foundBy.includes(update.foundBy)) entry.foundBy.push(update.foundBy);
+    return entry;
+  }
+
+  /**
+   * Takes back a peer from the file (peer-store.ts) at start: offline, never dialled yet, so the
+   * overlay redials it. What it proved before (its nick, its keys) it keeps.
+   */
+  restore(record: StoredPeer): PeerEntry | undefined {
+    const entry = this.upsert(record.id, {
+      nick: record.nick === 'unknown' ? undefined : record.nick,
+      addresses: record.addresses,
+      signed: record.nickSigned,
+    });
+    if (!entry) return undefined;
+    for (const method of record.foundBy) if (!entry.foundBy.includes(method)) entry.foundBy.push(method);
+    if (record.xkey && !entry.xkey) entry.xkey = Uint8Array.from(Buffer.from(record.xkey, 'hex'));
+    entry.lastSeen ??= record.lastSeen;
     return entry;
   }
 

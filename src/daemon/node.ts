@@ -391,7 +391,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   leaveRoom(room: string): void {
     const name = checkRoom(room);
-    if (!this.rooms.includes(name)) throw new UsageError('INVALID_ARGUMENT', `not in room ${name}`);
+    if (!this.rooms.includes(name)) throw new UsageError('NOT_IN_ROOM', `not in room ${name}`);
     if (this.rooms.length === 1) throw new UsageError('INVALID_ARGUMENT', 'cannot leave the last room');
     this.rooms = this.rooms.filter((r) => r !== name);
     if (this.running) this.presence('here');
@@ -404,7 +404,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.assertRunning();
     const name = checkRoom(room);
     if (!this.rooms.includes(name))
-      throw new UsageError('INVALID_ARGUMENT', `not in room ${name}; join it first to set its topic`);
+      throw new UsageError('NOT_IN_ROOM', `not in room ${name}; join it first to set its topic`);
     const payload = newTopicPayload(this.identity.id, this.clock.now(), name, this.nick, topic);
     this.takeTopic(payload, this.router.originate(payload));
   }
@@ -438,7 +438,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private sendRoom(room: string, text: string, action: boolean): ChatMessage {
     if (!this.rooms.includes(room))
       throw new UsageError(
-        'INVALID_ARGUMENT',
+        'NOT_IN_ROOM',
         `not in room ${room}: join it first (konnect join ${room}, or /join ${room} in the chat)`,
       );
     const now = this.clock.now();

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   NOT_RUNNING: 'the node is not running',
   INVALID_ARGUMENT: 'an argument is out of range',
   ACCESS_DENIED: 'this user may not open a file or socket konnect needs',
+  NOT_IN_ROOM: 'this node has not joined that room',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -49,6 +49,7 @@ const SUBCLASS: Record<ErrorCode, ErrorClass> = {
   NOT_RUNNING: UsageError,
   INVALID_ARGUMENT: UsageError,
   ACCESS_DENIED: UsageError,
+  NOT_IN_ROOM: UsageError,
 };
 const SUBCLASSES: ErrorClass[] = [WireError, CryptoError, StorageError, LinkError, UsageError];
 const codes = Object.keys(ERROR_CODES) as ErrorCode[];

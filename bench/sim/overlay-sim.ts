@@ -61,11 +61,11 @@ function hopsOf(
   const n = g.ids.length;
   if (n <= exactUpTo) {
     const d = distances(g);
-    return { ...d, text: `${d.meanHops.toFixed(2)} | ${d.diameter}` };
+    return { ...d, text: `${d.meanHops.toFixed(2)} / ${d.diameter}` };
   }
   const sources = Array.from({ length: SAMPLED_SOURCES }, () => Math.floor(random() * n));
   const d = distances(g, sources);
-  return { ...d, text: `~${d.meanHops.toFixed(2)} | ≥${d.diameter}` };
+  return { ...d, text: `~${d.meanHops.toFixed(2)} / ≥${d.diameter}` };
 }
 
 function pct(reached: number, alive: number): string {
@@ -84,50 +84,62 @@ async function scenarioRemoved(g: Graph, share: number, random: () => number): P
   sim.stop();
   const left = withoutNodes(g, gone).graph;
   const hops = hopsOf(left, random);
-  return `${hops.text} | ${pct(first.reached, first.alive)}, ${pct(next.reached, next.alive)} | ${next.copiesPerNode.toFixed(2)}`;
+  // Survivors whose every neighbour died: no protocol reaches them until the overlay repairs.
+  let cutOff = 0;
+  for (let i = 0; i < left.ids.length; i++) if (left.start[i + 1] === left.start[i]) cutOff++;
+  return (
+    `${hops.text} | ${pct(first.reached, first.alive)}, ${pct(next.reached, next.alive)} | ` +
+    `${cutOff} | ${next.copiesPerNode.toFixed(2)}`
+  );
 }
 
-function repaired(ids: string[], share: number, random: () => number): string {
+async function repaired(ids: string[], share: number, random: () => number): Promise<string> {
   const gone = pickRemoved(ids.length, share, 0, random);
   const left = ids.filter((_, i) => !gone.has(i));
   const view = new OverlayView(left);
-  const hops = hopsOf(
-    buildGraph(left, () => view),
-    random,
-  );
-  return `${hops.text}${hops.connected ? '' : ' (split)'}`;
+  const g = buildGraph(left, () => view);
+  const hops = hopsOf(g, random);
+  const sim = new FloodSim(g, random);
+  const r = await sim.send(0);
+  sim.stop();
+  return `${hops.text}${hops.connected ? '' : ' (split)'} | ${pct(r.reached, r.alive)}`;
 }
 
 function partial(ids: string[], random: () => number): string {
-  if (ids.length > PARTIAL_UP_TO) return '– | – | –';
+  if (ids.length > PARTIAL_UP_TO) return '– | –';
   const views = ids.map(
     (self) => new OverlayView([self, ...ids.filter((id) => id !== self && random() < partialShare)]),
   );
   const g = buildGraph(ids, (i) => views[i]);
   const hops = hopsOf(g, random);
   const deg = degrees(g);
-  return `${hops.text}${hops.connected ? '' : ' (split)'} | ${deg.mean.toFixed(2)}/${deg.max}`;
+  return `${hops.text}${hops.connected ? '' : ' (split)'} | ${deg.mean.toFixed(2)} / ${deg.max}`;
 }
 
 async function main(): Promise<void> {
   console.log(`overlay simulation: degree ${DEFAULT_DEGREE}, hop limit ${DEFAULT_HOPS}, seed ${seed}`);
   console.log(
-    'columns: links per node mean/max; whole mesh: mean hops | diameter, reach of the first and fifth message,',
+    'hops: mean / diameter (~ and ≥: from 256 sampled sources); reach: share of live nodes a message',
   );
   console.log(
-    'copies per node of the first (flood) and fifth (tree) message; 10 %/30 % removed before repair: mean hops |',
+    'reached; copies: whole copies received per node. Whole mesh: reach of the 1st and 5th message, copies',
   );
   console.log(
-    'diameter of the survivors, reach of the first and second message after removal, copies of the second;',
+    'of the 1st (a flood) and 5th (down the pruned tree). Removed (before repair): the survivors keep their',
   );
   console.log(
-    `30 % removed after repair: mean hops | diameter; each node knowing ${partialShare * 100} % of the others: mean hops | diameter | links.`,
+    'links, the dead ones vanish; reach of the 1st and 2nd message after, survivors left with no link,',
   );
+  console.log(
+    'copies of the 2nd. Repaired: every survivor recomputes its choice. Partial: every node knows a random',
+  );
+  console.log(`${partialShare * 100} % of the others (up to ${PARTIAL_UP_TO} nodes).`);
   console.log('');
   console.log(
-    '| N | 2·log2 N | links | mean hops | diameter | reach | copies flood, tree | 10 % removed | 30 % removed | 30 % removed, repaired | partial knowledge | s |',
+    '| N | 2·log2 N | links mean/max | hops | reach | copies | 10 %: hops | reach | no link | copies |' +
+      ' 30 %: hops | reach | no link | copies | 30 % repaired: hops | reach | partial: hops | links | s |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|' + '---|'.repeat(19));
   for (const n of sizes) {
     const started = performance.now();
     const random = rng(seed * 1_000_003 + n);
@@ -143,11 +155,11 @@ async function main(): Promise<void> {
     const [first, , , , fifth] = results;
     const ten = await scenarioRemoved(g, 0.1, random);
     const thirty = await scenarioRemoved(g, 0.3, random);
-    const fixed = repaired(ids, 0.3, random);
+    const fixed = await repaired(ids, 0.3, random);
     const part = partial(ids, random);
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     console.log(
-      `| ${n} | ${(2 * Math.log2(n)).toFixed(1)} | ${deg.mean.toFixed(2)}/${deg.max} | ${hops.text} | ` +
+      `| ${n} | ${(2 * Math.log2(n)).toFixed(1)} | ${deg.mean.toFixed(2)} / ${deg.max} | ${hops.text} | ` +
         `${pct(first.reached, first.alive)}, ${pct(fifth.reached, fifth.alive)} | ` +
         `${first.copiesPerNode.toFixed(2)}, ${fifth.copiesPerNode.toFixed(2)} | ${ten} | ${thirty} | ${fixed} | ${part} | ${secs} |`,
     );

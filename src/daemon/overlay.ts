@@ -25,7 +25,7 @@ export interface OverlayOptions {
 
 export const DEFAULT_DEGREE = 6;
 
-/** Ring neighbours asked for on each side (fewer when the degree is below 4). */
+/** Ring neighbours asked for on each side (one when the degree is below 5). */
 const RING_NEIGHBOURS = 2;
 const SPACE = 2 ** 48;
 
@@ -80,8 +80,9 @@ export class OverlayView {
       for (const id of this.ids) if (id !== self) want.add(id);
       return want;
     }
-    // Neighbours on both sides: the ring survives any single failure without partitioning.
-    const neighbours = Math.min(RING_NEIGHBOURS, Math.floor(this.degree / 2));
+    // Neighbours on both sides (the ring survives any single failure without partitioning), but at
+    // least one long link from degree 3 on: without them the diameter grows linearly again.
+    const neighbours = Math.max(1, Math.min(RING_NEIGHBOURS, Math.floor((this.degree - 1) / 2)));
     for (let k = 1; k <= neighbours; k++) {
       want.add(this.ids[(at + k) % n]);
       want.add(this.ids[(at - k + n) % n]);

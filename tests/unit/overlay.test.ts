@@ -142,6 +142,25 @@ describe('overlay', () => {
     );
   });
 
+  it('keeps the diameter logarithmic at every degree from 3', () => {
+    // At degree 4 the old choice kept only the ring (two neighbours each side): diameter ~N/4.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 10 }),
+        fc.integer({ min: 2, max: 1000 }),
+        fc.nat(),
+        (degree, n, seed) => {
+          const ids = seededIds(n, seed);
+          const view = new OverlayView(ids, { degree });
+          const d = distances(buildGraph(ids, () => view));
+          expect(d.connected).toBe(true);
+          expect(d.diameter).toBeLessThanOrEqual(2 * Math.log2(n) + 1);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
   it('always includes the largest sizes in the diameter bound', () => {
     for (const n of [1000, 2000]) {
       const ids = seededIds(n, 7);

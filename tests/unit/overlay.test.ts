@@ -1,7 +1,10 @@
 /** The overlay choice: bounded degree, full mesh when small, and always a connected graph. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { buildGraph, distances } from '../../bench/sim/graph.js';
 import { desiredPeers, linkWanted } from '../../src/daemon/index.js';
+import { DEFAULT_DEGREE, OverlayView } from '../../src/daemon/overlay.js';
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 
@@ -14,6 +17,34 @@ function graph(ids: string[], degree: number): Map<string, Set<string>> {
     }
   }
   return g;
+}
+
+/** N ids from a seed: fast-check shrinks the two numbers, not thousands of arrays. */
+function seededIds(n: number, seed: number): string[] {
+  return Array.from({ length: n }, (_, i) => createHash('sha256').update(`${seed}:${i}`).digest('hex'));
+}
+
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Log-growth bound on the diameter (the issue's target is 2·log2 N; this one is tighter). */
+function logBound(n: number): number {
+  return Math.ceil(Math.log2(n)) + 2;
+}
+
+/** The undirected link set, as "a b" pairs with a < b. */
+function edges(ids: string[]): Set<string> {
+  const view = new OverlayView(ids);
+  const out = new Set<string>();
+  for (const a of ids) for (const b of view.desired(a)) out.add(a < b ? `${a} ${b}` : `${b} ${a}`);
+  return out;
 }
 
 function diameter(g: Map<string, Set<string>>): number {
@@ -94,6 +125,90 @@ describe('overlay', () => {
         }
       }),
       { numRuns: 30 },
+    );
+  });
+
+  it('is connected with a diameter growing as log N, for N up to 2,000', () => {
+    // The old ring with n/2 and n/4 chords had a diameter of 14 at 200 nodes and 26 at 400.
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 2000 }), fc.nat(), (n, seed) => {
+        const ids = seededIds(n, seed);
+        const view = new OverlayView(ids);
+        const d = distances(buildGraph(ids, () => view));
+        expect(d.connected).toBe(true);
+        expect(d.diameter).toBeLessThanOrEqual(logBound(n));
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('keeps the diameter logarithmic at every degree from 3', () => {
+    // At degree 4 the old choice kept only the ring (two neighbours each side): diameter ~N/4.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 3, max: 10 }),
+        fc.integer({ min: 2, max: 1000 }),
+        fc.nat(),
+        (degree, n, seed) => {
+          const ids = seededIds(n, seed);
+          const view = new OverlayView(ids, { degree });
+          const d = distances(buildGraph(ids, () => view));
+          expect(d.connected).toBe(true);
+          expect(d.diameter).toBeLessThanOrEqual(2 * Math.log2(n) + 1);
+        },
+      ),
+      { numRuns: 20 },
+    );
+  });
+
+  it('always includes the largest sizes in the diameter bound', () => {
+    for (const n of [1000, 2000]) {
+      const ids = seededIds(n, 7);
+      const view = new OverlayView(ids);
+      const d = distances(buildGraph(ids, () => view));
+      expect(d.connected).toBe(true);
+      expect(d.diameter).toBeLessThanOrEqual(logBound(n));
+    }
+  });
+
+  it('stays connected and shallow when every node knows only part of the membership', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 20, max: 400 }),
+        fc.nat(),
+        fc.double({ min: 0.4, max: 1, noNaN: true }),
+        (n, seed, share) => {
+          const ids = seededIds(n, seed);
+          // Every node knows itself and a random share of the others.
+          const random = seededRandom(seed);
+          const views = ids.map(
+            (self) => new OverlayView([self, ...ids.filter((id) => id !== self && random() < share)]),
+          );
+          const d = distances(buildGraph(ids, (i) => views[i]));
+          expect(d.connected).toBe(true);
+          expect(d.diameter).toBeLessThanOrEqual(2 * Math.log2(n));
+        },
+      ),
+      { numRuns: 10 },
+    );
+  });
+
+  it('changes only a few links when a node joins or leaves, and keeps the degree bounded', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 600 }), fc.nat(), (n, seed) => {
+        const ids = seededIds(n + 1, seed);
+        const before = edges(ids.slice(0, n));
+        const after = edges(ids);
+        let changed = 0;
+        for (const e of before) if (!after.has(e)) changed++;
+        for (const e of after) if (!before.has(e)) changed++;
+        // The newcomer's own links, its ring neighbours' shift, and the long links whose point it is
+        // now nearest to: bounded by the degree, not by N (chords at n/2, n/4 moved for every node).
+        expect(changed).toBeLessThanOrEqual(4 * DEFAULT_DEGREE);
+        const view = new OverlayView(ids);
+        for (const id of ids) expect(view.desired(id).size).toBeLessThanOrEqual(DEFAULT_DEGREE);
+      }),
+      { numRuns: 20 },
     );
   });
 });

@@ -84,8 +84,8 @@ describe.skipIf(!availability.ok)(
     const ns = (i: number) => network!.namespaces[i].name;
 
     function cli(i: number, args: string[], dataDir = dirs[i]) {
-      // doctor's own waits are bounded (about 5 s in all); 25 s is the outer bound of the process.
-      return runCli([...args, '--data-dir', dataDir], { prefix: netnsPrefix(ns(i)), timeoutMs: 25_000 });
+      // doctor's own waits are bounded (about 5 s in all); the process bound leaves room for a loaded machine.
+      return runCli([...args, '--data-dir', dataDir], { prefix: netnsPrefix(ns(i)), timeoutMs: WAIT_MS });
     }
 
     async function doctorJson(i: number, dataDir = dirs[i]): Promise<DoctorJson> {
@@ -129,7 +129,7 @@ describe.skipIf(!availability.ok)(
       );
       daemons[i] = daemon;
       await daemon.waitForLog(/konnect daemon ready/, `${NICKS[i]} to log that it is ready`, {
-        timeoutMs: 20_000,
+        timeoutMs: WAIT_MS,
       });
       const r = await cli(i, ['status', '--json']);
       expect(r.code, r.stderr).toBe(0);
@@ -172,7 +172,7 @@ describe.skipIf(!availability.ok)(
         }
         await Promise.race([
           Promise.all(started.map((d) => d.exited)),
-          new Promise((r) => setTimeout(r, 5000)),
+          new Promise((r) => setTimeout(r, 30_000)),
         ]);
       } finally {
         network?.destroy();

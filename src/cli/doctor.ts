@@ -53,8 +53,11 @@ export interface InterfaceReport {
 }
 
 export interface PeerReport extends PeerInfo {
-  /** 'linked', 'mesh' (online, reached through other links), or 'offline'. */
-  state: 'linked' | 'mesh' | 'offline';
+  /**
+   * 'linked', 'mesh' (online, reached through other links), 'offline', or 'gone': offline, not a
+   * --peer, and no longer advertising while our own advertisement is seen (it left; nothing to fix).
+   */
+  state: 'linked' | 'mesh' | 'offline' | 'gone';
   /** Why it is not linked, when known (the last dial or link error). */
   why?: string;
   /** What that error usually means and what to do. */
@@ -261,7 +264,10 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   }
 
   // ---- peers ----
-  const peerReports = peers.map(diagnosePeer);
+  // A peer that no longer advertises has left, but only a browse that saw our own advertisement can say so.
+  const browseSeesAll = status?.mdns === true && seen.nodes.some((s) => s.id === status!.id);
+  const advertising = (id: string) => (browseSeesAll ? seen.nodes.some((s) => s.id === id) : undefined);
+  const peerReports = peers.map((p) => diagnosePeer(p, advertising(p.id)));
   if (status) {
     say('');
     say('peers:');
@@ -273,7 +279,9 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
           ? `linked (${p.rttMs ?? '?'} ms)`
           : p.state === 'mesh'
             ? 'not linked directly; reachable through the mesh'
-            : 'offline, not linked';
+            : p.state === 'gone'
+              ? 'gone: offline and no longer advertising on the network'
+              : 'offline, not linked';
       say(`  ${p.nick} (${p.fingerprint}) found by ${how}; ${state}${p.why ? `: ${p.why}` : ''}`);
       if (p.hint) say(`    ${p.hint}`);
       if (p.state === 'offline' && p.why && p.hint) {
@@ -336,10 +344,23 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   return problems.length === 0 ? 0 : 1;
 }
 
-/** What a peer's state and last error mean, in words. Pure, so it is easy to test and extend. */
-export function diagnosePeer(p: PeerInfo): PeerReport {
+/**
+ * What a peer's state and last error mean, in words. `advertising`: whether it is seen on the network
+ * now, when that is known. Pure, so it is easy to test and extend.
+ */
+export function diagnosePeer(p: PeerInfo, advertising?: boolean): PeerReport {
+  const gone = !p.linked && !p.online && advertising === false && !p.foundBy.includes('static');
   const state: PeerReport['state'] = p.linked ? 'linked' : p.online ? 'mesh' : 'offline';
   if (state === 'linked') return { ...p, state };
+  if (gone) {
+    // Not a problem to fix: it stopped or left. Its last error is kept, for whoever expected it to run.
+    return {
+      ...p,
+      state: 'gone',
+      ...(p.lastError ? { why: p.lastError } : {}),
+      hint: 'it no longer advertises on the network: it was stopped, crashed or left; it is linked again when it is back',
+    };
+  }
   const address = p.addresses[0] ?? 'its address';
   const port = /:(\d+)$/.exec(address)?.[1] ?? '7420';
   const error = p.lastError ?? '';

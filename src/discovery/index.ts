@@ -25,7 +25,10 @@ export {
   defaultHostName,
   buildTxt,
   parseService,
+  markCacheFlush,
+  advertisedAddresses,
   type BrowsedService,
+  type MdnsRecord,
   type KonnectTxt,
 } from './mdns-records.js';
 export {

@@ -13,12 +13,18 @@
  * - It has no way to change a published TXT record in place, and unpublishing sends a goodbye that
  *   peers would see as the node leaving. update() therefore closes the socket without a goodbye and
  *   publishes again on a new one: peers see the new TXT as a change of the same service.
+ * - It builds the A records once, at publish, from the addresses the machine had then. Every round
+ *   therefore compares this machine's addresses with those advertised, and on a change publishes again
+ *   on a new socket (as update() does). The unique records carry the cache-flush bit (mdns-socket.ts),
+ *   so peers replace the old address rather than keep it beside the new one.
  * A long-lived "watcher" browser beside the census catches goodbyes and changes between rounds.
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import { KonnectError } from '../wire/index.js';
 import {
+  advertisedAddresses,
   assertSelf,
   buildTxt,
   defaultHostName,
@@ -31,6 +37,7 @@ import {
   type BrowsedService,
 } from './mdns-records.js';
 import {
+  callbackWithin,
   defaultBonjourFactory,
   inSubnet,
   resolveInterface,
@@ -41,6 +48,7 @@ import {
   type MdnsSocketLike,
   type NetworkInterfacesFn,
   type ResolvedInterface,
+  waitReady,
 } from './mdns-socket.js';
 import type { Candidate, Discovery, DiscoveryEvents, DiscoveryLogger, SelfAdvertisement } from './types.js';
 
@@ -73,13 +81,15 @@ export interface MdnsDiscoveryInit {
 export interface MdnsDiscoveryComponents {
   /** Opens bonjour-service; tests pass a fake. @default defaultBonjourFactory */
   bonjourFactory?: BonjourFactory;
-  /** Source of interfaces for `interface`. @default os.networkInterfaces */
+  /** Source of interfaces for `interface`, and of the addresses advertised. @default os.networkInterfaces */
   networkInterfaces?: NetworkInterfacesFn;
 }
 
 export const DEFAULT_REQUERY_INTERVAL_MS = 5000;
 /** Bounds on socket work during start/stop, so a broken socket cannot hang the daemon. */
 const SOCKET_TIMEOUT_MS = 2000;
+/** How long binding may take before it is reported; only a warning, so generous for a loaded machine. */
+const READY_TIMEOUT_MS = 10_000;
 
 const silent: DiscoveryLogger = { debug: () => {}, warn: () => {} };
 
@@ -95,7 +105,8 @@ interface Session {
   browsers: BrowserLike[];
   census: BrowserLike | null;
   advertised: SelfAdvertisement;
-  reportedErrors: Set<string>;
+  /** This machine's addresses when the session published (what its A records hold). */
+  addresses: string[];
 }
 
 export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Discovery {
@@ -116,6 +127,11 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   /** start, stop and update run one after another, so a stop never races a half-open socket. */
   private queue: Promise<void> = Promise.resolve();
   private readonly known = new Map<string, Known>();
+  /**
+   * Problems already reported since start(): multicast-dns retries a failing interface every 5 s, and a
+   * republish opens a new socket that meets the same problem; each is said once.
+   */
+  private readonly reportedErrors = new Set<string>();
 
   constructor(init: MdnsDiscoveryInit = {}, components: MdnsDiscoveryComponents = {}) {
     super();
@@ -183,6 +199,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       ? resolveInterface(this.init.interface, this.networkInterfaces)
       : undefined;
     this.run = randomBytes(4).toString('hex');
+    this.reportedErrors.clear();
     this.running = true;
     try {
       await this.openSession(self);
@@ -208,23 +225,46 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     if (session) await this.closeSession(session, true);
   }
 
+  /** Publishes again on a new socket when what is advertised, or this machine's addresses, changed. */
   private async republish(): Promise<void> {
     const self = this.self;
     const current = this.session;
-    if (!this.running || !self || !current) return;
-    const was = current.advertised;
-    if (was.nick === self.nick && was.port === self.port && was.version === self.version) return;
-    this.session = undefined;
-    await this.closeSession(current, false);
-    if (this.running) await this.openSession(self);
+    if (!this.running || !self) return;
+    if (current) {
+      const was = current.advertised;
+      const same =
+        was.nick === self.nick &&
+        was.port === self.port &&
+        was.version === self.version &&
+        sameList(current.addresses, this.addresses());
+      if (same) return;
+      this.session = undefined;
+      await this.closeSession(current, false);
+    }
+    if (!this.running) return;
+    // The interface's address may be what changed; one that lost its address is said, and retried
+    // at the next round (no session meanwhile, rather than one on an address that is gone).
+    if (this.init.interface) {
+      try {
+        this.iface = resolveInterface(this.init.interface, this.networkInterfaces);
+      } catch (err) {
+        this.reportError(toError(err));
+        return;
+      }
+    }
+    await this.openSession(self);
+  }
+
+  private addresses(): string[] {
+    return advertisedAddresses((this.networkInterfaces ?? os.networkInterfaces)());
   }
 
   private async openSession(self: SelfAdvertisement): Promise<void> {
-    let session: Session | undefined;
-    const onError = (err: Error) => this.reportError(err, session);
+    const onError = (err: Error) => this.reportError(err);
+    const addresses = this.addresses();
     const { bonjour, socket } = this.bonjourFactory(socketOptionsFor(this.iface?.address), onError);
-    session = { bonjour, socket, browsers: [], census: null, advertised: self, reportedErrors: new Set() };
-    const ready = socket ? waitReady(socket) : Promise.resolve('ready' as const);
+    const session: Session = { bonjour, socket, browsers: [], census: null, advertised: self, addresses };
+    const ready = socket ? waitReady(socket, READY_TIMEOUT_MS) : Promise.resolve('ready' as const);
     socket?.on('error', onError);
     socket?.on('warning', (err: Error) => {
       // Garbage from the LAN (undecodable packets) is not the user's problem; socket failures are.
@@ -247,7 +287,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     });
     session.browsers.push(this.browse(session, false));
     const outcome = await ready;
-    if (outcome === 'timeout') this.reportError(new Error('mDNS socket did not become ready'), session);
+    if (outcome === 'timeout') this.reportError(new Error('mDNS socket did not become ready'));
     if (outcome === 'ready' && socket) {
       // bonjour-service drops send errors, so without a route for 224.0.0.251 (no default route and
       // no 224.0.0.0/4 route) discovery would be silently deaf. One query of our own says so.
@@ -256,7 +296,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
           const hint = this.iface
             ? ''
             : ' (no route for multicast: add a default or 224.0.0.0/4 route, or use --interface)';
-          this.reportError(new Error(`mDNS cannot send: ${err.message}${hint}`), session);
+          this.reportError(new Error(`mDNS cannot send: ${err.message}${hint}`));
         }
       });
     }
@@ -278,12 +318,23 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
         if (!this.running) return;
         this.expire();
         if (this.session) this.census(this.session, false);
+        this.republishIfStale();
         this.schedule();
       },
       Math.round(this.requeryIntervalMs * jitter),
     );
     // The socket keeps the process alive while it is open; the timer alone must not.
     this.timer.unref();
+  }
+
+  /** Queues a republish when the addresses moved under the session, or when there is no session. */
+  private republishIfStale(): void {
+    const session = this.session;
+    if (session && sameList(session.addresses, this.addresses())) return;
+    this.logger.debug("mdns: this machine's addresses changed, publishing again", {
+      addresses: this.addresses(),
+    });
+    this.enqueue(() => this.republish()).catch((err: unknown) => this.reportError(toError(err)));
   }
 
   /** Reports lost what has not answered for expireAfterMs. Only from the timer, never re-entrantly. */
@@ -349,15 +400,20 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.emit('candidate:lost', copy(known.candidate));
   }
 
-  private reportError(err: Error, session?: Session): void {
-    if (session) {
-      // multicast-dns retries failing interfaces every 5 s: say it once per socket, not every time.
-      if (session.reportedErrors.has(err.message)) return;
-      session.reportedErrors.add(err.message);
-    }
-    this.logger.warn('mdns: socket problem', { error: err.message });
+  /**
+   * Reported as 'discovery:error' only: whoever runs discovery logs that (the daemon does, at warn), so
+   * logging it here as well wrote every problem twice.
+   */
+  private reportError(err: Error): void {
+    if (this.reportedErrors.has(err.message)) return;
+    this.reportedErrors.add(err.message);
+    this.logger.debug('mdns: reported a problem', { error: err.message });
     this.emit('discovery:error', err);
   }
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function copy(candidate: Candidate): Candidate {
@@ -366,31 +422,4 @@ function copy(candidate: Candidate): Candidate {
 
 function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function waitReady(socket: MdnsSocketLike): Promise<'ready' | 'error' | 'timeout'> {
-  return new Promise((resolve) => {
-    const finish = (outcome: 'ready' | 'error' | 'timeout') => {
-      clearTimeout(timer);
-      socket.removeListener('ready', onReady);
-      socket.removeListener('error', onError);
-      resolve(outcome);
-    };
-    const onReady = () => finish('ready');
-    const onError = () => finish('error');
-    const timer = setTimeout(() => finish('timeout'), SOCKET_TIMEOUT_MS);
-    socket.on('ready', onReady);
-    socket.on('error', onError);
-  });
-}
-
-/** Calls a callback-style API and resolves when it calls back or after `ms`, whichever is first. */
-function callbackWithin(call: (done: () => void) => void, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    call(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

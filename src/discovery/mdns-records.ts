@@ -125,3 +125,50 @@ export function sameCandidate(a: Candidate, b: Candidate): boolean {
   const right = [...b.addresses].sort();
   return left.length === right.length && left.every((address, i) => address === right[i]);
 }
+
+/** A resource record as bonjour-service hands it to dns-packet (`flush` sets the class's top bit). */
+export interface MdnsRecord {
+  name: string;
+  type: string;
+  ttl?: number;
+  data?: unknown;
+  flush?: boolean;
+}
+
+/**
+ * RFC 6762 §10.2: records only this host answers for (SRV, TXT, A, AAAA) go out with the cache-flush
+ * bit, so a resolver that cached our old address replaces it instead of adding the new one beside it.
+ * PTR records are shared (every node answers for `_konnect._tcp.local`) and must not carry it.
+ * bonjour-service never sets it; this marks the records it registers, in place.
+ */
+export function markCacheFlush<T extends MdnsRecord>(records: T[]): T[] {
+  for (const record of records) {
+    if (UNIQUE_TYPES.has(record.type)) record.flush = true;
+  }
+  return records;
+}
+
+const UNIQUE_TYPES = new Set(['SRV', 'TXT', 'A', 'AAAA']);
+
+/** The subset of os.NetworkInterfaceInfo that advertisedAddresses reads. */
+interface AddressInfo {
+  address: string;
+  family: string | number;
+  internal: boolean;
+  mac?: string;
+}
+
+/**
+ * The IPv4 addresses bonjour-service puts in our A records (it reads them once, at publish, and skips
+ * loopback and interfaces without a MAC), sorted: when this list changes, the records are stale.
+ */
+export function advertisedAddresses(interfaces: NodeJS.Dict<AddressInfo[]>): string[] {
+  const addresses = new Set<string>();
+  for (const infos of Object.values(interfaces)) {
+    for (const info of infos ?? []) {
+      const ipv4 = info.family === 'IPv4' || info.family === 4;
+      if (ipv4 && !info.internal && info.mac !== '00:00:00:00:00:00') addresses.add(info.address);
+    }
+  }
+  return [...addresses].sort();
+}

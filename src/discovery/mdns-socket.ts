@@ -20,7 +20,7 @@ import os from 'node:os';
 import { isIPv4 } from 'node:net';
 import BonjourService from 'bonjour-service';
 import { UsageError } from '../wire/index.js';
-import type { BrowsedService } from './mdns-records.js';
+import { markCacheFlush, type BrowsedService, type MdnsRecord } from './mdns-records.js';
 
 /** Options handed through bonjour-service to multicast-dns. */
 export interface MdnsSocketOptions {
@@ -136,6 +136,13 @@ export interface MdnsSession {
 
 export type BonjourFactory = (options: MdnsSocketOptions, onError: (err: Error) => void) => MdnsSession;
 
+/** The part of bonjour-service's private responder (`bonjour.server`) that defaultBonjourFactory reaches. */
+interface RecordServer {
+  mdns?: MdnsSocketLike;
+  register(records: MdnsRecord | MdnsRecord[]): void;
+  unregister(records: MdnsRecord | MdnsRecord[]): void;
+}
+
 export const defaultBonjourFactory: BonjourFactory = (options, onError) => {
   // bonjour-service types its options as a ServiceConfig, yet hands them to multicast-dns.
   const bonjour = new BonjourService(
@@ -144,6 +151,44 @@ export const defaultBonjourFactory: BonjourFactory = (options, onError) => {
   );
   // bonjour-service keeps its multicast-dns instance private, but that instance emits 'error' (bind
   // failures), which would crash the process without a listener. This is the one place that reaches it.
-  const socket = (bonjour as unknown as { server?: { mdns?: MdnsSocketLike } }).server?.mdns ?? null;
+  const server = (bonjour as unknown as { server?: RecordServer }).server;
+  const socket = server?.mdns ?? null;
+  // Every record bonjour-service announces, answers queries with, or says goodbye with passes through
+  // register() or unregister() as the same objects it then sends: marking them there sets the
+  // cache-flush bit on our unique records everywhere they go out.
+  if (server) {
+    const register = server.register.bind(server);
+    const unregister = server.unregister.bind(server);
+    server.register = (records) => register(markCacheFlush(Array.isArray(records) ? records : [records]));
+    server.unregister = (records) => unregister(markCacheFlush(Array.isArray(records) ? records : [records]));
+  }
   return { bonjour: bonjour as unknown as BonjourLike, socket };
 };
+
+/** Resolves with how binding ended: 'ready', a bind 'error', or nothing within `ms`. */
+export function waitReady(socket: MdnsSocketLike, ms: number): Promise<'ready' | 'error' | 'timeout'> {
+  return new Promise((resolve) => {
+    const finish = (outcome: 'ready' | 'error' | 'timeout') => {
+      clearTimeout(timer);
+      socket.removeListener('ready', onReady);
+      socket.removeListener('error', onError);
+      resolve(outcome);
+    };
+    const onReady = () => finish('ready');
+    const onError = () => finish('error');
+    const timer = setTimeout(() => finish('timeout'), ms);
+    socket.on('ready', onReady);
+    socket.on('error', onError);
+  });
+}
+
+/** Calls a callback-style API and resolves when it calls back or after `ms`, whichever is first. */
+export function callbackWithin(call: (done: () => void) => void, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    call(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

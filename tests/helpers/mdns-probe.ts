@@ -9,16 +9,22 @@
  * When stdin closes (the test died) it stops and exits, so no probe outlives its test.
  *
  * With --multicast-check it instead prints {"type":"interfaces"} and {"type":"multicast-check"} lines
- * from listInterfaces() and probeMulticast(--interface address, 1500 ms), then exits.
+ * from listInterfaces() and probeMulticast(--interface address, --probe-ms, default 1500 ms), then exits.
+ *
+ * With --capture it publishes nothing: it queries `_konnect._tcp.local` every second and prints each
+ * record of every response it hears as {"type":"record","from","name","rtype","flush","ttl","data"},
+ * until stdin closes. That shows what nodes put on the wire (the cache-flush bit, their A records).
  */
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
+  defaultBonjourFactory,
   listInterfaces,
   MdnsDiscovery,
   probeMulticast,
   resolveInterface,
+  SERVICE_DOMAIN,
   type SelfAdvertisement,
 } from '../../src/discovery/index.js';
 
@@ -32,6 +38,8 @@ const { values } = parseArgs({
     'requery-ms': { type: 'string' },
     'expire-ms': { type: 'string' },
     'multicast-check': { type: 'boolean' },
+    'probe-ms': { type: 'string', default: '1500' },
+    capture: { type: 'boolean' },
   },
 });
 
@@ -44,8 +52,48 @@ function print(type: string, fields: Record<string, unknown> = {}): void {
 if (values['multicast-check']) {
   print('interfaces', { interfaces: listInterfaces() });
   const address = values.interface ? resolveInterface(values.interface).address : undefined;
-  print('multicast-check', { result: await probeMulticast(address, 1500) });
+  print('multicast-check', { result: await probeMulticast(address, Number(values['probe-ms'])) });
   process.exit(0);
+}
+
+interface WireRecord {
+  name: string;
+  type: string;
+  ttl?: number;
+  flush?: boolean;
+  data?: unknown;
+}
+
+if (values.capture) {
+  const { bonjour, socket } = defaultBonjourFactory({}, (err) => print('error', { message: err.message }));
+  if (!socket) throw new Error('no socket to capture on');
+  socket.on('error', (err: Error) => print('error', { message: err.message }));
+  socket.on('warning', () => undefined);
+  socket.on('packet', (packet, rinfo) => {
+    const response = packet as { type?: string; answers?: WireRecord[]; additionals?: WireRecord[] };
+    if (response.type !== 'response') return;
+    for (const r of [...(response.answers ?? []), ...(response.additionals ?? [])]) {
+      const data = Buffer.isBuffer(r.data) || Array.isArray(r.data) ? undefined : r.data;
+      print('record', {
+        from: rinfo.address,
+        name: r.name,
+        rtype: r.type,
+        flush: r.flush === true,
+        ttl: r.ttl,
+        data,
+      });
+    }
+  });
+  const query = () => socket.query({ questions: [{ name: SERVICE_DOMAIN, type: 'PTR' }] }, () => undefined);
+  socket.on('ready', query);
+  const timer = setInterval(query, 1000);
+  process.stdin.resume();
+  process.stdin.on('end', () => {
+    clearInterval(timer);
+    bonjour.destroy(() => process.exit(0));
+  });
+  // Capturing is all this process does: it ends when stdin does.
+  await new Promise<never>(() => undefined);
 }
 
 const self: SelfAdvertisement = {

@@ -10,7 +10,9 @@ import { EventEmitter } from 'node:events';
 import type os from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  advertisedAddresses,
   buildTxt,
+  markCacheFlush,
   defaultHostName,
   instanceName,
   listInterfaces,
@@ -27,6 +29,7 @@ import {
   type Candidate,
   type MdnsDiscoveryInit,
   type MdnsQuery,
+  type MdnsRecord,
   type MdnsSocketOptions,
   type PublishConfig,
   type SelfAdvertisement,
@@ -231,7 +234,12 @@ function hexId(): string {
 function makeNode(
   lan: FakeLan,
   address: string,
-  options: { init?: MdnsDiscoveryInit; id?: string; nick?: string } = {},
+  options: {
+    init?: MdnsDiscoveryInit;
+    id?: string;
+    nick?: string;
+    interfaces?: () => NodeJS.Dict<os.NetworkInterfaceInfo[]>;
+  } = {},
 ): TestNode {
   const made: FakeBonjour[] = [];
   const factory: BonjourFactory = (socketOptions, onError) => {
@@ -241,7 +249,7 @@ function makeNode(
   };
   const discovery = new MdnsDiscovery(
     { requeryIntervalMs: 60_000, ...options.init },
-    { bonjourFactory: factory, networkInterfaces: fakeInterfaces },
+    { bonjourFactory: factory, networkInterfaces: options.interfaces ?? fakeInterfaces },
   );
   const node: TestNode = {
     discovery,
@@ -646,5 +654,116 @@ describe('probeMulticast', () => {
       error: 'sending the query failed: send ENETUNREACH 224.0.0.251:5353',
     });
     expect(made[0].destroyed).toBe(true);
+  });
+});
+
+describe('MdnsDiscovery: an address change', () => {
+  /** fakeInterfaces with kxeth1's IPv4 address replaced. */
+  const withAddress = (address: string) => (): NodeJS.Dict<os.NetworkInterfaceInfo[]> => {
+    const all = fakeInterfaces();
+    all.kxeth1 = all.kxeth1!.map((i) => (i.family === 'IPv4' ? { ...i, address, cidr: `${address}/24` } : i));
+    return all;
+  };
+
+  it('advertisedAddresses lists the IPv4 addresses bonjour-service puts in A records, sorted', () => {
+    expect(advertisedAddresses(fakeInterfaces())).toEqual(['192.168.5.10']);
+    const more = { ...fakeInterfaces(), kxeth2: withAddress('10.1.0.9')().kxeth1 };
+    expect(advertisedAddresses(more)).toEqual(['10.1.0.9', '192.168.5.10']);
+  });
+
+  it("publishes again, without a goodbye, at the next round after this machine's addresses change", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const lan = new FakeLan();
+    let interfaces = withAddress('192.168.5.10');
+    const a = makeNode(lan, '10.0.0.1', {
+      init: { requeryIntervalMs: 1000, expireAfterMs: 60_000 },
+      interfaces: () => interfaces(),
+    });
+    const b = makeNode(lan, '10.0.0.2', { init: { requeryIntervalMs: 1000, expireAfterMs: 60_000 } });
+    for (const n of [a, b]) await n.discovery.start(n.self);
+    await settle();
+    // Rounds with nothing changed publish nothing new.
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await settle();
+    }
+    expect(a.made).toHaveLength(1);
+    interfaces = withAddress('192.168.5.77');
+    for (let i = 0; i < 3 && a.made.length < 2; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await settle();
+    }
+    expect(a.made, 'a new socket published the records again').toHaveLength(2);
+    const [first, second] = a.made;
+    expect(first.goodbyes, 'the old socket closed without a goodbye').toBe(0);
+    expect(first.destroyed).toBe(true);
+    expect(second.published[0].txt).toEqual(first.published[0].txt);
+    expect(b.lost, 'peers saw no departure').toEqual([]);
+    // Published once for the new address, not again at every round.
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await settle();
+    }
+    expect(a.made).toHaveLength(2);
+  });
+
+  it('with --interface, follows the interface to its new address', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    let interfaces = withAddress('192.168.5.10');
+    const a = makeNode(new FakeLan(), '10.0.0.1', {
+      init: { requeryIntervalMs: 1000, interface: 'kxeth1' },
+      interfaces: () => interfaces(),
+    });
+    await a.discovery.start(a.self);
+    expect(a.current().options).toEqual({ interface: '192.168.5.10', bind: '0.0.0.0' });
+    interfaces = withAddress('192.168.5.77');
+    for (let i = 0; i < 3 && a.made.length < 2; i++) {
+      await vi.advanceTimersByTimeAsync(1000);
+      await settle();
+    }
+    expect(a.current().options).toEqual({ interface: '192.168.5.77', bind: '0.0.0.0' });
+    expect(a.errors).toEqual([]);
+  });
+});
+
+describe('mDNS records: the cache-flush bit (RFC 6762 §10.2)', () => {
+  it('is set on the unique records (SRV, TXT, A, AAAA) and not on the shared PTR records', () => {
+    const records = markCacheFlush<MdnsRecord>([
+      { name: '_konnect._tcp.local', type: 'PTR', data: 'x._konnect._tcp.local' },
+      { name: '_services._dns-sd._udp.local', type: 'PTR', data: '_konnect._tcp.local' },
+      { name: 'x._konnect._tcp.local', type: 'SRV', data: { port: 7420, target: 'h.local' } },
+      { name: 'x._konnect._tcp.local', type: 'TXT', data: [] },
+      { name: 'h.local', type: 'A', data: '10.0.0.1' },
+      { name: 'h.local', type: 'AAAA', data: 'fe80::1' },
+    ]);
+    expect(records.map((r) => `${r.type} ${r.flush === true}`)).toEqual([
+      'PTR false',
+      'PTR false',
+      'SRV true',
+      'TXT true',
+      'A true',
+      'AAAA true',
+    ]);
+  });
+});
+
+describe('MdnsDiscovery: each problem is said once', () => {
+  it('reports a problem as discovery:error only (the daemon logs that), not also through its logger', async () => {
+    const warn = vi.fn();
+    const a = makeNode(new FakeLan(), '10.0.0.1', { init: { logger: { debug: () => {}, warn } } });
+    await a.discovery.start(a.self);
+    a.current().onError(new Error('respond failed'));
+    expect(a.errors.map((e) => e.message)).toEqual(['respond failed']);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('a problem met again by the socket of a republish is not reported again', async () => {
+    const a = makeNode(new FakeLan(), '10.0.0.1');
+    await a.discovery.start(a.self);
+    a.current().onError(new Error('respond failed'));
+    a.discovery.update({ ...a.self, nick: 'renamed' });
+    await waitFor(() => a.made.length === 2, 'the republish on a new socket');
+    a.current().onError(new Error('respond failed'));
+    expect(a.errors.map((e) => e.message)).toEqual(['respond failed']);
   });
 });

@@ -28,6 +28,7 @@ import {
   StorageError,
   MAX_ROOMS,
 } from '../wire/index.js';
+import { nodeCrypto } from '../crypto-node/index.js';
 import type { Discovery } from '../discovery/types.js';
 import type {
   ChatEvent,
@@ -415,6 +416,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const id = newMessageId(now);
     const to = fromHex(peerId);
     const box = sealDirect(
+      nodeCrypto,
       encodeDirectPlaintext({ nick: this.nick, text, action: action || undefined }),
       peer.xkey,
       directAad(id, this.identity.id, to),
@@ -559,6 +561,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
         try {
           plain = decodeDirectPlaintext(
             openDirect(
+              nodeCrypto,
               payload.box,
               this.identity.xPrivate,
               this.identity.xPublic,

@@ -6,7 +6,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject, createPublicKey } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
-import { rawPublicKey, rawSecretKey } from '../crypto-node/index.js';
+import { nodeCrypto, rawPublicKey, rawSecretKey } from '../crypto-node/index.js';
 import { fingerprint, StorageError, toHex, type NodeIdHex } from '../wire/index.js';
 
 export interface Identity {
@@ -41,7 +41,7 @@ function fromKeys(signingKey: KeyObject, xPrivate: KeyObject): Identity {
   return {
     id,
     idHex: toHex(id),
-    fingerprint: fingerprint(id),
+    fingerprint: fingerprint(nodeCrypto, id),
     signingKey: rawSecretKey(signingKey),
     xPublic: rawPublicKey(createPublicKey(xPrivate)),
     xPrivate: rawSecretKey(xPrivate),

@@ -318,7 +318,7 @@ function useAsANodeWould(message: LinkMessage, recipient: { secretKey: Uint8Arra
     if (payload === null) continue;
     messageIdToString(payload.id);
     verifyWithKey(m.payload, m.sig, ed25519PublicKey(payload.from));
-    fingerprint(payload.from);
+    fingerprint(nodeCrypto, payload.from);
     if (payload.kind === 'direct') {
       const plain = openDirect(
         nodeCrypto,
@@ -340,7 +340,7 @@ function useAsANodeWould(message: LinkMessage, recipient: { secretKey: Uint8Arra
     }
   }
   if (message.kind === 'hello') {
-    fingerprint(message.id);
+    fingerprint(nodeCrypto, message.id);
     ed25519PublicKey(message.id);
     x25519PublicKey(message.xkey);
     helloTranscript(message.id, message.id, message.nonce, message.nonce);

@@ -376,9 +376,14 @@ export function describeCryptoConformance(name: string, get: () => WireCrypto): 
 
       it('fingerprints match the pinned vectors (SHA-256, first 40 bits, RFC 4648 base32)', () => {
         const w = get();
-        expect(w.fingerprint(new Uint8Array(32))).toBe('mzuh-vlpy');
-        expect(w.fingerprint(Uint8Array.from({ length: 32 }, (_, i) => i))).toBe('mmg4-2klg');
-        expect(w.fingerprint(RFC8032[0].publicKey)).toBe('eh7d-dx5b');
+        expect(w.fingerprint(w.provider, new Uint8Array(32))).toBe('mzuh-vlpy');
+        expect(
+          w.fingerprint(
+            w.provider,
+            Uint8Array.from({ length: 32 }, (_, i) => i),
+          ),
+        ).toBe('mmg4-2klg');
+        expect(w.fingerprint(w.provider, RFC8032[0].publicKey)).toBe('eh7d-dx5b');
       });
     });
   });

@@ -15,6 +15,7 @@ import type {
   NodeStatus,
   PeerInfo,
 } from '../../src/daemon/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
 import { fingerprint, fromHex, UsageError } from '../../src/wire/index.js';
 
 export interface FakeCall {
@@ -28,7 +29,7 @@ export function nodeIdFor(name: string): NodeIdHex {
 }
 
 export function fingerprintFor(id: NodeIdHex): string {
-  return fingerprint(fromHex(id));
+  return fingerprint(nodeCrypto, fromHex(id));
 }
 
 export function makePeer(nick: string, overrides: Partial<PeerInfo> = {}): PeerInfo {

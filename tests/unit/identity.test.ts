@@ -22,7 +22,7 @@ describe('identity', () => {
     expect(again.idHex).toBe(first.idHex);
     expect(Buffer.from(again.xPublic)).toEqual(Buffer.from(first.xPublic));
     expect(first.idHex).toMatch(/^[0-9a-f]{64}$/);
-    expect(first.fingerprint).toBe(fingerprint(first.id));
+    expect(first.fingerprint).toBe(fingerprint(nodeCrypto, first.id));
     const sig = nodeCrypto.sign(Buffer.from('x'), again.signingKey);
     expect(nodeCrypto.verify(Buffer.from('x'), sig, first.id)).toBe(true);
   });

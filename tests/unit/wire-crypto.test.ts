@@ -21,7 +21,7 @@ import {
 import {
   CryptoError,
   directAad as wireDirectAad,
-  fingerprint,
+  fingerprint as wireFingerprint,
   helloTranscript as wireHelloTranscript,
   MESSAGE_ID_BYTES,
   newMessageId,
@@ -42,6 +42,7 @@ const sealDirect = (plain: Uint8Array, to: Uint8Array, aad: Uint8Array) =>
 const openDirect = (box: Uint8Array, secret: Uint8Array, recipient: Uint8Array, aad: Uint8Array) =>
   asBuf(wireOpenDirect(nodeCrypto, box, secret, recipient, aad));
 const directAad = (id: Uint8Array, from: Uint8Array, to: Uint8Array) => asBuf(wireDirectAad(id, from, to));
+const fingerprint = (id: Uint8Array) => wireFingerprint(nodeCrypto, id);
 const helloTranscript = (a: Uint8Array, b: Uint8Array, c: Uint8Array, d: Uint8Array) =>
   asBuf(wireHelloTranscript(a, b, c, d));
 

@@ -1,4 +1,7 @@
-/** src/wire: the pure protocol layer (framing, schemas, signing, sealing). No sockets, no timers. */
+/**
+ * src/wire: the pure protocol layer (framing, schemas, signing, sealing). No sockets, no timers and no
+ * Node-only import: crypto comes from a CryptoProvider the caller passes, so it runs in a browser too.
+ */
 export { concatBytes, equalBytes, utf8 } from './bytes.js';
 export * from './constants.js';
 export * from './errors.js';

@@ -6,7 +6,6 @@
  *
  *   node dist/bench/wire-bench.js [--quick]
  */
-import { generateKeyPairSync } from 'node:crypto';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import {
@@ -14,7 +13,6 @@ import {
   DEFAULT_HOPS,
   decodePayload,
   directAad,
-  ed25519PublicKey,
   encodeDirectPlaintext,
   encodeFrame,
   encodePayload,
@@ -22,13 +20,18 @@ import {
   FrameDecoder,
   newMessageId,
   openDirect,
-  rawPublicKey,
   sealDirect,
-  sign,
-  rawVerifyBackend,
-  verify,
-  verifyRaw,
+  equalBytes,
 } from '../src/wire/index.js';
+import {
+  ed25519PublicKey,
+  importedEd25519Key,
+  nodeCrypto,
+  rawVerifyBackend,
+  verifyRaw,
+  verifyWithKey,
+} from '../src/crypto-node/index.js';
+import { nobleCrypto } from '../src/crypto-noble/index.js';
 
 export interface WireBenchOptions {
   /** Run each measurement for 0.2 s instead of 1 s (CI, smoke runs). */
@@ -59,11 +62,11 @@ async function opsPerSecond(op: () => unknown, seconds: number): Promise<number>
 
 export async function wireBench(opts: WireBenchOptions): Promise<Record<string, number>> {
   const seconds = opts.quick ? 0.2 : 1;
-  const alice = generateKeyPairSync('ed25519');
-  const aliceId = rawPublicKey(alice.publicKey);
-  const alicePublic = ed25519PublicKey(aliceId);
-  const bob = generateKeyPairSync('x25519');
-  const bobX = rawPublicKey(bob.publicKey);
+  const alice = nodeCrypto.ed25519Keygen();
+  const aliceId = alice.publicKey;
+  const alicePublic = importedEd25519Key(aliceId);
+  const bob = nodeCrypto.x25519Keygen();
+  const bobX = bob.publicKey;
 
   const text = 'The quick brown fox jumps over the lazy dog; '.repeat(5).slice(0, 200);
   const payload: ChatPayload = {
@@ -81,18 +84,19 @@ export async function wireBench(opts: WireBenchOptions): Promise<Record<string, 
     id: payload.id,
     hops: DEFAULT_HOPS,
     payload: payloadBytes,
-    sig: sign(payloadBytes, alice.privateKey),
+    sig: nodeCrypto.sign(payloadBytes, alice.secretKey),
   };
   const frame = encodeFrame(flood);
   const decoder = new FrameDecoder();
   const plaintext = encodeDirectPlaintext({ nick: 'alice', text });
   const aad = directAad(payload.id, aliceId, aliceId);
-  const box = sealDirect(plaintext, bobX, aad);
+  const box = sealDirect(nodeCrypto, plaintext, bobX, aad);
 
   // Sanity: each measured operation really does its work on these inputs.
   if (decoder.push(frame).length !== 1) throw new Error('bench frame does not decode');
-  if (!verify(payloadBytes, flood.sig, alicePublic)) throw new Error('bench signature does not verify');
-  if (!openDirect(box, bob.privateKey, bobX, aad).equals(plaintext))
+  if (!verifyWithKey(payloadBytes, flood.sig, alicePublic))
+    throw new Error('bench signature does not verify');
+  if (!equalBytes(openDirect(nodeCrypto, box, bob.secretKey, bobX, aad), plaintext))
     throw new Error('bench box does not open');
 
   const results: Record<string, number> = {};
@@ -100,9 +104,12 @@ export async function wireBench(opts: WireBenchOptions): Promise<Record<string, 
   results['frame decode (push + parse)'] = await opsPerSecond(() => decoder.push(frame), seconds);
   results['encodePayload (chat)'] = await opsPerSecond(() => encodePayload(payload), seconds);
   results['decodePayload (chat)'] = await opsPerSecond(() => decodePayload(payloadBytes), seconds);
-  results['sign (ed25519)'] = await opsPerSecond(() => sign(payloadBytes, alice.privateKey), seconds);
+  results['sign (ed25519)'] = await opsPerSecond(
+    () => nodeCrypto.sign(payloadBytes, alice.secretKey),
+    seconds,
+  );
   results['verify (ed25519, node:crypto)'] = await opsPerSecond(
-    () => verify(payloadBytes, flood.sig, alicePublic),
+    () => verifyWithKey(payloadBytes, flood.sig, alicePublic),
     seconds,
   );
   // What a relay runs per delivery on an idle loop: libsodium where it loads, on the raw key.
@@ -110,8 +117,14 @@ export async function wireBench(opts: WireBenchOptions): Promise<Record<string, 
     () => verifyRaw(payloadBytes, flood.sig, aliceId),
     seconds,
   );
-  results['seal (direct, 200 chars)'] = await opsPerSecond(() => sealDirect(plaintext, bobX, aad), seconds);
-  results['open (direct)'] = await opsPerSecond(() => openDirect(box, bob.privateKey, bobX, aad), seconds);
+  results['seal (direct, 200 chars)'] = await opsPerSecond(
+    () => sealDirect(nodeCrypto, plaintext, bobX, aad),
+    seconds,
+  );
+  results['open (direct)'] = await opsPerSecond(
+    () => openDirect(nodeCrypto, box, bob.secretKey, bobX, aad),
+    seconds,
+  );
   // Turning 32 raw bytes into a KeyObject (for node:crypto) is a large share of a verify: cached per peer.
   results['ed25519 key import'] = await opsPerSecond(() => ed25519PublicKey(aliceId), seconds);
   // What a relay spends on a new message: decode the frame and the payload, verify.
@@ -120,6 +133,23 @@ export async function wireBench(opts: WireBenchOptions): Promise<Record<string, 
     const decoded = decodePayload(message.payload);
     return decoded && verifyRaw(message.payload, message.sig, decoded.from);
   }, seconds);
+  // The browser's provider (pure JavaScript), for comparison: what a page pays per message.
+  results['sign (ed25519, noble)'] = await opsPerSecond(
+    () => nobleCrypto.sign(payloadBytes, alice.secretKey),
+    seconds,
+  );
+  results['verify (ed25519, noble)'] = await opsPerSecond(
+    () => nobleCrypto.verify(payloadBytes, flood.sig, aliceId),
+    seconds,
+  );
+  results['seal (direct, 200 chars, noble)'] = await opsPerSecond(
+    () => sealDirect(nobleCrypto, plaintext, bobX, aad),
+    seconds,
+  );
+  results['open (direct, noble)'] = await opsPerSecond(
+    () => openDirect(nobleCrypto, box, bob.secretKey, bobX, aad),
+    seconds,
+  );
   return results;
 }
 

@@ -11,8 +11,8 @@ import {
   encodePayload,
   messageIdToString,
   newMessageId,
-  sign,
 } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
 
 export const MESSAGE_BYTES = 200;
 
@@ -29,7 +29,7 @@ export function chatText(n: number): string {
 
 export interface SignedChat {
   payload: ChatPayload;
-  bytes: Buffer;
+  bytes: Uint8Array;
   sig: Uint8Array;
 }
 
@@ -44,7 +44,7 @@ export function signedChat(author: Identity, room: string, ts: number, n: number
     text: chatText(n),
   };
   const bytes = encodePayload(payload);
-  return { payload, bytes, sig: sign(bytes, author.signingKey) };
+  return { payload, bytes, sig: nodeCrypto.sign(bytes, author.signingKey) };
 }
 
 /** `count` messages by `author` in `room`, one every `stepMs` from `startTs`, as a node stores them. */
@@ -85,6 +85,6 @@ export function signedChats(
 }
 
 /** The flood frame a relay receives for a signed chat. */
-export function floodFrame(chat: SignedChat, hops = DEFAULT_HOPS): Buffer {
+export function floodFrame(chat: SignedChat, hops = DEFAULT_HOPS): Uint8Array {
   return encodeFrame({ kind: 'flood', id: chat.payload.id, hops, payload: chat.bytes, sig: chat.sig });
 }

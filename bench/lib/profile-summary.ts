@@ -26,10 +26,10 @@ type Rule = [bucket: string, match: (frame: ProfileNode['callFrame']) => boolean
 const RULES: Rule[] = [
   [
     'ed25519 verify',
-    // node:crypto's, or libsodium's through the wrapper in wire/crypto.ts (rawVerifiers.libsodium).
+    // node:crypto's, or libsodium's through the wrapper in crypto-node (rawVerifiers.libsodium).
     (f) =>
       f.functionName === 'verifyOneShot' ||
-      (f.url.endsWith('wire/crypto.js') && f.functionName.startsWith('rawVerifiers.')),
+      (f.url.endsWith('crypto-node/node-provider.js') && f.functionName.startsWith('rawVerifiers.')),
   ],
   ['ed25519 sign', (f) => f.functionName === 'signOneShot'],
   [

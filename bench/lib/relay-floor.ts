@@ -24,7 +24,8 @@ import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { generateIdentity } from '../../src/daemon/index.js';
-import { decodePayloadWithOrigin, FrameDecoder, sign } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
+import { decodePayloadWithOrigin, FrameDecoder } from '../../src/wire/index.js';
 import { floodFrame, signedChat } from './chat.js';
 import { storeInsertCost } from './store-bench.js';
 import { cpuSeconds, mustReach } from './time.js';
@@ -75,14 +76,14 @@ export async function measureRelayFloor(quick: boolean): Promise<RelayFloor> {
 
   const signs = quick ? 500 : 5_000;
   start = performance.now();
-  for (let i = 0; i < signs; i++) sign(chats[i % chats.length].bytes, author.signingKey);
+  for (let i = 0; i < signs; i++) nodeCrypto.sign(chats[i % chats.length].bytes, author.signingKey);
   const signUs = ((performance.now() - start) * 1000) / signs;
 
   return { tcpUs, decodeUs, storeUs, signUs };
 }
 
 /** Process CPU per frame sent and received over loopback TCP, 16 frames per write. */
-async function tcpCost(frames: Buffer[], count: number): Promise<number> {
+async function tcpCost(frames: Uint8Array[], count: number): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { generateIdentity } from '../../src/daemon/index.js';
-import { rawVerifiers, verifyRaw } from '../../src/wire/index.js';
+import { rawVerifiers, verifyRaw } from '../../src/crypto-node/index.js';
 import { signedChat } from './chat.js';
 import { sleep } from './time.js';
 

@@ -15,7 +15,7 @@ import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js'
 import { round } from '../lib/stats.js';
 import { paced, sleep, until } from '../lib/time.js';
 import { verifiesPerSecond, verifyBound } from '../lib/verify-rate.js';
-import { rawVerifyBackend } from '../../src/wire/index.js';
+import { rawVerifyBackend } from '../../src/crypto-node/index.js';
 
 /** A message that reaches a node later than this counts as lost. */
 export const LOSS_BOUND_MS = 1000;

@@ -8,13 +8,11 @@
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
-  asBuffer,
   type Bytes,
   DEFAULT_HOPS,
   FRAME_HEADER_BYTES,
   MAX_IHAVE_IDS,
   decodePayloadWithOrigin,
-  importedEd25519Key,
   encodeFloodFrame,
   encodePayload,
   type FloodMessage,
@@ -24,13 +22,16 @@ import {
   isKonnectError,
   type Payload,
   parseLinkMessage,
-  sign,
   unpackValue,
-  rawVerifyBackend,
   strictEd25519,
+} from '../wire/index.js';
+import {
+  importedEd25519Key,
+  nodeCrypto,
+  rawVerifyBackend,
   verifyRaw,
   verifyThen,
-} from '../wire/index.js';
+} from '../crypto-node/index.js';
 import type { Clock } from './clock.js';
 import type { Identity } from './identity.js';
 import type { Link } from './link.js';
@@ -173,7 +174,11 @@ export class FloodRouter {
   /** Signs and floods a payload written by this node; returns the signed message. */
   originate(payload: Payload, options: { only?: Link; hops?: number } = {}): SignedMessage {
     const bytes = encodePayload(payload);
-    const signed = { id: payload.id, payload: bytes, sig: sign(bytes, this.opts.identity.signingKey) };
+    const signed = {
+      id: payload.id,
+      payload: bytes,
+      sig: nodeCrypto.sign(bytes, this.opts.identity.signingKey),
+    };
     const key = seenKey(payload.id);
     this.seen.add(key, this.now());
     const frame = floodFrame(signed, options.hops ?? DEFAULT_HOPS);
@@ -446,7 +451,13 @@ export class FloodRouter {
     this.opts.onRejected?.(from, reason);
   }
 
-  private broadcast(frame: Buffer, id: Bytes, origin: OriginKey, except: Link | null, key?: string): void {
+  private broadcast(
+    frame: Uint8Array,
+    id: Bytes,
+    origin: OriginKey,
+    except: Link | null,
+    key?: string,
+  ): void {
     for (const link of this.opts.links()) {
       if (link === except) continue;
       if (!this.tree.isEager(link, origin)) this.tree.announce(link, id, key);
@@ -498,12 +509,12 @@ export function inlineVerifySlot(): boolean {
   return true;
 }
 
-function floodFrame(signed: SignedMessage, hops: number): Buffer {
+function floodFrame(signed: SignedMessage, hops: number): Uint8Array {
   return encodeFloodFrame(signed.id, hops, signed.payload, signed.sig);
 }
 
 /** The signed message inside a flood frame this node made (to answer a graft: rare). */
-function signedOfFlood(frame: Buffer): SignedMessage {
+function signedOfFlood(frame: Uint8Array): SignedMessage {
   const { id, payload, sig } = parseLinkMessage(
     unpackValue(frame.subarray(FRAME_HEADER_BYTES)),
   ) as FloodMessage;
@@ -520,7 +531,7 @@ const RECENT_MAX = 1024;
 
 interface Recent {
   /** A flood frame of it (any hops): one buffer to hold, and what a graft is answered from. */
-  frame: Buffer;
+  frame: Uint8Array;
   origin: OriginKey;
   firstWasLazy: boolean;
   /** The link its first copy came on (null: written here). */
@@ -551,5 +562,5 @@ function originKey(id: Bytes): OriginKey {
 }
 
 function seenKey(id: Bytes): string {
-  return asBuffer(id).toString('latin1');
+  return (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.length)).toString('latin1');
 }

@@ -6,15 +6,18 @@
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject, createPublicKey } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
-import { fingerprint, rawPublicKey, StorageError, toHex, type NodeIdHex } from '../wire/index.js';
+import { nodeCrypto, rawPublicKey, rawSecretKey } from '../crypto-node/index.js';
+import { fingerprint, StorageError, toHex, type NodeIdHex } from '../wire/index.js';
 
 export interface Identity {
   id: Uint8Array;
   idHex: NodeIdHex;
   fingerprint: string;
-  signingKey: KeyObject;
+  /** The ed25519 seed (raw 32 bytes, as every CryptoProvider takes it). */
+  signingKey: Uint8Array;
   xPublic: Uint8Array;
-  xPrivate: KeyObject;
+  /** The X25519 secret (raw 32 bytes). */
+  xPrivate: Uint8Array;
 }
 
 const FORMAT = 'konnect-identity';
@@ -38,11 +41,17 @@ function fromKeys(signingKey: KeyObject, xPrivate: KeyObject): Identity {
   return {
     id,
     idHex: toHex(id),
-    fingerprint: fingerprint(id),
-    signingKey,
+    fingerprint: fingerprint(nodeCrypto, id),
+    signingKey: rawSecretKey(signingKey),
     xPublic: rawPublicKey(createPublicKey(xPrivate)),
-    xPrivate,
+    xPrivate: rawSecretKey(xPrivate),
   };
+}
+
+/** PKCS#8 DER of a raw secret key, as identity.json has always kept it. */
+function pkcs8(raw: Uint8Array, type: 'ed25519' | 'x25519'): string {
+  const prefix = type === 'ed25519' ? '302e020100300506032b657004220420' : '302e020100300506032b656e04220420';
+  return Buffer.concat([Buffer.from(prefix, 'hex'), raw]).toString('base64');
 }
 
 /** Loads the identity in `file`, or creates it (mode 0600) when there is none. */
@@ -52,8 +61,8 @@ export function loadOrCreateIdentity(file: string): Identity {
     const body: IdentityFile = {
       format: FORMAT,
       version: VERSION,
-      ed25519: identity.signingKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
-      x25519: identity.xPrivate.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+      ed25519: pkcs8(identity.signingKey, 'ed25519'),
+      x25519: pkcs8(identity.xPrivate, 'x25519'),
     };
     writeFileSync(file, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
     return identity;

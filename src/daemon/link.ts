@@ -3,7 +3,6 @@
  * keepalive pings (RTT, dead-peer detection), and a send queue capped in bytes. A link owns its socket
  * and timers; whatever goes wrong, it ends in exactly one 'closed' event.
  */
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import {
@@ -18,11 +17,10 @@ import {
   NONCE_BYTES,
   FEATURE_LAZY_PUSH,
   PROTOCOL_VERSION,
-  sign,
   toHex,
-  verifyRaw,
   type NodeIdHex,
 } from '../wire/index.js';
+import { nodeCrypto, verifyRaw } from '../crypto-node/index.js';
 import type { Clock, Timer } from './clock.js';
 import type { Identity } from './identity.js';
 import type { Logger } from './logger.js';
@@ -95,7 +93,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private readonly timings: LinkTimings;
   private readonly decoder: FrameDecoder;
   private readonly maxQueueBytes: number;
-  private readonly nonce = randomBytes(NONCE_BYTES);
+  private readonly nonce = nodeCrypto.randomBytes(NONCE_BYTES);
   private sentAck = false;
   private gotAck = false;
   private timers: Timer[] = [];
@@ -169,7 +167,7 @@ export class Link extends EventEmitter<LinkEvents> {
    * Writes an encoded frame (one call per frame). Writes made in the same tick are corked into one
    * syscall. A peer whose queue stays above the cap is dropped.
    */
-  sendFrame(frame: Buffer): boolean {
+  sendFrame(frame: Uint8Array): boolean {
     if (this.state === 'closed') return false;
     if (this.socket.writableLength + frame.length > this.maxQueueBytes) {
       this.fail('SEND_QUEUE_FULL', `more than ${this.maxQueueBytes} bytes queued`);
@@ -323,7 +321,10 @@ export class Link extends EventEmitter<LinkEvents> {
     const { identity } = this.opts;
     this.send({
       kind: 'hello-ack',
-      sig: sign(helloTranscript(identity.id, hello.id, hello.nonce, this.nonce), identity.signingKey),
+      sig: nodeCrypto.sign(
+        helloTranscript(identity.id, hello.id, hello.nonce, this.nonce),
+        identity.signingKey,
+      ),
     });
     this.sentAck = true;
     this.maybeUp();

@@ -29,6 +29,7 @@ import {
   MAX_ROOMS,
   type TopicPayload,
 } from '../wire/index.js';
+import { nodeCrypto } from '../crypto-node/index.js';
 import type { Discovery } from '../discovery/types.js';
 import type {
   ChatEvent,
@@ -466,6 +467,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const id = newMessageId(now);
     const to = fromHex(peerId);
     const box = sealDirect(
+      nodeCrypto,
       encodeDirectPlaintext({ nick: this.nick, text, action: action || undefined }),
       peer.xkey,
       directAad(id, this.identity.id, to),
@@ -610,6 +612,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
         try {
           plain = decodeDirectPlaintext(
             openDirect(
+              nodeCrypto,
               payload.box,
               this.identity.xPrivate,
               this.identity.xPublic,

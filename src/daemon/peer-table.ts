@@ -3,6 +3,7 @@
  * whether it is linked or heard through the mesh, and why the last dial failed. The link manager and
  * the router write it; the API reads it as PeerInfo.
  */
+import { nodeCrypto } from '../crypto-node/index.js';
 import { fingerprint, fromHex, type NodeIdHex } from '../wire/index.js';
 import type { PeerInfo } from './chat-api.js';
 import type { Link } from './link.js';
@@ -79,7 +80,7 @@ export class PeerTable {
       if (this.peers.size >= MAX_PEERS && !this.evictOne()) return undefined;
       entry = {
         id,
-        fingerprint: fingerprint(fromHex(id)),
+        fingerprint: fingerprint(nodeCrypto, fromHex(id)),
         nick: update.nick ?? 'unknown',
         nickSigned: false,
         xkey: null,

@@ -150,7 +150,7 @@ export const MAX_SYNC_OUTBOX_BYTES = 16 * 1024 * 1024;
  * lets more than MAX_SYNC_OUTBOX_BYTES pile up is dropped, as one over the link's own cap would be.
  */
 class SyncOutbox {
-  private readonly queue: Buffer[] = [];
+  private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private waiting = false;
 

@@ -10,9 +10,8 @@
  *   or not at all (extension types, records, invalid UTF-8, duplicate or non-string map keys), so a
  *   relay never accepts and forwards bytes that another implementation would reject or read otherwise.
  */
-import { isUtf8 } from 'node:buffer';
 import { Packr, Unpackr } from 'msgpackr';
-import { asBuffer } from './bytes.js';
+import { isWellFormedUtf8, latin1 } from './bytes.js';
 import { MAX_NESTING_DEPTH } from './constants.js';
 import { WireError } from './errors.js';
 
@@ -20,13 +19,13 @@ const packr = new Packr({ useRecords: false, moreTypes: false, encodeUndefinedAs
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** Encodes a value; fields whose value is undefined are left out. */
-export function packValue(value: unknown): Buffer {
+export function packValue(value: unknown): Uint8Array {
   return packr.pack(normalise(value));
 }
 
 /** Decodes exactly one MessagePack value filling all of `bytes`; anything else is FRAME_MALFORMED. */
 export function unpackValue(bytes: Uint8Array): unknown {
-  const buf = asBuffer(bytes);
+  const buf = bytes;
   if (buf.length === 0) throw new WireError('FRAME_MALFORMED', 'empty MessagePack body');
   const end = checkPlainMessagePack(buf, 0, 0);
   if (end !== buf.length) {
@@ -69,7 +68,7 @@ function malformed(pos: number, what: string): never {
  * int, float, str (valid UTF-8), bin, array and map (string keys, none repeated), nested at most
  * MAX_NESTING_DEPTH deep; refuses everything else. Allocation-free, so it is cheap on the relay path.
  */
-function checkPlainMessagePack(buf: Buffer, pos: number, depth: number): number {
+function checkPlainMessagePack(buf: Uint8Array, pos: number, depth: number): number {
   if (pos >= buf.length) malformed(pos, 'unexpected end of data');
   const t = buf[pos];
   if (t <= 0x7f || t >= 0xe0) return pos + 1; // fixint
@@ -123,32 +122,36 @@ function checkPlainMessagePack(buf: Buffer, pos: number, depth: number): number 
   }
 }
 
-function readLen(buf: Buffer, pos: number, width: 1 | 2 | 4): number {
+function readLen(buf: Uint8Array, pos: number, width: 1 | 2 | 4): number {
   if (pos + width > buf.length) malformed(pos, 'unexpected end of data');
-  return width === 1 ? buf[pos] : width === 2 ? buf.readUInt16BE(pos) : buf.readUInt32BE(pos);
+  return width === 1
+    ? buf[pos]
+    : width === 2
+      ? (buf[pos] << 8) | buf[pos + 1]
+      : buf[pos] * 0x1000000 + ((buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3]);
 }
 
-function skip(buf: Buffer, pos: number, n: number): number {
+function skip(buf: Uint8Array, pos: number, n: number): number {
   if (pos + n > buf.length) malformed(pos, 'unexpected end of data');
   return pos + n;
 }
 
-function checkStr(buf: Buffer, pos: number, n: number): number {
+function checkStr(buf: Uint8Array, pos: number, n: number): number {
   const end = skip(buf, pos, n);
   // Keys and most fields are short ASCII: a JS loop beats the native call's overhead for those.
   let ascii = n <= 64;
   for (let i = pos; ascii && i < end; i++) ascii = buf[i] < 0x80;
-  if (!ascii && !isUtf8(buf.subarray(pos, end))) malformed(pos, 'a string that is not valid UTF-8');
+  if (!ascii && !isWellFormedUtf8(buf, pos, end)) malformed(pos, 'a string that is not valid UTF-8');
   return end;
 }
 
-function sameBytes(buf: Buffer, a: number, aEnd: number, b: number, bEnd: number): boolean {
+function sameBytes(buf: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
   if (aEnd - a !== bEnd - b) return false;
   for (; a < aEnd; a++, b++) if (buf[a] !== buf[b]) return false;
   return true;
 }
 
-function checkArray(buf: Buffer, pos: number, count: number, depth: number, start: number): number {
+function checkArray(buf: Uint8Array, pos: number, count: number, depth: number, start: number): number {
   if (depth >= MAX_NESTING_DEPTH) malformed(start, `nesting deeper than ${MAX_NESTING_DEPTH}`);
   // Every item takes at least one byte: a larger count cannot be honest, and refusing it early bounds work.
   if (count > buf.length - pos) malformed(start, 'unexpected end of data');
@@ -166,7 +169,7 @@ const PAIRWISE_KEYS = 16;
 const keyBounds = new Int32Array(2 * PAIRWISE_KEYS * (MAX_NESTING_DEPTH + 1));
 let keyTop = 0;
 
-function checkMap(buf: Buffer, pos: number, count: number, depth: number, start: number): number {
+function checkMap(buf: Uint8Array, pos: number, count: number, depth: number, start: number): number {
   if (depth >= MAX_NESTING_DEPTH) malformed(start, `nesting deeper than ${MAX_NESTING_DEPTH}`);
   if (count * 2 > buf.length - pos) malformed(start, 'unexpected end of data');
   const seen = count > PAIRWISE_KEYS ? new Set<string>() : undefined;
@@ -183,7 +186,7 @@ function checkMap(buf: Buffer, pos: number, count: number, depth: number, start:
       // not the header, since the same key may be written as fixstr or str8.
       const keyStart = pos + header;
       if (seen) {
-        const key = buf.toString('latin1', keyStart, keyEnd);
+        const key = latin1(buf, keyStart, keyEnd);
         if (seen.has(key)) malformed(pos, 'a repeated map key');
         seen.add(key);
       } else {

@@ -12,29 +12,44 @@ import {
   SIGNATURE_BYTES,
 } from './constants.js';
 import { WireError } from './errors.js';
-import { asBuffer } from './bytes.js';
+import { allocBytes, concatBytes, utf8 } from './bytes.js';
 import { packValue, unpackValue } from './codec.js';
 import { type LinkMessage, parseLinkMessage } from './messages.js';
 
 /** Encodes any value as one frame. Throws FRAME_TOO_LARGE if the body exceeds `maxFrameBytes`. */
-export function encodeFrame(message: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Buffer {
+export function encodeFrame(message: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Uint8Array {
   const body = packValue(message);
   if (body.length > maxFrameBytes) {
     throw new WireError('FRAME_TOO_LARGE', `frame body of ${body.length} bytes exceeds ${maxFrameBytes}`);
   }
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + body.length);
-  frame.writeUInt32BE(body.length, 0);
-  body.copy(frame, FRAME_HEADER_BYTES);
+  const frame = allocBytes(FRAME_HEADER_BYTES + body.length);
+  writeUint32(frame, 0, body.length);
+  frame.set(body, FRAME_HEADER_BYTES);
   return frame;
 }
 
+/** `value` as 4 big-endian bytes at `at`; returns the offset after them. */
+function writeUint32(target: Uint8Array, at: number, value: number): number {
+  target[at] = value >>> 24;
+  target[at + 1] = value >>> 16;
+  target[at + 2] = value >>> 8;
+  target[at + 3] = value;
+  return at + 4;
+}
+
 const FLOOD_KEYS = {
-  kind: Buffer.from([0xa4, ...Buffer.from('kind'), 0xa5, ...Buffer.from('flood')]),
-  id: Buffer.from([0xa2, ...Buffer.from('id'), 0xc4, MESSAGE_ID_BYTES]),
-  hops: Buffer.from([0xa4, ...Buffer.from('hops')]),
-  payload: Buffer.from([0xa7, ...Buffer.from('payload')]),
-  sig: Buffer.from([0xa3, ...Buffer.from('sig'), 0xc4, SIGNATURE_BYTES]),
+  kind: concatBytes([Uint8Array.of(0xa4), utf8('kind'), Uint8Array.of(0xa5), utf8('flood')]),
+  id: concatBytes([Uint8Array.of(0xa2), utf8('id'), Uint8Array.of(0xc4, MESSAGE_ID_BYTES)]),
+  hops: concatBytes([Uint8Array.of(0xa4), utf8('hops')]),
+  payload: concatBytes([Uint8Array.of(0xa7), utf8('payload')]),
+  sig: concatBytes([Uint8Array.of(0xa3), utf8('sig'), Uint8Array.of(0xc4, SIGNATURE_BYTES)]),
 };
+
+/** `part` copied into `target` at `at`; returns its length. */
+function put(target: Uint8Array, at: number, part: Uint8Array): number {
+  target.set(part, at);
+  return part.length;
+}
 
 /**
  * The frame of a `flood` message, byte for byte what `encodeFrame` makes of {kind, id, hops, payload,
@@ -42,7 +57,12 @@ const FLOOD_KEYS = {
  * path (normalise, pack, copy behind a header) allocated several times that. Checks what the schema
  * checks on receipt, so it never writes a frame a peer would refuse.
  */
-export function encodeFloodFrame(id: Uint8Array, hops: number, payload: Uint8Array, sig: Uint8Array): Buffer {
+export function encodeFloodFrame(
+  id: Uint8Array,
+  hops: number,
+  payload: Uint8Array,
+  sig: Uint8Array,
+): Uint8Array {
   if (id.length !== MESSAGE_ID_BYTES || sig.length !== SIGNATURE_BYTES) {
     throw new WireError('SCHEMA_INVALID', 'flood: an id of 16 bytes and a signature of 64');
   }
@@ -56,36 +76,37 @@ export function encodeFloodFrame(id: Uint8Array, hops: number, payload: Uint8Arr
   const binHeader = payload.length < 0x100 ? 2 : 3; // bin8 or bin16 (MAX_PAYLOAD_BYTES < 64 KiB)
   const body = 3 + k.kind.length + k.id.length + id.length + k.hops.length + 1 + k.payload.length + binHeader;
   const length = body + payload.length + k.sig.length + sig.length;
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + length);
-  let at = frame.writeUInt32BE(length, 0);
+  const frame = allocBytes(FRAME_HEADER_BYTES + length);
+  let at = writeUint32(frame, 0, length);
   // A map of 5 as map16, which is how msgpackr writes every object (before it knows the key count).
   frame[at++] = 0xde;
   frame[at++] = 0;
   frame[at++] = 5;
-  at += k.kind.copy(frame, at);
-  at += k.id.copy(frame, at);
+  at += put(frame, at, k.kind);
+  at += put(frame, at, k.id);
   frame.set(id, at);
   at += id.length;
-  at += k.hops.copy(frame, at);
+  at += put(frame, at, k.hops);
   frame[at++] = hops; // a positive fixint: MAX_HOPS < 128
-  at += k.payload.copy(frame, at);
+  at += put(frame, at, k.payload);
   if (binHeader === 2) {
     frame[at++] = 0xc4;
     frame[at++] = payload.length;
   } else {
     frame[at++] = 0xc5;
-    at = frame.writeUInt16BE(payload.length, at);
+    frame[at++] = payload.length >>> 8;
+    frame[at++] = payload.length & 0xff;
   }
   frame.set(payload, at);
   at += payload.length;
-  at += k.sig.copy(frame, at);
+  at += put(frame, at, k.sig);
   frame.set(sig, at);
   return frame;
 }
 
 /**
  * Chunks held at most before they are copied into one. A peer sending a frame a byte per TCP segment
- * would otherwise make the decoder hold a Buffer object per byte (~100 B each) and shift through them
+ * would otherwise make the decoder hold an array object per byte (~100 B each) and shift through them
  * all: a 256 KiB frame in one-byte chunks took 21 s of event loop, before this cap (found by review).
  */
 const MAX_CHUNKS_HELD = 256;
@@ -105,7 +126,7 @@ export class FrameDecoder<T = LinkMessage> {
   readonly maxFrameBytes: number;
   private readonly parse: (value: unknown) => T | null;
   /** Chunks received and not yet consumed; the first one from `offset` on. */
-  private chunks: Buffer[] = [];
+  private chunks: Uint8Array[] = [];
   private offset = 0;
   private buffered = 0;
   private failed: WireError | undefined;
@@ -125,7 +146,7 @@ export class FrameDecoder<T = LinkMessage> {
   push(chunk: Uint8Array): T[] {
     if (this.failed) throw this.failed;
     if (chunk.length > 0) {
-      this.chunks.push(asBuffer(chunk));
+      this.chunks.push(chunk);
       this.buffered += chunk.length;
       if (this.chunks.length > MAX_CHUNKS_HELD) this.coalesce();
     }
@@ -160,7 +181,10 @@ export class FrameDecoder<T = LinkMessage> {
 
   private peekLength(): number {
     const first = this.chunks[0];
-    if (first.length - this.offset >= FRAME_HEADER_BYTES) return first.readUInt32BE(this.offset);
+    if (first.length - this.offset >= FRAME_HEADER_BYTES) {
+      const at = this.offset;
+      return first[at] * 0x1000000 + ((first[at + 1] << 16) | (first[at + 2] << 8) | first[at + 3]);
+    }
     let length = 0;
     let read = 0;
     for (let c = 0, at = this.offset; read < FRAME_HEADER_BYTES; c++, at = 0) {
@@ -172,10 +196,13 @@ export class FrameDecoder<T = LinkMessage> {
 
   /** Copies every byte held into one chunk. */
   private coalesce(): void {
-    const all = Buffer.allocUnsafe(this.buffered);
+    const all = allocBytes(this.buffered);
     let at = 0;
-    for (let c = 0; c < this.chunks.length; c++)
-      at += this.chunks[c].copy(all, at, c === 0 ? this.offset : 0);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = c === 0 ? this.chunks[c].subarray(this.offset) : this.chunks[c];
+      all.set(chunk, at);
+      at += chunk.length;
+    }
     this.chunks = [all];
     this.offset = 0;
   }
@@ -199,19 +226,19 @@ export class FrameDecoder<T = LinkMessage> {
    * Removes and returns the next n buffered bytes (caller checked they are there): a view of the chunk
    * when the bytes lie in one, which is the usual case, else a copy.
    */
-  private take(n: number): Buffer {
+  private take(n: number): Uint8Array {
     const first = this.chunks[0];
     if (first.length - this.offset >= n) {
       const out = first.subarray(this.offset, this.offset + n);
       this.skip(n);
       return out;
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = allocBytes(n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0];
       const used = Math.min(c.length - this.offset, n - filled);
-      c.copy(out, filled, this.offset, this.offset + used);
+      out.set(c.subarray(this.offset, this.offset + used), filled);
       filled += used;
       this.skip(used);
     }

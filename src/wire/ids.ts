@@ -1,6 +1,5 @@
 /** Message ids: UUIDv7 (time-ordered, chosen by the origin), 16 bytes on the wire, canonical text in APIs. */
 import { parse, v7, validate, version } from 'uuid';
-import { asBuffer } from './bytes.js';
 import { MESSAGE_ID_BYTES } from './constants.js';
 import { WireError } from './errors.js';
 
@@ -49,10 +48,29 @@ export function messageIdTime(id: Uint8Array): number {
   return id[0] * 2 ** 40 + id[1] * 2 ** 32 + ((id[2] << 24) >>> 0) + (id[3] << 16) + (id[4] << 8) + id[5];
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function toHex(bytesIn: Uint8Array): string {
-  return asBuffer(bytesIn).toString('hex');
+  let out = '';
+  for (let i = 0; i < bytesIn.length; i++) out += HEX[bytesIn[i]];
+  return out;
 }
 
+/** The value of a hex digit's character code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** Bytes of a hex string, up to its first pair that is not two hex digits (as Node's decoder stops). */
 export function fromHex(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex, 'hex'));
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const high = hexDigit(hex.charCodeAt(2 * i));
+    const low = hexDigit(hex.charCodeAt(2 * i + 1));
+    if (high < 0 || low < 0) return out.slice(0, i);
+    out[i] = high * 16 + low;
+  }
+  return out;
 }

@@ -1,5 +1,8 @@
-/** src/wire: the pure protocol layer (framing, schemas, signing, sealing). No sockets, no timers. */
-export { asBuffer } from './bytes.js';
+/**
+ * src/wire: the pure protocol layer (framing, schemas, signing, sealing). No sockets, no timers and no
+ * Node-only import: crypto comes from a CryptoProvider the caller passes, so it runs in a browser too.
+ */
+export { concatBytes, equalBytes, utf8 } from './bytes.js';
 export * from './constants.js';
 export * from './errors.js';
 export { packValue, unpackValue } from './codec.js';
@@ -8,5 +11,14 @@ export * from './messages.js';
 export * from './payloads.js';
 export * from './ids.js';
 export * from './crypto.js';
+export type { CryptoProvider, RawKeyPair } from './crypto-provider.js';
+export {
+  ED25519_L,
+  hasSmallOrder,
+  isCanonicalPoint,
+  isCanonicalScalar,
+  littleEndian,
+  strictEd25519,
+} from './ed25519-rules.js';
 export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';

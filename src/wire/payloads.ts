@@ -103,7 +103,7 @@ const SCHEMAS: { [K in PayloadKind]: Check<Omit<Extract<Payload, { kind: K }>, '
 const directPlaintext = object({ nick: nickCheck, text: chatText, action: optional(bool) });
 
 /** Encodes a payload after checking it, so a node never signs what its peers would reject. */
-export function encodePayload(payload: Payload): Buffer {
+export function encodePayload(payload: Payload): Uint8Array {
   const bytesOut = packValue(payload);
   if (bytesOut.length > C.MAX_PAYLOAD_BYTES) {
     throw new WireError('SCHEMA_INVALID', `payload: ${bytesOut.length} bytes, above ${C.MAX_PAYLOAD_BYTES}`);
@@ -147,7 +147,7 @@ function parsePayloadValue(value: unknown): Payload | null {
   return { kind, ...SCHEMAS[kind as PayloadKind](value, kind) } as Payload;
 }
 
-export function encodeDirectPlaintext(plain: DirectPlaintext): Buffer {
+export function encodeDirectPlaintext(plain: DirectPlaintext): Uint8Array {
   directPlaintext(plain, 'direct-plaintext');
   return packValue(plain);
 }

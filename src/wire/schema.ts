@@ -3,6 +3,7 @@
  * it runs on the relay hot path (every frame of every link) and must check exact byte lengths of
  * binary fields; each failure is a WireError('SCHEMA_INVALID') naming the field and what was expected.
  */
+import { utf8Length } from './bytes.js';
 import { WireError } from './errors.js';
 
 export type Check<T> = (value: unknown, path: string) => T;
@@ -54,7 +55,12 @@ export const text =
     if (chars < min || chars > maxChars) fail(path, `${min} to ${maxChars} characters`);
     // A lone surrogate cannot be written as UTF-8: msgpackr would emit invalid bytes that peers refuse.
     if (LONE_SURROGATE.test(value)) fail(path, 'well-formed Unicode text');
-    if (opts.maxBytes !== undefined && Buffer.byteLength(value, 'utf8') > opts.maxBytes) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: most texts are below the bound without counting.
+    if (
+      opts.maxBytes !== undefined &&
+      3 * value.length > opts.maxBytes &&
+      utf8Length(value) > opts.maxBytes
+    ) {
       fail(path, `at most ${opts.maxBytes} bytes of UTF-8`);
     }
     if (opts.pattern && !opts.pattern.test(value)) fail(path, `text matching ${opts.pattern}`);

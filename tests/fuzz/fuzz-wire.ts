@@ -13,22 +13,18 @@
  */
 import fc from 'fast-check';
 import { pathToFileURL } from 'node:url';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { ed25519PublicKey, nodeCrypto, verifyWithKey, x25519PublicKey } from '../../src/crypto-node/index.js';
 import {
   decodeDirectPlaintext,
   decodePayload,
   directAad,
-  ed25519PublicKey,
   fingerprint,
   helloTranscript,
   type LinkMessage,
   messageIdTime,
   messageIdToString,
   openDirect,
-  rawPublicKey,
   sealDirect,
-  verify,
-  x25519PublicKey,
   encodeDirectPlaintext,
   encodeFrame,
   encodePayload,
@@ -117,6 +113,9 @@ function randomBytes(rng: Rng, n: number): Buffer {
 
 type Mutation = (bytes: Buffer, rng: Rng, corpus: Buffer[]) => Buffer;
 
+/** The wire returns plain Uint8Arrays; the mutations work on Buffers (a view, no copy). */
+const asBuf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+
 /** Each mutation returns a new buffer; the corpus entries are never changed. */
 const MUTATIONS: Record<string, Mutation> = {
   none: (b) => b,
@@ -166,7 +165,7 @@ const MUTATIONS: Record<string, Mutation> = {
     } catch {
       return MUTATIONS['bit-flip'](b, rng, []);
     }
-    return packValue(mutateValue(value, rng, 0));
+    return asBuf(packValue(mutateValue(value, rng, 0)));
   },
 };
 
@@ -284,7 +283,7 @@ function buildCorpus(seed: number): Corpus {
   const messages = fc.sample(linkMessageArb, { seed, numRuns: CORPUS_SIZE.messages });
   const payloads = fc
     .sample(payloadArb, { seed: seed + 1, numRuns: CORPUS_SIZE.payloads })
-    .map((p) => encodePayload(p));
+    .map((p) => asBuf(encodePayload(p)));
   // Floods and sync batches that carry real encoded payloads, as relays see them.
   const carriers = payloads.slice(0, 100).flatMap((payload, i) => [
     { kind: 'flood', id: Buffer.alloc(16, i), hops: 16, payload, sig: Buffer.alloc(64, i) },
@@ -294,10 +293,10 @@ function buildCorpus(seed: number): Corpus {
       msgs: [{ id: Buffer.alloc(16, i), payload, sig: Buffer.alloc(64, 7) }],
     },
   ]);
-  const bodies = [...messages, ...carriers].map((m) => packValue(m));
+  const bodies = [...messages, ...carriers].map((m) => asBuf(packValue(m)));
   const plaintexts = fc
     .sample(directPlaintextArb, { seed: seed + 2, numRuns: CORPUS_SIZE.plaintexts })
-    .map((p) => encodeDirectPlaintext(p));
+    .map((p) => asBuf(encodeDirectPlaintext(p)));
   return { bodies, payloads, plaintexts };
 }
 
@@ -305,7 +304,7 @@ function buildCorpus(seed: number): Corpus {
  * The calls a node makes on an accepted message before trusting anything in it: id to text, key
  * import, signature check, payload decode, opening a direct box. Only typed errors may come out.
  */
-function useAsANodeWould(message: LinkMessage, recipient: { privateKey: KeyObject; raw: Uint8Array }): void {
+function useAsANodeWould(message: LinkMessage, recipient: { secretKey: Uint8Array; raw: Uint8Array }): void {
   const signed =
     message.kind === 'flood'
       ? [message]
@@ -318,12 +317,13 @@ function useAsANodeWould(message: LinkMessage, recipient: { privateKey: KeyObjec
     const payload = decodePayload(m.payload);
     if (payload === null) continue;
     messageIdToString(payload.id);
-    verify(m.payload, m.sig, ed25519PublicKey(payload.from));
-    fingerprint(payload.from);
+    verifyWithKey(m.payload, m.sig, ed25519PublicKey(payload.from));
+    fingerprint(nodeCrypto, payload.from);
     if (payload.kind === 'direct') {
       const plain = openDirect(
+        nodeCrypto,
         payload.box,
-        recipient.privateKey,
+        recipient.secretKey,
         recipient.raw,
         directAad(payload.id, payload.from, payload.to),
       );
@@ -331,11 +331,16 @@ function useAsANodeWould(message: LinkMessage, recipient: { privateKey: KeyObjec
     } else if (payload.kind === 'receipt') {
       messageIdToString(payload.of);
     } else if (payload.kind === 'presence') {
-      sealDirect(Buffer.from('probe'), payload.xkey, directAad(payload.id, payload.from, payload.from));
+      sealDirect(
+        nodeCrypto,
+        Buffer.from('probe'),
+        payload.xkey,
+        directAad(payload.id, payload.from, payload.from),
+      );
     }
   }
   if (message.kind === 'hello') {
-    fingerprint(message.id);
+    fingerprint(nodeCrypto, message.id);
     ed25519PublicKey(message.id);
     x25519PublicKey(message.xkey);
     helloTranscript(message.id, message.id, message.nonce, message.nonce);
@@ -368,8 +373,8 @@ export function runWireFuzz(options: WireFuzzOptions = {}): WireFuzzResult {
   const deadline = Date.now() + (options.seconds ?? 600) * 1000;
   const rng = makeRng(seed);
   const corpus = buildCorpus(seed);
-  const keys = generateKeyPairSync('x25519');
-  const recipient = { privateKey: keys.privateKey, raw: rawPublicKey(keys.publicKey) };
+  const keys = nodeCrypto.x25519Keygen();
+  const recipient = { secretKey: keys.secretKey, raw: keys.publicKey };
   const allBodies = [...corpus.bodies, ...corpus.payloads, ...corpus.plaintexts];
 
   const result: WireFuzzResult = {

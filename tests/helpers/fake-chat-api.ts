@@ -16,6 +16,7 @@ import type {
   PeerInfo,
   RoomTopic,
 } from '../../src/daemon/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
 import { fingerprint, fromHex, UsageError } from '../../src/wire/index.js';
 
 export interface FakeCall {
@@ -29,7 +30,7 @@ export function nodeIdFor(name: string): NodeIdHex {
 }
 
 export function fingerprintFor(id: NodeIdHex): string {
-  return fingerprint(fromHex(id));
+  return fingerprint(nodeCrypto, fromHex(id));
 }
 
 export function makePeer(nick: string, overrides: Partial<PeerInfo> = {}): PeerInfo {

@@ -4,7 +4,7 @@
  * Shared by the wire unit tests, the wire fuzzer and anyone who needs realistic wire values.
  */
 import fc from 'fast-check';
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, sign as cryptoSign } from 'node:crypto';
 import {
   DEFAULT_HOPS,
   encodePayload,
@@ -23,7 +23,6 @@ import {
   type Payload,
   type PayloadKind,
   SIGNATURE_BYTES,
-  sign,
   SYNC_HASH_BYTES,
   X25519_KEY_BYTES,
   type FloodMessage,
@@ -232,7 +231,7 @@ export const directPlaintextArb: fc.Arbitrary<DirectPlaintext> = rec(
 /** What an origin sends: the payload encoded and signed, wrapped in a flood envelope. */
 export function floodOf(payload: Payload, privateKey: KeyObject, hops = DEFAULT_HOPS): FloodMessage {
   const bytes = encodePayload(payload);
-  return { kind: 'flood', id: payload.id, hops, payload: bytes, sig: sign(bytes, privateKey) };
+  return { kind: 'flood', id: payload.id, hops, payload: bytes, sig: cryptoSign(null, bytes, privateKey) };
 }
 
 /**

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../src/daemon/index.js';
-import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
+import { encodePayload, newMessageId } from '../../src/wire/index.js';
 import { DaemonProcess, killAllDaemons, runCli } from '../helpers/cli.js';
 import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
@@ -160,7 +161,7 @@ describe('hostile text through the CLI', () => {
           nick: 'mallory',
           text,
         });
-        link.send({ kind: 'flood', id, hops: 1, payload, sig: sign(payload, mallory.signingKey) });
+        link.send({ kind: 'flood', id, hops: 1, payload, sig: nodeCrypto.sign(payload, mallory.signingKey) });
       };
       send('title \u001b]0;pwned\u0007 and \u001b[2J clear', Date.now());
       send('from the end of time', Number.MAX_SAFE_INTEGER);

@@ -6,7 +6,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateIdentity } from '../../src/daemon/index.js';
-import { encodePayload, newMessageId, sign } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
+import { encodePayload, newMessageId } from '../../src/wire/index.js';
 import { type MeshNode, TestMesh } from '../helpers/mesh.js';
 import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
@@ -226,7 +227,7 @@ describe('history sync', () => {
       };
       const forged = chat(victim.id, 'forged in sync');
       const real = chat(victim.id, 'genuine words');
-      const realSig = sign(real.payload, victim.signingKey);
+      const realSig = nodeCrypto.sign(real.payload, victim.signingKey);
       const altered = Buffer.from(real.payload);
       altered[altered.length - 2] ^= 0x20;
       const honest = chat(rogue.id, 'an honest message from the liar');
@@ -234,9 +235,9 @@ describe('history sync', () => {
         kind: 'sync-msgs',
         scope: 'room:lobby',
         msgs: [
-          { id: forged.id, payload: forged.payload, sig: sign(forged.payload, rogue.signingKey) },
+          { id: forged.id, payload: forged.payload, sig: nodeCrypto.sign(forged.payload, rogue.signingKey) },
           { id: real.id, payload: altered, sig: realSig },
-          { id: honest.id, payload: honest.payload, sig: sign(honest.payload, rogue.signingKey) },
+          { id: honest.id, payload: honest.payload, sig: nodeCrypto.sign(honest.payload, rogue.signingKey) },
         ],
       });
       // The one valid message is stored: the path works, so what is missing was refused.

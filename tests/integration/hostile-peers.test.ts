@@ -12,9 +12,9 @@ import {
   type LinkMessage,
   newMessageId,
   messageIdFromString,
-  sign,
   DEFAULT_MAX_FRAME_BYTES,
 } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
@@ -171,7 +171,7 @@ describe('hostile peers', () => {
       id: forgedId,
       hops: 8,
       payload: forged,
-      sig: sign(forged, malloryKey.signingKey),
+      sig: nodeCrypto.sign(forged, malloryKey.signingKey),
     });
 
     // 2. A genuine message of the victim's, altered in one byte of its text.
@@ -185,7 +185,7 @@ describe('hostile peers', () => {
       nick: 'n1',
       text: 'pay alice 10',
     });
-    const sig = sign(real, victim.signingKey);
+    const sig = nodeCrypto.sign(real, victim.signingKey);
     const altered = Buffer.from(real);
     altered[altered.length - 1] ^= 0x01;
     mallory.send({ kind: 'flood', id: realId, hops: 8, payload: altered, sig });
@@ -233,7 +233,7 @@ describe('hostile peers', () => {
         nick: 'x',
         text: `junk ${k}`,
       });
-      mallory.send({ kind: 'flood', id, hops: 2, payload, sig: sign(payload, key.signingKey) });
+      mallory.send({ kind: 'flood', id, hops: 2, payload, sig: nodeCrypto.sign(payload, key.signingKey) });
     }
     const how = await Promise.race([
       closed,
@@ -264,7 +264,13 @@ describe('hostile peers', () => {
       of: messageIdFromString(dm.id),
     });
     const before = a.node.router.stats.delivered;
-    mallory.send({ kind: 'flood', id, hops: 2, payload: receipt, sig: sign(receipt, key.signingKey) });
+    mallory.send({
+      kind: 'flood',
+      id,
+      hops: 2,
+      payload: receipt,
+      sig: nodeCrypto.sign(receipt, key.signingKey),
+    });
     await waitFor(() => a.node.router.stats.delivered > before, 'node A to take the forged receipt in');
     expect(a.node.history({ peer: bId })[0]).toMatchObject({ id: dm.id, status: 'sent' });
     expect(a.events.some((e) => e.type === 'receipt')).toBe(false);
@@ -314,7 +320,7 @@ describe('hostile peers', () => {
       rooms: ['lobby'],
     });
     const before = a.node.router.stats.delivered;
-    mallory.send({ kind: 'flood', id, hops: 2, payload: old, sig: sign(old, vid.signingKey) });
+    mallory.send({ kind: 'flood', id, hops: 2, payload: old, sig: nodeCrypto.sign(old, vid.signingKey) });
     await waitFor(() => a.node.router.stats.delivered > before, 'node A to take the replayed presence in');
     const peer = a.node.peers().find((p) => p.id === vid.idHex)!;
     expect(peer).toMatchObject({ online: true, nick: 'n1' });
@@ -371,7 +377,7 @@ describe('hostile peers', () => {
       nick: 'mallory',
       text: 'the real one',
     });
-    const sig = sign(payload, identity.signingKey);
+    const sig = nodeCrypto.sign(payload, identity.signingKey);
     const forgedSig = Buffer.from(sig);
     forgedSig[0] ^= 0x01;
     // Both in one write: the genuine copy arrives while the forged one is being verified.

@@ -16,7 +16,8 @@ import {
 } from '../../src/daemon/flood-router.js';
 import { identityRSignature } from '../helpers/ed25519-edge.js';
 import type { Link } from '../../src/daemon/link.js';
-import { encodePayload, newMessageId, rawVerifyBackend, sign } from '../../src/wire/index.js';
+import { nodeCrypto, rawVerifyBackend } from '../../src/crypto-node/index.js';
+import { encodePayload, newMessageId } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';
 
 type Author = ReturnType<typeof generateIdentity>;
@@ -25,7 +26,7 @@ type Author = ReturnType<typeof generateIdentity>;
 function chatFlood(author: Author, text: string, ts = Date.now(), hops = 4) {
   const id = newMessageId(ts);
   const payload = encodePayload({ kind: 'chat', id, from: author.id, ts, room: 'lobby', nick: 'a', text });
-  return { kind: 'flood' as const, id, hops, payload, sig: sign(payload, author.signingKey) };
+  return { kind: 'flood' as const, id, hops, payload, sig: nodeCrypto.sign(payload, author.signingKey) };
 }
 
 /** A link that records what it is sent in `sent` under its label; a test may set its state to 'closed'. */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateIdentity, resolveDataDir } from '../../src/daemon/index.js';
-import { fingerprint, sign, verify, ed25519PublicKey } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
+import { fingerprint } from '../../src/wire/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -21,9 +22,9 @@ describe('identity', () => {
     expect(again.idHex).toBe(first.idHex);
     expect(Buffer.from(again.xPublic)).toEqual(Buffer.from(first.xPublic));
     expect(first.idHex).toMatch(/^[0-9a-f]{64}$/);
-    expect(first.fingerprint).toBe(fingerprint(first.id));
-    const sig = sign(Buffer.from('x'), again.signingKey);
-    expect(verify(Buffer.from('x'), sig, ed25519PublicKey(first.id))).toBe(true);
+    expect(first.fingerprint).toBe(fingerprint(nodeCrypto, first.id));
+    const sig = nodeCrypto.sign(Buffer.from('x'), again.signingKey);
+    expect(nodeCrypto.verify(Buffer.from('x'), sig, first.id)).toBe(true);
   });
 
   it('a corrupt file is a clear IDENTITY_CORRUPT error and is left as it was', () => {

@@ -142,7 +142,7 @@ describe('frame size', () => {
     // The bin header grows with the pad (bin8, bin16, bin32): search the pad length that lands on `size`.
     for (let pad = Math.max(0, size - 40); pad <= size; pad++) {
       const message = { kind: 'x-pad', pad: Buffer.alloc(pad) };
-      if (packValue(message).length === size) return encodeFrame(message, size);
+      if (packValue(message).length === size) return Buffer.from(encodeFrame(message, size));
     }
     throw new Error(`no pad gives a body of ${size} bytes`);
   }

@@ -1,0 +1,18 @@
+/**
+ * src/crypto-node: the wire's CryptoProvider for Node (libsodium verification, node:crypto for the
+ * rest), and the Node-only verification paths the daemon's relay uses (thread pool, cached keys).
+ */
+export {
+  createNodeCrypto,
+  ed25519PublicKey,
+  importedEd25519Key,
+  nodeCrypto,
+  rawPublicKey,
+  rawSecretKey,
+  rawVerifiers,
+  rawVerifyBackend,
+  verifyRaw,
+  verifyThen,
+  verifyWithKey,
+  x25519PublicKey,
+} from './node-provider.js';

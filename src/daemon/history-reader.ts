@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { nodeCrypto } from '../crypto-node/index.js';
 import { fingerprint, fromHex, KonnectError, StorageError, UsageError } from '../wire/index.js';
 import type { ChatMessage, HistoryQuery, PeerInfo } from './chat-api.js';
 import { ftsQuery, MAX_HISTORY_LIMIT } from './store.js';
@@ -110,7 +111,7 @@ export class HistoryReader {
         .pluck();
       return peers.map((id) => ({
         id,
-        fingerprint: fingerprint(fromHex(id)),
+        fingerprint: fingerprint(nodeCrypto, fromHex(id)),
         nick: (lastNick.get(`dm:${id}`, id) as string | undefined) ?? id.slice(0, 8),
         addresses: [],
         linked: false,

@@ -12,8 +12,8 @@ import {
   type TopicPayload,
   toHex,
   UsageError,
-  verifyRaw,
 } from '../wire/index.js';
+import { verifyRaw } from '../crypto-node/index.js';
 import type { RoomTopic } from './chat-api.js';
 import type { SignedMessage } from './flood-router.js';
 import type { Clock, Timer } from './clock.js';

@@ -32,7 +32,7 @@ async function nodeWithLog(): Promise<{ node: KonnectNode; address: string; line
 }
 
 /** Connects, writes `bytes`, and resolves when the node has closed the connection. */
-async function sendAndAwaitClose(address: string, bytes: Buffer): Promise<void> {
+async function sendAndAwaitClose(address: string, bytes: Uint8Array): Promise<void> {
   const [host, port] = address.split(':');
   const socket: Socket = connect({ host, port: Number(port) });
   cleanup.push(() => socket.destroy());

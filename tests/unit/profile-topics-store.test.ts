@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateIdentity, ProfileStore, RoomTopics, silentLogger } from '../../src/daemon/index.js';
 import { MAX_TOPICS, TOPICS_SAVE_DELAY_MS, topicFromFrame } from '../../src/daemon/room-topics.js';
 import { parseProfile } from '../../src/daemon/profile-store.js';
-import { encodePayload, newMessageId, sign, toHex, type TopicPayload } from '../../src/wire/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
+import { encodePayload, newMessageId, toHex, type TopicPayload } from '../../src/wire/index.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 const dirs: string[] = [];
@@ -36,7 +37,7 @@ function signedTopic(room: string, topic: string, ts: number) {
     topic,
   };
   const bytes = encodePayload(payload);
-  const frame = { id: payload.id, payload: bytes, sig: sign(bytes, identity.signingKey) };
+  const frame = { id: payload.id, payload: bytes, sig: nodeCrypto.sign(bytes, identity.signingKey) };
   return { frame, topic: topicFromFrame(frame)!, id: toHex(payload.id) };
 }
 

@@ -27,6 +27,7 @@ import {
   UsageError,
   StorageError,
   MAX_ROOMS,
+  checkMessageText,
 } from '../wire/index.js';
 import type { Discovery } from '../discovery/types.js';
 import type {
@@ -343,6 +344,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
    */
   send(to: ConversationRef, text: string, options: { action?: boolean } = {}): ChatMessage {
     this.assertRunning();
+    checkMessageText(text); // a sentence, not the schema's path, when the text is too long
     if (to.kind === 'room') return this.sendRoom(checkRoom(to.room), text, options.action ?? false);
     return this.sendDirect(to.peer, text, options.action ?? false);
   }

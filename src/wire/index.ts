@@ -10,3 +10,4 @@ export * from './ids.js';
 export * from './crypto.js';
 export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';
+export * from './message-text.js';

@@ -62,6 +62,8 @@ export class ChatModel {
   pendingPaste: string[] | null = null;
   /** The conversation a pending paste was made in: its lines go there, whatever is shown later. */
   pendingPasteRef: ConversationRef | null = null;
+  /** A line too long for one message, waiting for a second Enter to go out in parts (long-line.ts). */
+  pendingSplit: string | null = null;
   /** Text of a bracketed paste still arriving. */
   bracketedPaste: string | null = null;
   /** Bumped when nicks or fingerprints change how names draw. */

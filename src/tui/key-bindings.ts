@@ -6,7 +6,8 @@ import type { ChatController } from './chat-controller.js';
 import { applyCompletion, nextCompletion, startCompletion, type CompletionSources } from './completion.js';
 import * as edit from './input-line.js';
 import { parseInputChunk, splitLines, type KeyEvent } from './keys.js';
-import { sanitizeText } from '../wire/index.js';
+import { longLineOf, submitLongLine } from './long-line.js';
+import { fitsOneMessage, sanitizeText, splitMessageText } from '../wire/index.js';
 
 const PASTE_END = '\u001B[201~';
 
@@ -40,7 +41,8 @@ export function handlePaste(controller: ChatController, text: string): void {
   if (lines.length === 1) {
     model.input = edit.insertText(model.input, lines[0]);
   } else {
-    model.pendingPaste = lines;
+    // A pasted line too long for one message goes as several, so none of it is refused.
+    model.pendingPaste = lines.flatMap((line) => (fitsOneMessage(line) ? [line] : splitMessageText(line)));
     model.pendingPasteRef = model.active?.ref ?? null;
   }
   model.changed('now');
@@ -167,7 +169,10 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
 
   switch (event.name) {
     case 'enter': {
+      if (event.alt) return set(edit.insertText(model.input, '\n'));
       const line = model.input.text;
+      const long = longLineOf(line);
+      if (long) return submitLongLine(controller, line, long);
       model.input = edit.EMPTY_INPUT;
       model.changed('now');
       void controller.submit(line);

@@ -101,7 +101,7 @@ function parseEscape(sequence: string): KeyEvent {
 
   const rest = sequence.slice(1);
   if (rest === '\u007F' || rest === '\b') return key('backspace', { alt: true });
-  if (rest === '\r') return key('enter', { alt: true });
+  if (rest === '\r' || rest === '\n') return key('enter', { alt: true });
   if ([...rest].length === 1) return { type: 'alt', char: rest };
   return { type: 'unknown', sequence };
 }

@@ -9,7 +9,7 @@ import { Conversation, conversationKey, type ConversationKey, type SystemTone } 
 import type { ViewContext } from './history-view.js';
 import { InputHistory } from './input-history.js';
 import { EMPTY_INPUT, type InputState } from './input-line.js';
-import { sanitizeLabel, sanitizeText } from '../wire/index.js';
+import { fingerprint, fromHex, sanitizeLabel, sanitizeText } from '../wire/index.js';
 
 export interface SelfInfo {
   id: NodeIdHex;
@@ -79,6 +79,8 @@ export class ChatModel {
   private lastFlush = 0;
   private readonly frameMs: number;
   private nickIndex: Map<string, Set<NodeIdHex>> | null = null;
+  /** Nick (lower case) to the keys that wrote under it: a nick is shared even when one of them is gone. */
+  private readonly speakers = new Map<string, Set<NodeIdHex>>();
   private disposed = false;
 
   constructor(options: ChatModelOptions = {}) {
@@ -228,6 +230,22 @@ export class ChatModel {
     this.nickIndex = null;
   }
 
+  /**
+   * Remembers that `message.from` wrote under `message.nick`. A second key under one nick (a stranger
+   * who took a known nick) changes how names draw, so the rows are laid out again.
+   */
+  noteSpeaker(message: ChatMessage): void {
+    const key = message.nick.toLowerCase();
+    let keys = this.speakers.get(key);
+    if (!keys) {
+      keys = new Set();
+      this.speakers.set(key, keys);
+    }
+    if (keys.has(message.from)) return;
+    keys.add(message.from);
+    if (keys.size > 1 || this.nickIsShared(message.nick, message.from)) this.namesChanged();
+  }
+
   nickOf(id: NodeIdHex): string {
     if (this.self?.id === id) return this.self.nick;
     return this.peers.get(id)?.nick ?? this.fingerprintOf(id);
@@ -235,10 +253,14 @@ export class ChatModel {
 
   fingerprintOf(id: NodeIdHex): string {
     if (this.self?.id === id) return this.self.fingerprint;
-    return this.peers.get(id)?.fingerprint ?? id.slice(0, 8);
+    // A key the node does not list (a stranger in history) gets its fingerprint all the same.
+    return (
+      this.peers.get(id)?.fingerprint ??
+      (/^[0-9a-f]{64}$/.test(id) ? fingerprint(fromHex(id)) : id.slice(0, 8))
+    );
   }
 
-  /** Whether a node other than `id` currently goes by `nick` (compared without case). */
+  /** Whether a node other than `id` goes by `nick` now, or wrote under it (compared without case). */
   nickIsShared(nick: string, id: NodeIdHex): boolean {
     if (!this.nickIndex) {
       const index = new Map<string, Set<NodeIdHex>>();
@@ -252,9 +274,10 @@ export class ChatModel {
       if (this.self) add(this.self.nick, this.self.id);
       this.nickIndex = index;
     }
-    const holders = this.nickIndex.get(nick.toLowerCase());
-    if (!holders) return false;
-    for (const holder of holders) if (holder !== id) return true;
+    const key = nick.toLowerCase();
+    for (const holders of [this.nickIndex.get(key), this.speakers.get(key)]) {
+      if (holders) for (const holder of holders) if (holder !== id) return true;
+    }
     return false;
   }
 

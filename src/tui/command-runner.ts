@@ -230,7 +230,8 @@ export async function runCommand(controller: ChatController, command: Command): 
         model.system(`search "${command.text}" in ${where}: ${plural(found.length, 'message')}`, 'search');
         for (const m of found) {
           const text = sanitizeText(m.text);
-          const nick = sanitizeLabel(m.nick);
+          const name = sanitizeLabel(m.nick);
+          const nick = model.nickIsShared(name, m.from) ? `${name} ${model.fingerprintOf(m.from)}` : name;
           model.system(`${formatDateTime(m.ts)} ${m.action ? `* ${nick}` : `<${nick}>`} ${text}`, 'search');
         }
       } catch (err) {

@@ -20,7 +20,9 @@ export function completionSources(controller: ChatController): CompletionSources
     const entries = active.entries;
     for (let i = entries.length - 1, seen = 0; i >= 0 && seen < 300; i--, seen++) {
       const entry = entries[i];
-      if (entry.kind === 'message' && entry.message.from !== model.self?.id) nicks.push(entry.message.nick);
+      // A speaker who changed nick since is offered by the nick they have now, not the one they wrote under.
+      if (entry.kind === 'message' && entry.message.from !== model.self?.id)
+        nicks.push(model.peers.get(entry.message.from)?.nick ?? entry.message.nick);
     }
   }
   const peers = [...model.peers.values()].sort(

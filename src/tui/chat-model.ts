@@ -6,6 +6,7 @@
 import type { ChatMessage, ConversationRef, NodeIdHex, NodeStatus, PeerInfo } from '../daemon/index.js';
 import type { CompletionSession } from './completion.js';
 import { Conversation, conversationKey, type ConversationKey, type SystemTone } from './conversation.js';
+import { dayKey } from './format.js';
 import type { ViewContext } from './history-view.js';
 import { InputHistory } from './input-history.js';
 import { EMPTY_INPUT, type InputState } from './input-line.js';
@@ -174,6 +175,8 @@ export class ChatModel {
     const target = this.find(key);
     if (!target) return false;
     if (this.activeKey !== key) {
+      // What is there when the person leaves was seen: newer lines go below the marker.
+      this.active?.markRead();
       if (this.activeKey !== null) this.previousKey = this.activeKey;
       this.activeKey = key;
     }
@@ -287,6 +290,7 @@ export class ChatModel {
       width,
       noColor: this.noColor,
       selfId: this.self?.id ?? null,
+      today: dayKey(this.now()),
       epoch: this.epoch,
       fingerprintOf: (id) => this.fingerprintOf(id),
       nickIsShared: (nick, id) => this.nickIsShared(nick, id),

@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { KEYS, renderTui, type RenderedTui } from './harness.js';
+
+let tui: RenderedTui | undefined;
+afterEach(() => tui?.unmount());
+
+const WAIT = { timeoutMs: 30_000 };
+
+describe('when lines were written', () => {
+  test('a day separator above each day, and the date on lines of earlier days', async () => {
+    const t = (tui = await renderTui({ columns: 100, rows: 20 }));
+    // The fake node's clock is 6 January 2025, long before the real today.
+    t.api.deliver({ text: 'an old line' });
+    const frame = await t.waitFor('<alice> an old line', WAIT);
+    expect(frame).toContain('── Monday 6 January 2025 ──');
+    expect(frame).toMatch(/01-06 09:00 <alice> an old line/);
+  });
+
+  test('lines that came while another conversation was shown are below a "new since" line', async () => {
+    const t = (tui = await renderTui({ columns: 100, rows: 20 }));
+    t.api.deliver({ text: 'read before leaving' });
+    await t.waitFor('read before leaving', WAIT);
+    t.submit('/join dev');
+    await t.waitFor('[2:#dev]', WAIT);
+    t.api.deliver({ text: 'written while away' });
+    await t.waitFor('1:#general(1)', WAIT);
+    t.press(KEYS.alt('1'));
+    const frame = await t.waitFor('[1:#general]', WAIT);
+    const rows = frame.split('\n');
+    const marker = rows.findIndex((row) => row.includes('── new since you last looked ──'));
+    expect(marker).toBeGreaterThan(rows.findIndex((row) => row.includes('read before leaving')));
+    expect(rows[marker + 1]).toContain('written while away');
+  });
+});

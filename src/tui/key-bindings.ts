@@ -101,6 +101,11 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
     model.bracketedPaste = '';
     return;
   }
+  if (event.type === 'focus') {
+    // Away: everything shown so far was seen; what comes meanwhile is drawn below the read marker.
+    if (!event.focused) model.active?.markRead();
+    return model.changed('now');
+  }
   if (event.type === 'ctrl' && event.letter === 'c') {
     controller.quit();
     return;

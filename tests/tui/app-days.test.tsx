@@ -31,4 +31,19 @@ describe('when lines were written', () => {
     expect(marker).toBeGreaterThan(rows.findIndex((row) => row.includes('read before leaving')));
     expect(rows[marker + 1]).toContain('written while away');
   });
+
+  test('lines that came while the terminal window was away are below a "new since" line', async () => {
+    const t = (tui = await renderTui({ columns: 100, rows: 20 }));
+    t.api.deliver({ text: 'read before' });
+    await t.waitFor('read before', WAIT);
+    t.press('\u001B[O'); // focus lost
+    t.api.deliver({ text: 'came while away' });
+    await t.waitFor('came while away', WAIT);
+    t.press('\u001B[I'); // focus back
+    const frame = await t.waitFor('── new since you last looked ──', WAIT);
+    const rows = frame.split('\n');
+    const marker = rows.findIndex((row) => row.includes('new since you last looked'));
+    expect(rows[marker - 1]).toContain('read before');
+    expect(rows[marker + 1]).toContain('came while away');
+  });
 });

@@ -34,6 +34,7 @@ export function linkDescription(peer: PeerInfo): string {
 /** Keys, as /help lists them. */
 export const KEY_HELP = [
   'keys: Tab completes nicks and commands (again to cycle) · Up/Down recall lines · PgUp/PgDn scroll',
+  'Alt+Enter starts a new line in the message · a message holds at most 4,000 characters (Enter twice splits a longer one)',
   'Ctrl+N/Ctrl+P or Alt+1..9 switch conversations · Ctrl+A/E/U/K/W edit · Ctrl+C or Ctrl+D (empty line) quit',
 ];
 

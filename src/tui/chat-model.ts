@@ -180,6 +180,7 @@ export class ChatModel {
       if (this.activeKey !== null) this.previousKey = this.activeKey;
       this.activeKey = key;
     }
+    target.resumeReading();
     target.unread = 0;
     target.mentions = 0;
     return true;

@@ -173,6 +173,11 @@ export class Conversation {
     this.readMarker = this.entries[this.entries.length - 1] ?? null;
   }
 
+  /** Back in view: with nothing new, no marker (else it would sit above the next line, even one's own). */
+  resumeReading(): void {
+    if (this.readMarker === this.entries[this.entries.length - 1]) this.readMarker = null;
+  }
+
   /** Index of an entry, by binary search on `seq`; -1 when it is gone. */
   indexOf(entry: Entry): number {
     let lo = 0;

@@ -103,7 +103,8 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
   }
   if (event.type === 'focus') {
     // Away: everything shown so far was seen; what comes meanwhile is drawn below the read marker.
-    if (!event.focused) model.active?.markRead();
+    if (event.focused) model.active?.resumeReading();
+    else model.active?.markRead();
     return model.changed('now');
   }
   if (event.type === 'ctrl' && event.letter === 'c') {

@@ -46,4 +46,18 @@ describe('when lines were written', () => {
     expect(rows[marker - 1]).toContain('read before');
     expect(rows[marker + 1]).toContain('came while away');
   });
+
+  test('back with nothing new, no marker: not even above the next line one writes', async () => {
+    const t = (tui = await renderTui({ columns: 100, rows: 20 }));
+    t.api.deliver({ text: 'read before leaving' });
+    await t.waitFor('read before leaving', WAIT);
+    t.submit('/join dev');
+    await t.waitFor('[2:#dev]', WAIT);
+    t.press(KEYS.alt('1'));
+    await t.waitFor('[1:#general]', WAIT);
+    t.press('\u001B[O', '\u001B[I'); // away and back, nothing came
+    t.submit('my own line');
+    const frame = await t.waitFor('<me> my own line', WAIT);
+    expect(frame).not.toContain('new since you last looked');
+  });
 });

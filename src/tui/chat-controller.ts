@@ -236,7 +236,7 @@ export class ChatController {
       const old = sanitizeLabel(event.oldNick ?? '') || '(someone)';
       const targets = direct ? [...inRooms, direct] : inRooms;
       for (const c of targets.length > 0 ? targets : [model.active]) {
-        model.system(`${old} is now known as ${nick}`, 'nick', c);
+        model.system(`${old} is now known as ${this.nameFor(event.peer, nick)}`, 'nick', c);
       }
       return;
     }

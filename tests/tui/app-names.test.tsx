@@ -57,4 +57,20 @@ describe('a nick two keys have used', () => {
     const frame = await t.waitFor('<caroline> as caroline', WAIT);
     expect(frame).toContain('<carol> as carol');
   });
+
+  test('a peer who renames to a nick another key has is named with its fingerprint', async () => {
+    const api = defaultApi();
+    const t = (tui = await renderTui({ api, columns: 120 }));
+    const bob = api.peerMap.get(nodeIdFor('bob'))!;
+    api.addPeer({ ...bob, nick: 'alice' });
+    api.emit({
+      type: 'presence',
+      peer: bob.id,
+      nick: 'alice',
+      event: 'nick',
+      rooms: ['general'],
+      oldNick: 'bob',
+    });
+    await t.waitFor(`bob is now known as alice ${bob.fingerprint}`, WAIT);
+  });
 });

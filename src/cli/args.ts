@@ -235,7 +235,7 @@ export function helpText(topic?: string): string {
     '  konnect daemon [options]                  run a headless node with a control socket',
     '  konnect status [--json]                   id, fingerprint, nick, port, rooms, links of the running node',
     '  konnect peers [--all] [--json]            peers: nick, fingerprint, addresses, linked, how found, RTT',
-    '  konnect send [--room NAME | --to NICK|ID] TEXT   send a message; prints its id',
+    '  konnect send [--room NAME | --to NICK|ID] TEXT   send a message (at most 4,000 characters); prints its id',
     '  konnect history [--room NAME | --with NICK|ID] [--search TEXT] [--limit N] [--json]',
     '  konnect join ROOM                         join a room (remembered across restarts)',
     '  konnect leave ROOM                        leave a room',

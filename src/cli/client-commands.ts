@@ -1,7 +1,8 @@
 /** The client subcommands (status, peers, send, history): talk to a running daemon and print. */
-import { sanitizeLabel, sanitizeText, UsageError } from '../wire/index.js';
+import { sanitizeLabel, UsageError } from '../wire/index.js';
 import type { ChatApi, ChatMessage, HistoryQuery, PeerInfo } from '../daemon/index.js';
 import { intFlag, type ParsedArgs } from './args.js';
+import { formatHistory, type KnownNick } from './history-format.js';
 import { runRoomCommand } from './room-commands.js';
 
 type Out = (line: string) => void;
@@ -53,6 +54,7 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
           history: (q) => api.history(q),
           resolvePeer: (q) => api.resolvePeer(q),
           defaultRoom: async () => (await api.status()).rooms[0],
+          knownNicks: () => knownNicks(api),
         },
         args,
         out,
@@ -71,6 +73,8 @@ export interface HistorySource {
   resolvePeer(query: string): Promise<PeerInfo>;
   /** The room shown when none is named. */
   defaultRoom(): Promise<string>;
+  /** Who is known by which nick, so a shared nick is told apart by its fingerprint. */
+  knownNicks(): Promise<KnownNick[]>;
 }
 
 export async function runHistory(source: HistorySource, args: ParsedArgs, out: Out): Promise<void> {
@@ -107,7 +111,7 @@ export async function runHistory(source: HistorySource, args: ParsedArgs, out: O
       ),
     );
   }
-  for (const m of messages) out(formatMessage(m));
+  for (const line of formatHistory(messages, await source.knownNicks())) out(line);
 }
 
 // Everything a peer wrote or claimed is stripped of control characters and escape sequences before
@@ -123,17 +127,12 @@ function formatPeer(p: PeerInfo): string {
   return `${sanitizeLabel(p.nick).padEnd(16)} ${p.fingerprint}  ${state.padEnd(14)} ${addresses}  found by ${p.foundBy.join(',') || '-'}${err}`;
 }
 
-/** `YYYY-MM-DD HH:MM:SS` in UTC; a timestamp no Date can hold (a wild clock) is printed as a number. */
-export function formatTime(ts: number): string {
-  const date = new Date(ts);
-  return Number.isNaN(date.getTime()) ? `@${ts}` : date.toISOString().replace('T', ' ').slice(0, 19);
-}
-
-function formatMessage(m: ChatMessage): string {
-  const time = formatTime(m.ts);
-  const where = m.direct ? '(direct)' : `#${m.room}`;
-  const mark = m.own && m.direct ? (m.status === 'delivered' ? ' ✓✓' : ' ✓') : '';
-  const nick = sanitizeLabel(m.nick);
-  const text = sanitizeText(m.text);
-  return m.action ? `${time} ${where} * ${nick} ${text}${mark}` : `${time} ${where} <${nick}> ${text}${mark}`;
+/** Who the node knows by which nick, so history can tell a shared nick apart (none if it cannot say). */
+async function knownNicks(api: ChatApi): Promise<KnownNick[]> {
+  try {
+    const [status, peers] = await Promise.all([api.status(), api.peers()]);
+    return [{ id: status.id, nick: status.nick }, ...peers.map((p) => ({ id: p.id, nick: p.nick }))];
+  } catch {
+    return [];
+  }
 }

@@ -21,6 +21,8 @@ export async function runOfflineHistory(
         history: async (query) => reader.history(query),
         resolvePeer: async (query) => resolvePeerQuery(reader.conversationPeers(), query),
         defaultRoom: async () => DEFAULT_ROOM,
+        // Only nicks shared within the printed messages are told apart: no node is there to ask.
+        knownNicks: async () => [],
       },
       args,
       out,

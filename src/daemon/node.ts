@@ -28,6 +28,7 @@ import {
   StorageError,
   MAX_ROOMS,
   type TopicPayload,
+  checkMessageText,
 } from '../wire/index.js';
 import { nodeCrypto } from '../crypto-node/index.js';
 import type { Discovery } from '../discovery/types.js';
@@ -363,6 +364,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
    */
   send(to: ConversationRef, text: string, options: { action?: boolean } = {}): ChatMessage {
     this.assertRunning();
+    checkMessageText(text); // a sentence, not the schema's path, when the text is too long
     if (to.kind === 'room') return this.sendRoom(checkRoom(to.room), text, options.action ?? false);
     return this.sendDirect(to.peer, text, options.action ?? false);
   }

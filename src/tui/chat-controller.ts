@@ -187,7 +187,8 @@ export class ChatController {
   }
 
   private nameFor(id: string, nick: string): string {
-    const clean = sanitizeLabel(nick) || this.model.nickOf(id);
+    // The peer table follows /nick; a link's event may carry the nick its hello had.
+    const clean = this.model.peers.get(id)?.nick || sanitizeLabel(nick) || this.model.nickOf(id);
     return this.model.nickIsShared(clean, id) ? `${clean} ${this.model.fingerprintOf(id)}` : clean;
   }
 
@@ -210,6 +211,7 @@ export class ChatController {
     const ref = this.refOf(message);
     if (!ref) return;
     const conversation = model.open(ref);
+    model.noteSpeaker(message);
     const mention = this.isMention(message);
     const entry =
       message.via === 'sync'
@@ -256,7 +258,7 @@ export class ChatController {
       const old = sanitizeLabel(event.oldNick ?? '') || '(someone)';
       const targets = direct ? [...inRooms, direct] : inRooms;
       for (const c of targets.length > 0 ? targets : [model.active]) {
-        model.system(`${old} is now known as ${nick}`, 'nick', c);
+        model.system(`${old} is now known as ${this.nameFor(event.peer, nick)}`, 'nick', c);
       }
       return;
     }
@@ -299,6 +301,7 @@ export class ChatController {
       const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
       for (const message of page) {
         const clean = sanitizeMessage(message);
+        this.model.noteSpeaker(clean);
         conversation.insertByTime(clean, this.isMention(clean));
       }
       if (page.length < this.historyPage) conversation.older = 'complete';
@@ -313,6 +316,7 @@ export class ChatController {
       const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
       for (const message of page) {
         const clean = sanitizeMessage(message);
+        this.model.noteSpeaker(clean);
         conversation.insertByTime(clean, this.isMention(clean));
       }
       this.model.changed('frame');
@@ -330,7 +334,9 @@ export class ChatController {
       const query: HistoryQuery = { ...this.query(conversation.ref), limit: this.historyPage };
       if (oldest) query.before = { ts: oldest.ts, id: oldest.id };
       const page = await this.api.history(query);
-      conversation.prependOlder(page.map(sanitizeMessage), (m) => this.isMention(m));
+      const clean = page.map(sanitizeMessage);
+      for (const m of clean) this.model.noteSpeaker(m);
+      conversation.prependOlder(clean, (m) => this.isMention(m));
       conversation.older = page.length < this.historyPage ? 'complete' : 'idle';
     } catch (err) {
       conversation.older = 'idle';

@@ -13,10 +13,12 @@ import type {
 } from '../daemon/index.js';
 import type { CompletionSession } from './completion.js';
 import { Conversation, conversationKey, type ConversationKey, type SystemTone } from './conversation.js';
+import { dayKey } from './format.js';
 import type { ViewContext } from './history-view.js';
 import { InputHistory } from './input-history.js';
 import { EMPTY_INPUT, type InputState } from './input-line.js';
-import { sanitizeLabel, sanitizeText } from '../wire/index.js';
+import { fingerprint, fromHex, sanitizeLabel, sanitizeText } from '../wire/index.js';
+import { nodeCrypto } from '../crypto-node/index.js';
 
 export interface SelfInfo {
   id: NodeIdHex;
@@ -73,6 +75,8 @@ export class ChatModel {
   pendingPaste: string[] | null = null;
   /** The conversation a pending paste was made in: its lines go there, whatever is shown later. */
   pendingPasteRef: ConversationRef | null = null;
+  /** A line too long for one message, waiting for a second Enter to go out in parts (long-line.ts). */
+  pendingSplit: string | null = null;
   /** Text of a bracketed paste still arriving. */
   bracketedPaste: string | null = null;
   /** Bumped when nicks or fingerprints change how names draw. */
@@ -88,6 +92,8 @@ export class ChatModel {
   private lastFlush = 0;
   private readonly frameMs: number;
   private nickIndex: Map<string, Set<NodeIdHex>> | null = null;
+  /** Nick (lower case) to the keys that wrote under it: a nick is shared even when one of them is gone. */
+  private readonly speakers = new Map<string, Set<NodeIdHex>>();
   private disposed = false;
 
   constructor(options: ChatModelOptions = {}) {
@@ -181,9 +187,12 @@ export class ChatModel {
     const target = this.find(key);
     if (!target) return false;
     if (this.activeKey !== key) {
+      // What is there when the person leaves was seen: newer lines go below the marker.
+      this.active?.markRead();
       if (this.activeKey !== null) this.previousKey = this.activeKey;
       this.activeKey = key;
     }
+    target.resumeReading();
     target.unread = 0;
     target.mentions = 0;
     return true;
@@ -237,6 +246,22 @@ export class ChatModel {
     this.nickIndex = null;
   }
 
+  /**
+   * Remembers that `message.from` wrote under `message.nick`. A second key under one nick (a stranger
+   * who took a known nick) changes how names draw, so the rows are laid out again.
+   */
+  noteSpeaker(message: ChatMessage): void {
+    const key = message.nick.toLowerCase();
+    let keys = this.speakers.get(key);
+    if (!keys) {
+      keys = new Set();
+      this.speakers.set(key, keys);
+    }
+    if (keys.has(message.from)) return;
+    keys.add(message.from);
+    if (keys.size > 1 || this.nickIsShared(message.nick, message.from)) this.namesChanged();
+  }
+
   nickOf(id: NodeIdHex): string {
     if (this.self?.id === id) return this.self.nick;
     return this.peers.get(id)?.nick ?? this.fingerprintOf(id);
@@ -244,10 +269,14 @@ export class ChatModel {
 
   fingerprintOf(id: NodeIdHex): string {
     if (this.self?.id === id) return this.self.fingerprint;
-    return this.peers.get(id)?.fingerprint ?? id.slice(0, 8);
+    // A key the node does not list (a stranger in history) gets its fingerprint all the same.
+    return (
+      this.peers.get(id)?.fingerprint ??
+      (/^[0-9a-f]{64}$/.test(id) ? fingerprint(nodeCrypto, fromHex(id)) : id.slice(0, 8))
+    );
   }
 
-  /** Whether a node other than `id` currently goes by `nick` (compared without case). */
+  /** Whether a node other than `id` goes by `nick` now, or wrote under it (compared without case). */
   nickIsShared(nick: string, id: NodeIdHex): boolean {
     if (!this.nickIndex) {
       const index = new Map<string, Set<NodeIdHex>>();
@@ -261,9 +290,10 @@ export class ChatModel {
       if (this.self) add(this.self.nick, this.self.id);
       this.nickIndex = index;
     }
-    const holders = this.nickIndex.get(nick.toLowerCase());
-    if (!holders) return false;
-    for (const holder of holders) if (holder !== id) return true;
+    const key = nick.toLowerCase();
+    for (const holders of [this.nickIndex.get(key), this.speakers.get(key)]) {
+      if (holders) for (const holder of holders) if (holder !== id) return true;
+    }
     return false;
   }
 
@@ -273,6 +303,7 @@ export class ChatModel {
       width,
       noColor: this.noColor,
       selfId: this.self?.id ?? null,
+      today: dayKey(this.now()),
       epoch: this.epoch,
       fingerprintOf: (id) => this.fingerprintOf(id),
       nickIsShared: (nick, id) => this.nickIsShared(nick, id),

@@ -10,6 +10,7 @@ import { formatRtt, plural } from './format.js';
 import { viewInput } from './input-line.js';
 import { nickColor } from './nick-color.js';
 import { cellWidth, padToWidth, truncateToWidth } from './text-width.js';
+import { countChars, fitsOneMessage, MAX_TEXT_CHARS } from '../wire/index.js';
 
 /** Below this many columns the peers pane hides and the history takes the whole width. */
 export const PEERS_PANE_MIN_COLUMNS = 70;
@@ -178,9 +179,14 @@ export function inputRow(model: ChatModel, width: number): Row {
   const active = model.active;
   const label = active ? model.label(active) : 'konnect';
   const prompt = `[${truncateToWidth(label, Math.max(4, Math.floor(width / 3) - 3))}] `;
-  const view = viewInput(model.input, Math.max(1, width - cellWidth(prompt)));
+  // Over the limit, a count says by how much (the text stays; Enter explains and offers to split it).
+  const over = fitsOneMessage(model.input.text) ? null : `${countChars(model.input.text)}/${MAX_TEXT_CHARS} `;
+  const room = Math.max(1, width - cellWidth(prompt) - (over ? cellWidth(over) : 0));
+  // A line break (Alt+Enter) shows as ↵: one cell, one UTF-16 unit, so the cursor offsets still hold.
+  const view = viewInput({ ...model.input, text: model.input.text.replace(/\n/g, '↵') }, room);
   return fitRow(
     [
+      ...(over ? [{ text: over, bold: true, color: color(model, 'red') }] : []),
       { text: prompt, color: color(model, 'cyan') },
       { text: view.before },
       { text: view.atCursor, inverse: true },

@@ -34,6 +34,7 @@ export function linkDescription(peer: PeerInfo): string {
 /** Keys, as /help lists them. */
 export const KEY_HELP = [
   'keys: Tab completes nicks and commands (again to cycle) · Up/Down recall lines · PgUp/PgDn scroll',
+  'Alt+Enter starts a new line in the message · a message holds at most 4,000 characters (Enter twice splits a longer one)',
   'Ctrl+N/Ctrl+P or Alt+1..9 switch conversations · Ctrl+A/E/U/K/W edit · Ctrl+C or Ctrl+D (empty line) quit',
 ];
 
@@ -251,7 +252,8 @@ export async function runCommand(controller: ChatController, command: Command): 
         model.system(`search "${command.text}" in ${where}: ${plural(found.length, 'message')}`, 'search');
         for (const m of found) {
           const text = sanitizeText(m.text);
-          const nick = sanitizeLabel(m.nick);
+          const name = sanitizeLabel(m.nick);
+          const nick = model.nickIsShared(name, m.from) ? `${name} ${model.fingerprintOf(m.from)}` : name;
           model.system(`${formatDateTime(m.ts)} ${m.action ? `* ${nick}` : `<${nick}>`} ${text}`, 'search');
         }
       } catch (err) {

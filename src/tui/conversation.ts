@@ -61,6 +61,11 @@ export class Conversation {
   older: 'idle' | 'loading' | 'complete' = 'idle';
   /** The initial page of history has been asked for. */
   historyRequested = false;
+  /**
+   * The last entry there was when the person last looked (left the conversation, or the terminal lost
+   * focus): what follows it is drawn below a "new since you last looked" line.
+   */
+  readMarker: Entry | null = null;
   /** After /clear: entries up to this seq are hidden until the view scrolls back. */
   clearedUpTo: number | null = null;
 
@@ -161,6 +166,16 @@ export class Conversation {
     entry.message = update(entry.message);
     entry.revision++;
     return true;
+  }
+
+  /** The person looked at everything there is now (see readMarker). */
+  markRead(): void {
+    this.readMarker = this.entries[this.entries.length - 1] ?? null;
+  }
+
+  /** Back in view: with nothing new, no marker (else it would sit above the next line, even one's own). */
+  resumeReading(): void {
+    if (this.readMarker === this.entries[this.entries.length - 1]) this.readMarker = null;
   }
 
   /** Index of an entry, by binary search on `seq`; -1 when it is gone. */

@@ -14,6 +14,43 @@ export function formatDateTime(ts: number): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${formatTime(ts)}`;
 }
 
+/** The local calendar day of `ts`, as a key that compares equal for the same day: `YYYY-MM-DD`. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/**
+ * A line's time: `HH:MM` on `today` (a dayKey), else `MM-DD HH:MM` (history keeps a year, and a screen
+ * scrolled back may hold no day separator; the separators name the year).
+ */
+export function formatStamp(ts: number, today: string | undefined): string {
+  const day = dayKey(ts);
+  return today === undefined || day === today ? formatTime(ts) : `${day.slice(5)} ${formatTime(ts)}`;
+}
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** A day as people say it, for the separator above its first line: `Monday 6 January 2025`. */
+export function formatDay(ts: number): string {
+  const d = new Date(ts);
+  return `${WEEKDAYS[d.getDay()]} ${d.getDate()} ${MONTHS[d.getMonth()]} ${d.getFullYear()}`;
+}
+
 /** Round-trip time for people: `<1ms`, `12ms`, `1.2s`; empty when unknown. */
 export function formatRtt(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '';

@@ -4,7 +4,7 @@
  */
 import type { ChatMessage } from '../daemon/index.js';
 import type { Conversation, Entry, MessageEntry, SystemEntry, SystemTone } from './conversation.js';
-import { formatTime } from './format.js';
+import { dayKey, formatDay, formatStamp } from './format.js';
 import { nickColor } from './nick-color.js';
 import { lastPosition, moveUp, type LinePosition } from './scrollback.js';
 import { cellWidth, truncateToWidth } from './text-width.js';
@@ -28,6 +28,8 @@ export interface ViewContext {
   noColor: boolean;
   /** The own node id (own messages are drawn apart). */
   selfId: string | null;
+  /** Today's dayKey: lines of other days show their date. Absent: every line shows only HH:MM. */
+  today?: string;
   /** Bumped whenever nicks or fingerprints change how names draw (invalidates cached rows). */
   epoch: number;
   /** Fingerprint to show for a node id. */
@@ -63,6 +65,13 @@ const TONE_COLOR: Record<SystemTone, string | undefined> = {
 
 function color(ctx: ViewContext, name: string | undefined): string | undefined {
   return ctx.noColor ? undefined : name;
+}
+
+/** Below this pane width lines show only HH:MM (the day separators still say the day). */
+const DATED_LINES_MIN_WIDTH = 50;
+
+function todayFor(ctx: ViewContext): string | undefined {
+  return ctx.width >= DATED_LINES_MIN_WIDTH ? ctx.today : undefined;
 }
 
 /** The indent continuation rows get: the time column, or less on a very narrow pane. */
@@ -114,10 +123,11 @@ function messageRows(entry: MessageEntry, ctx: ViewContext): Row[] {
   const nickColorName = own ? undefined : color(ctx, nickColor(message.from));
   const label = nickLabel(ctx, message);
   // Keep the prefix to at most half the pane, so a long nick cannot push the text off a narrow screen.
-  const room = Math.max(4, Math.floor(ctx.width / 2) - TIME_WIDTH - 3);
+  const stamp = `${formatStamp(message.ts, todayFor(ctx))} `;
+  const room = Math.max(4, Math.floor(ctx.width / 2) - cellWidth(stamp) - 3);
   const nick = truncateToWidth(label.nick, label.fingerprint ? Math.max(2, room - 10) : room);
   const time: Segment = {
-    text: `${formatTime(message.ts)} `,
+    text: stamp,
     dim: true,
     color: color(ctx, message.future ? 'red' : undefined),
   };
@@ -146,7 +156,7 @@ function messageRows(entry: MessageEntry, ctx: ViewContext): Row[] {
 function systemRows(entry: SystemEntry, ctx: ViewContext): Row[] {
   const tone = color(ctx, TONE_COLOR[entry.tone]);
   const prefix: Segment[] = [
-    { text: `${formatTime(entry.ts)} `, dim: true },
+    { text: `${formatStamp(entry.ts, todayFor(ctx))} `, dim: true },
     { text: `${TONE_MARK[entry.tone]} `, color: tone, bold: entry.tone === 'error' },
   ];
   const style: Omit<Segment, 'text'> =
@@ -158,16 +168,55 @@ function systemRows(entry: SystemEntry, ctx: ViewContext): Row[] {
   return layoutText(ctx, prefix, entry.text, style);
 }
 
+/** Rows drawn above an entry: where a new day starts, and where the person last stopped reading. */
+export interface Lead {
+  /** The day's name when the entry is the first of its day. */
+  day: string | null;
+  /** The entry is the first one after the read marker. */
+  marker: boolean;
+}
+
+/** What goes above entry `index` of a conversation. */
+export function leadOf(conversation: Conversation, index: number): Lead {
+  const entry = conversation.entries[index];
+  const before = index > 0 ? conversation.entries[index - 1] : null;
+  return {
+    day: !before || dayKey(before.ts) !== dayKey(entry.ts) ? formatDay(entry.ts) : null,
+    marker: before !== null && before === conversation.readMarker,
+  };
+}
+
+/** A full-width rule with a label: `── label ─────…`. */
+function ruleRow(label: string, width: number, style: Omit<Segment, 'text'>): Row {
+  const text = truncateToWidth(`── ${label} `, width);
+  return [{ ...style, text: text + '─'.repeat(Math.max(0, width - cellWidth(text))) }];
+}
+
+function leadRows(lead: Lead, ctx: ViewContext): Row[] {
+  const rows: Row[] = [];
+  if (lead.marker)
+    rows.push(ruleRow('new since you last looked', ctx.width, { bold: true, color: color(ctx, 'red') }));
+  if (lead.day) rows.push(ruleRow(lead.day, ctx.width, { dim: true }));
+  return rows;
+}
+
 const rowCache = new WeakMap<Entry, { key: string; rows: Row[] }>();
 
-/** The rows of one entry at the context's width (cached). */
-export function entryRows(entry: Entry, ctx: ViewContext): Row[] {
-  const key = `${ctx.width}|${ctx.epoch}|${entry.revision}|${ctx.noColor ? 1 : 0}`;
+/** The rows of one entry at the context's width, after its lead rows if any (cached). */
+export function entryRows(entry: Entry, ctx: ViewContext, lead?: Lead): Row[] {
+  const leadKey = lead ? `${lead.day ?? ''}|${lead.marker ? 1 : 0}` : '';
+  const key = `${ctx.width}|${ctx.epoch}|${entry.revision}|${ctx.noColor ? 1 : 0}|${ctx.today ?? ''}|${leadKey}`;
   const cached = rowCache.get(entry);
   if (cached && cached.key === key) return cached.rows;
-  const rows = entry.kind === 'message' ? messageRows(entry, ctx) : systemRows(entry, ctx);
+  const own = entry.kind === 'message' ? messageRows(entry, ctx) : systemRows(entry, ctx);
+  const rows = lead ? [...leadRows(lead, ctx), ...own] : own;
   rowCache.set(entry, { key, rows });
   return rows;
+}
+
+/** The rows entry `index` of a conversation takes on screen, day separator and read marker included. */
+export function rowsAt(conversation: Conversation, index: number, ctx: ViewContext): Row[] {
+  return entryRows(conversation.entries[index], ctx, leadOf(conversation, index));
 }
 
 /** What the pane draws: exactly `height` rows (blank ones first when there is not enough history). */
@@ -187,7 +236,7 @@ export interface PaneView {
 export function bottomOf(conversation: Conversation, ctx: ViewContext): LinePosition | null {
   const start = conversation.firstVisibleIndex();
   const end = conversation.entries.length;
-  const count = (i: number): number => entryRows(conversation.entries[i], ctx).length;
+  const count = (i: number): number => rowsAt(conversation, i, ctx).length;
   const anchor = conversation.scroll;
   if (anchor) {
     const index = conversation.indexOf(anchor.entry);
@@ -219,16 +268,16 @@ export function paneView(conversation: Conversation, ctx: ViewContext, height: n
   // Walk up from the bottom row, collecting rows until the pane is full or the history begins.
   while (rows.length < height) {
     const entry = entries[index];
-    const entryRowsList = entryRows(entry, ctx);
+    const entryRowsList = rowsAt(conversation, index, ctx);
     for (let r = line; r >= 0 && rows.length < height; r--) {
       rows.push(entryRowsList[r]);
       keys.push(`${entry.seq}:${r}`);
     }
     if (rows.length >= height || index <= start) break;
     index--;
-    line = entryRows(entries[index], ctx).length - 1;
+    line = rowsAt(conversation, index, ctx).length - 1;
   }
-  const top = moveUp(bottom, height - 1, start, (i) => entryRows(entries[i], ctx).length);
+  const top = moveUp(bottom, height - 1, start, (i) => rowsAt(conversation, i, ctx).length);
   const atStart = top.at.index === start && top.at.line === 0;
   const padding = height - rows.length;
   rows.push(...Array.from({ length: padding }, blank));

@@ -6,7 +6,8 @@ import type { ChatController } from './chat-controller.js';
 import { applyCompletion, nextCompletion, startCompletion, type CompletionSources } from './completion.js';
 import * as edit from './input-line.js';
 import { parseInputChunk, splitLines, type KeyEvent } from './keys.js';
-import { sanitizeText } from '../wire/index.js';
+import { longLineOf, submitLongLine } from './long-line.js';
+import { fitsOneMessage, sanitizeText, splitMessageText } from '../wire/index.js';
 
 const PASTE_END = '\u001B[201~';
 
@@ -19,7 +20,9 @@ export function completionSources(controller: ChatController): CompletionSources
     const entries = active.entries;
     for (let i = entries.length - 1, seen = 0; i >= 0 && seen < 300; i--, seen++) {
       const entry = entries[i];
-      if (entry.kind === 'message' && entry.message.from !== model.self?.id) nicks.push(entry.message.nick);
+      // A speaker who changed nick since is offered by the nick they have now, not the one they wrote under.
+      if (entry.kind === 'message' && entry.message.from !== model.self?.id)
+        nicks.push(model.peers.get(entry.message.from)?.nick ?? entry.message.nick);
     }
   }
   const peers = [...model.peers.values()].sort(
@@ -40,7 +43,8 @@ export function handlePaste(controller: ChatController, text: string): void {
   if (lines.length === 1) {
     model.input = edit.insertText(model.input, lines[0]);
   } else {
-    model.pendingPaste = lines;
+    // A pasted line too long for one message goes as several, so none of it is refused.
+    model.pendingPaste = lines.flatMap((line) => (fitsOneMessage(line) ? [line] : splitMessageText(line)));
     model.pendingPasteRef = model.active?.ref ?? null;
   }
   model.changed('now');
@@ -96,6 +100,12 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
   if (event.type === 'paste-start') {
     model.bracketedPaste = '';
     return;
+  }
+  if (event.type === 'focus') {
+    // Away: everything shown so far was seen; what comes meanwhile is drawn below the read marker.
+    if (event.focused) model.active?.resumeReading();
+    else model.active?.markRead();
+    return model.changed('now');
   }
   if (event.type === 'ctrl' && event.letter === 'c') {
     controller.quit();
@@ -167,7 +177,10 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
 
   switch (event.name) {
     case 'enter': {
+      if (event.alt) return set(edit.insertText(model.input, '\n'));
       const line = model.input.text;
+      const long = longLineOf(line);
+      if (long) return submitLongLine(controller, line, long);
       model.input = edit.EMPTY_INPUT;
       model.changed('now');
       void controller.submit(line);

@@ -32,6 +32,8 @@ export type KeyEvent =
   | { type: 'key'; name: KeyName; ctrl: boolean; alt: boolean; shift: boolean }
   /** Ctrl+letter (lower case), except the letters that are keys of their own (Tab, Enter, Backspace). */
   | { type: 'ctrl'; letter: string }
+  /** The terminal window gained or lost focus (focus reports, `ESC [ I` / `ESC [ O`). */
+  | { type: 'focus'; focused: boolean }
   /** Alt+character (ESC followed by it). */
   | { type: 'alt'; char: string }
   | { type: 'unknown'; sequence: string };
@@ -74,6 +76,8 @@ function parseEscape(sequence: string): KeyEvent {
   if (sequence === `${ESC}[200~`) return { type: 'paste-start' };
   if (sequence === `${ESC}[201~`) return { type: 'paste-end' };
   if (sequence === `${ESC}[Z`) return key('backtab', { shift: true });
+  if (sequence === `${ESC}[I` || sequence === `${ESC}[O`)
+    return { type: 'focus', focused: sequence.endsWith('I') };
 
   // ESC ESC [ ... : the older way some terminals send Alt with a function key.
   if (sequence.startsWith(ESC + ESC) && sequence.length > 2) {
@@ -101,7 +105,7 @@ function parseEscape(sequence: string): KeyEvent {
 
   const rest = sequence.slice(1);
   if (rest === '\u007F' || rest === '\b') return key('backspace', { alt: true });
-  if (rest === '\r') return key('enter', { alt: true });
+  if (rest === '\r' || rest === '\n') return key('enter', { alt: true });
   if ([...rest].length === 1) return { type: 'alt', char: rest };
   return { type: 'unknown', sequence };
 }

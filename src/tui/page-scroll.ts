@@ -4,7 +4,7 @@
  * nears the oldest message held, so the next page of history is fetched before it is needed.
  */
 import type { Conversation } from './conversation.js';
-import { bottomOf, entryRows, type ViewContext } from './history-view.js';
+import { bottomOf, rowsAt, type ViewContext } from './history-view.js';
 import { lastPosition, moveUp, scrollDown, scrollUp } from './scrollback.js';
 
 export function pageScroll(
@@ -14,7 +14,7 @@ export function pageScroll(
   direction: 'up' | 'down',
 ): { fetchOlder: boolean } {
   const entries = conversation.entries;
-  const rows = (i: number): number => (entries[i] ? entryRows(entries[i], ctx).length : 1);
+  const rows = (i: number): number => (entries[i] ? rowsAt(conversation, i, ctx).length : 1);
   const page = Math.max(1, height - 1);
   let bottom = bottomOf(conversation, ctx);
 

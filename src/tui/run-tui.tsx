@@ -33,6 +33,9 @@ const ALT_SCREEN_ON = '\u001B[?1049h\u001B[H';
 const ALT_SCREEN_OFF = '\u001B[?1049l';
 const BRACKETED_PASTE_ON = '\u001B[?2004h';
 const BRACKETED_PASTE_OFF = '\u001B[?2004l';
+// Focus reports (ESC [ I, ESC [ O): lines that come while the window is away go below the read marker.
+const FOCUS_REPORTS_ON = '\u001B[?1004h';
+const FOCUS_REPORTS_OFF = '\u001B[?1004l';
 
 /** Runs the terminal UI against `api`; resolves when the person quits. */
 export async function runTui(api: ChatApi, options: RunTuiOptions): Promise<void> {
@@ -44,7 +47,7 @@ export async function runTui(api: ChatApi, options: RunTuiOptions): Promise<void
   const bracketedPaste = Boolean(stdout.isTTY);
 
   if (altScreen) stdout.write(ALT_SCREEN_ON);
-  if (bracketedPaste) stdout.write(BRACKETED_PASTE_ON);
+  if (bracketedPaste) stdout.write(BRACKETED_PASTE_ON + FOCUS_REPORTS_ON);
   let quitRequested = false;
   const instance = render(
     <Tui
@@ -73,7 +76,7 @@ export async function runTui(api: ChatApi, options: RunTuiOptions): Promise<void
     await instance.waitUntilExit();
   } finally {
     instance.cleanup();
-    if (bracketedPaste) stdout.write(BRACKETED_PASTE_OFF);
+    if (bracketedPaste) stdout.write(BRACKETED_PASTE_OFF + FOCUS_REPORTS_OFF);
     if (altScreen) stdout.write(ALT_SCREEN_OFF);
   }
   if (quitRequested) await options.onQuit?.();

@@ -22,3 +22,4 @@ export {
 } from './ed25519-rules.js';
 export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';
+export * from './message-text.js';

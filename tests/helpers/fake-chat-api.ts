@@ -17,7 +17,7 @@ import type {
   RoomTopic,
 } from '../../src/daemon/index.js';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
-import { fingerprint, fromHex, UsageError } from '../../src/wire/index.js';
+import { checkMessageText, fingerprint, fromHex, UsageError } from '../../src/wire/index.js';
 
 export interface FakeCall {
   method: keyof ChatApi;
@@ -236,6 +236,7 @@ export class FakeChatApi implements ChatApi {
 
   async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
     this.record('send', [to, text, options]);
+    checkMessageText(text); // as the node does
     const message = this.store(
       this.makeMessage({
         text,

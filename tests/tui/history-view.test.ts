@@ -126,7 +126,13 @@ describe('paneView', () => {
     c.append(msg({ text: 'one' }), false);
     c.append(msg({ text: 'two' }), false);
     const view = paneView(c, context(), 5);
-    expect(view.rows.map(text)).toEqual(['', '', '', '09:30 <alice> one', '09:30 <alice> two']);
+    expect(view.rows.map(text)).toEqual([
+      '',
+      '',
+      `── Wednesday 1 January 2025 ${'─'.repeat(32)}`,
+      '09:30 <alice> one',
+      '09:30 <alice> two',
+    ]);
     expect(view).toMatchObject({ scrolled: false, below: 0, atStart: true });
   });
 
@@ -147,5 +153,40 @@ describe('paneView', () => {
     const view = paneView(c, context(), 3);
     expect(view.rows.map(text)).toEqual(['09:30 <alice> m7', '09:30 <alice> m8', '09:30 <alice> m9']);
     expect(view).toMatchObject({ scrolled: true, below: 10, atStart: false });
+  });
+});
+
+describe('days and the read marker', () => {
+  const day = (d: number, h = 9) => new Date(2025, 0, d, h, 30).getTime();
+
+  test('a separator names each new day; lines of other days than today carry their date', () => {
+    const c = new Conversation({ kind: 'room', room: 'general' });
+    c.append(msg({ text: 'monday', ts: day(6) }), false);
+    c.append(msg({ text: 'still monday', ts: day(6, 23) }), false);
+    c.append(msg({ text: 'tuesday', ts: day(7) }), false);
+    const view = paneView(c, context({ today: '2025-01-07' }), 6);
+    expect(view.rows.map(text)).toEqual([
+      '',
+      `── Monday 6 January 2025 ${'─'.repeat(35)}`,
+      '01-06 09:30 <alice> monday',
+      '01-06 23:30 <alice> still monday',
+      `── Tuesday 7 January 2025 ${'─'.repeat(34)}`,
+      '09:30 <alice> tuesday',
+    ]);
+  });
+
+  test('what arrived after the person left is below a "new since you last looked" line', () => {
+    const c = new Conversation({ kind: 'room', room: 'general' });
+    c.append(msg({ text: 'seen' }), false);
+    c.markRead();
+    const ctx = context();
+    expect(paneView(c, ctx, 3).rows.map(text)).not.toContainEqual(expect.stringContaining('new since'));
+    c.append(msg({ text: 'unseen' }), false);
+    expect(paneView(c, ctx, 3).rows.map(text).slice(1)).toEqual([
+      `── new since you last looked ${'─'.repeat(31)}`,
+      '09:30 <alice> unseen',
+    ]);
+    c.markRead();
+    expect(paneView(c, ctx, 3).rows.map(text)).not.toContainEqual(expect.stringContaining('new since'));
   });
 });

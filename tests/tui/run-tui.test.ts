@@ -77,12 +77,12 @@ describe('runTui', () => {
     await waitUntil(() => stdin.rawMode.includes(true) && api.callsOf('history').length > 0, {
       description: 'raw mode and the first history request',
     });
-    expect(stdout.output.startsWith('\u001B[?1049h\u001B[H\u001B[?2004h')).toBe(true);
+    expect(stdout.output.startsWith('\u001B[?1049h\u001B[H\u001B[?2004h\u001B[?1004h')).toBe(true);
     stdin.write('/quit');
     stdin.write('\r');
     await done;
     expect(onQuit).toHaveBeenCalledTimes(1);
-    expect(stdout.output.endsWith('\u001B[?2004l\u001B[?1049l')).toBe(true);
+    expect(stdout.output.endsWith('\u001B[?2004l\u001B[?1004l\u001B[?1049l')).toBe(true);
     expect(plain(stdout.output)).toContain('you are me');
     expect(stdin.rawMode.at(-1)).toBe(false);
     expect(api.listenerCount).toBe(0);

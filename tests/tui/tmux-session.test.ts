@@ -85,6 +85,18 @@ describe.skipIf(!hasTmux)('konnect in a terminal (tmux)', () => {
     type('alice', 'got it');
     await see('bob', 'got it', "alice's reply at bob");
 
+    // Alt+Enter (tmux M-Enter sends ESC CR, as terminals do) makes one message of two lines.
+    tmux('send-keys', '-t', 'alice', '-l', 'first row');
+    tmux('send-keys', '-t', 'alice', 'M-Enter');
+    tmux('send-keys', '-t', 'alice', '-l', 'second row');
+    await see('alice', 'first row↵second row', 'the line break in alice’s input line');
+    tmux('send-keys', '-t', 'alice', 'Enter');
+    await see(
+      'bob',
+      /<alice> first row[^\n]*\n {4}│ second row/,
+      'a two-line message at bob, the second row under the first',
+    );
+
     // Older lines: fill the room beyond one screen, then page up in bob's room view.
     for (let k = 0; k < 60; k++) {
       const r = await runCli(['send', '--data-dir', aDir, `backlog line ${String(k).padStart(2, '0')}`]);

@@ -70,6 +70,17 @@ export interface NodeStatus {
   protocol: number;
   mdns: boolean;
   startedAt: number;
+  /**
+   * Flooded messages over the per-link and per-origin limits since start (PROTOCOL.md, flood limits):
+   * deferred ones were handled later, dropped ones come back by history sync.
+   */
+  floodLimited?: {
+    deferredByLink: number;
+    droppedByLink: number;
+    deferredByOrigin: number;
+    droppedByOrigin: number;
+    linksClosed: number;
+  };
 }
 
 export interface HistoryQuery {

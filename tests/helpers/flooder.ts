@@ -34,7 +34,11 @@ const IN_FLIGHT_BYTES = 1024 * 1024;
  * Writes every frame as fast as the socket drains; resolves with how many were written (fewer when
  * the link closed first, or `stop()` returned true).
  */
-export async function flood(link: Link, frames: Buffer[], stop: () => boolean = () => false): Promise<number> {
+export async function flood(
+  link: Link,
+  frames: Buffer[],
+  stop: () => boolean = () => false,
+): Promise<number> {
   let written = 0;
   for (const frame of frames) {
     if (link.state === 'closed' || stop()) break;

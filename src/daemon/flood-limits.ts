@@ -1,0 +1,254 @@
+/**
+ * Bounds on the work one link and one origin can make this node do (issue 15): a valid member
+ * flooding signed messages as fast as TCP takes them was verified, stored and relayed in full, and
+ * held the event loop until every honest link timed out.
+ *
+ * - Per link, before verification (the costly step): a token bucket of new flooded messages. A message
+ *   over it is deferred, not dropped: it waits here and the link is not read meanwhile, so TCP slows
+ *   the sender down to the rate. Only what a paused link had already delivered waits (a chunk's
+ *   worth); past LINK_QUEUE_MAX it is dropped. A link kept over its limit for `persistMs` is closed
+ *   (RATE_LIMITED).
+ * - Per origin, after verification (so a forger cannot spend an honest author's budget): a token
+ *   bucket of messages accepted (stored, relayed, shown). Over it, a message waits (marked seen, so
+ *   its copies cost nothing) up to ORIGIN_QUEUE_MAX per origin; past that it is dropped and not marked
+ *   seen: history sync brings it later (on the next link up or room join), paced like any catch-up.
+ *
+ * Defaults sit far above honest use: the whole 50-node benchmark mesh tops out near 230 msg/s, and a
+ * paste of a couple of thousand lines fits the origin's burst.
+ */
+import type { Clock, Timer } from './clock.js';
+import type { Link } from './link.js';
+import type { Logger } from './logger.js';
+import { TokenBucket, type TokenBucketLimits } from './token-bucket.js';
+
+export interface FloodLimits {
+  /** New flooded messages one link may bring for verification. @default 1000/s, burst 5000 */
+  perLink: TokenBucketLimits;
+  /** Messages of one origin accepted. @default 100/s, burst 2000 */
+  perOrigin: TokenBucketLimits;
+  /** A link over its limit without a break for this long is closed. @default 60000 */
+  persistMs: number;
+}
+
+export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
+  perLink: { ratePerSec: 1000, burst: 5000 },
+  perOrigin: { ratePerSec: 100, burst: 2000 },
+  persistMs: 60_000,
+};
+
+/** Messages held for one paused link at most (more than one socket read brings). */
+export const LINK_QUEUE_MAX = 4096;
+/** Verified messages of one origin held back at most. */
+export const ORIGIN_QUEUE_MAX = 2000;
+/** Per link or origin, a limit is logged at most once in this long. */
+export const LIMIT_LOG_INTERVAL_MS = 10_000;
+/** Origins tracked before those with full buckets (as good as new) are forgotten. */
+const ORIGINS_TRACKED = 1024;
+
+export interface FloodLimitStats {
+  /** Flooded messages deferred because their link was over its limit. */
+  limitedByLink: number;
+  /** ... dropped because a limited link's queue was full (they come back by sync). */
+  droppedByLink: number;
+  /** Verified messages held back because their origin was over its limit. */
+  limitedByOrigin: number;
+  /** ... dropped because that origin's queue was full (they come back by sync). */
+  droppedByOrigin: number;
+  /** Links closed for staying over their limit (RATE_LIMITED). */
+  linksClosed: number;
+}
+
+interface LinkState {
+  bucket: TokenBucket;
+  queue: (() => void)[];
+  timer: Timer | null;
+  overSince: number | null;
+  loggedAt: number;
+  deferred: number;
+  dropped: number;
+}
+
+interface OriginState {
+  bucket: TokenBucket;
+  queue: (() => void)[];
+  timer: Timer | null;
+  loggedAt: number;
+  deferred: number;
+  dropped: number;
+}
+
+export class FloodLimiter {
+  readonly stats: FloodLimitStats = {
+    limitedByLink: 0,
+    droppedByLink: 0,
+    limitedByOrigin: 0,
+    droppedByOrigin: 0,
+    linksClosed: 0,
+  };
+  private readonly links = new Map<Link, LinkState>();
+  private readonly origins = new Map<string, OriginState>();
+  private stopped = false;
+
+  constructor(
+    private readonly limits: FloodLimits,
+    private readonly clock: Clock,
+    private readonly logger?: Logger,
+  ) {}
+
+  /**
+   * Runs `work` (verifying a new flooded message) now if the link is within its limit, else later in
+   * arrival order while the link is not read. Returns false when the message was dropped.
+   */
+  admitFromLink(link: Link, work: () => void): boolean {
+    const now = this.clock.now();
+    let s = this.links.get(link);
+    if (!s) {
+      s = {
+        bucket: new TokenBucket(this.limits.perLink, now),
+        queue: [],
+        timer: null,
+        overSince: null,
+        loggedAt: -Infinity,
+        deferred: 0,
+        dropped: 0,
+      };
+      this.links.set(link, s);
+    }
+    if (s.queue.length === 0 && s.bucket.take(now)) {
+      if (s.overSince !== null && s.bucket.full(now)) s.overSince = null;
+      work();
+      return true;
+    }
+    s.overSince ??= now;
+    if (now - s.overSince > this.limits.persistMs) {
+      this.stats.linksClosed++;
+      this.logger?.warn('closed a link that stayed over its flood limit', {
+        peer: link.label,
+        seconds: Math.round((now - s.overSince) / 1000),
+      });
+      this.linkDown(link);
+      link.fail('RATE_LIMITED', `over ${this.limits.perLink.ratePerSec} messages a second for too long`);
+      return false;
+    }
+    if (s.queue.length >= LINK_QUEUE_MAX) {
+      this.stats.droppedByLink++;
+      s.dropped++;
+      this.logLink(link, s, now);
+      return false;
+    }
+    this.stats.limitedByLink++;
+    s.deferred++;
+    s.queue.push(work);
+    link.pauseReading();
+    this.logLink(link, s, now);
+    this.drainLinkLater(link, s);
+    return true;
+  }
+
+  /**
+   * Runs `accept` (store, relay, deliver a verified message) now if its origin is within its limit,
+   * else later in order. Returns 'now', 'later', or 'dropped' (then the caller must not mark it seen).
+   */
+  admitFromOrigin(origin: string, label: string, accept: () => void): 'now' | 'later' | 'dropped' {
+    const now = this.clock.now();
+    let s = this.origins.get(origin);
+    if (!s) {
+      this.forgetIdleOrigins(now);
+      s = {
+        bucket: new TokenBucket(this.limits.perOrigin, now),
+        queue: [],
+        timer: null,
+        loggedAt: -Infinity,
+        deferred: 0,
+        dropped: 0,
+      };
+      this.origins.set(origin, s);
+    }
+    if (s.queue.length === 0 && s.bucket.take(now)) {
+      accept();
+      return 'now';
+    }
+    if (s.queue.length >= ORIGIN_QUEUE_MAX) {
+      this.stats.droppedByOrigin++;
+      s.dropped++;
+      this.logOrigin(label, s, now);
+      return 'dropped';
+    }
+    this.stats.limitedByOrigin++;
+    s.deferred++;
+    s.queue.push(accept);
+    this.logOrigin(label, s, now);
+    this.drainOriginLater(s);
+    return 'later';
+  }
+
+  linkDown(link: Link): void {
+    const s = this.links.get(link);
+    if (!s) return;
+    if (s.timer) this.clock.clearTimeout(s.timer);
+    this.links.delete(link);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const link of [...this.links.keys()]) this.linkDown(link);
+    for (const s of this.origins.values()) if (s.timer) this.clock.clearTimeout(s.timer);
+    this.origins.clear();
+  }
+
+  private drainLinkLater(link: Link, s: LinkState): void {
+    if (s.timer || this.stopped) return;
+    s.timer = this.clock.setTimeout(
+      () => {
+        s.timer = null;
+        if (this.links.get(link) !== s || link.state === 'closed') return;
+        const now = this.clock.now();
+        while (s.queue.length > 0 && s.bucket.take(now)) s.queue.shift()!();
+        if (s.queue.length > 0) this.drainLinkLater(link, s);
+        else link.resumeReading();
+      },
+      Math.max(1, s.bucket.msUntilToken(this.clock.now())),
+    );
+  }
+
+  private drainOriginLater(s: OriginState): void {
+    if (s.timer || this.stopped) return;
+    s.timer = this.clock.setTimeout(
+      () => {
+        s.timer = null;
+        if (this.stopped) return;
+        const now = this.clock.now();
+        while (s.queue.length > 0 && s.bucket.take(now)) s.queue.shift()!();
+        if (s.queue.length > 0) this.drainOriginLater(s);
+      },
+      Math.max(1, s.bucket.msUntilToken(this.clock.now())),
+    );
+  }
+
+  private forgetIdleOrigins(now: number): void {
+    if (this.origins.size < ORIGINS_TRACKED) return;
+    for (const [key, s] of this.origins) {
+      if (s.queue.length === 0 && s.bucket.full(now)) this.origins.delete(key);
+    }
+  }
+
+  private logLink(link: Link, s: LinkState, now: number): void {
+    if (now - s.loggedAt < LIMIT_LOG_INTERVAL_MS) return;
+    s.loggedAt = now;
+    this.logger?.warn('a link is over its flood limit: its messages are deferred', {
+      peer: link.label,
+      deferred: s.deferred,
+      dropped: s.dropped,
+    });
+  }
+
+  private logOrigin(label: string, s: OriginState, now: number): void {
+    if (now - s.loggedAt < LIMIT_LOG_INTERVAL_MS) return;
+    s.loggedAt = now;
+    this.logger?.warn('an author is over its flood limit: its messages are held back', {
+      origin: label,
+      deferred: s.deferred,
+      dropped: s.dropped,
+    });
+  }
+}

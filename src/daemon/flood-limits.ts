@@ -3,8 +3,9 @@
  * flooding signed messages as fast as TCP takes them was verified, stored and relayed in full, and
  * held the event loop until every honest link timed out.
  *
- * - Per link, before verification (the costly step): a token bucket of new flooded messages. A message
- *   over it is deferred, not dropped: it waits here and the link is not read meanwhile, so TCP slows
+ * - Per link, before verification (the costly step): a token bucket of new flooded messages, and at
+ *   most perLinkInFlight of them being verified at once. A message over either is deferred, not
+ *   dropped: it waits here and the link is not read meanwhile, so TCP slows
  *   the sender down to the rate. Only what a paused link had already delivered waits (a chunk's
  *   worth); past LINK_QUEUE_MAX it is dropped. A link kept over its limit for `persistMs` is closed
  *   (RATE_LIMITED).
@@ -13,8 +14,9 @@
  *   its copies cost nothing) up to ORIGIN_QUEUE_MAX per origin; past that it is dropped and not marked
  *   seen: history sync brings it later (on the next link up or room join), paced like any catch-up.
  *
- * Defaults sit far above honest use: the whole 50-node benchmark mesh tops out near 230 msg/s, and a
- * paste of a couple of thousand lines fits the origin's burst.
+ * Defaults sit above honest use: the whole 50-node benchmark mesh tops out near 230 msg/s (one link
+ * carries at most that), and a paste of 500 lines fits an author's burst; a longer one is held back
+ * and shown at 50 lines a second, not dropped, up to ORIGIN_QUEUE_MAX lines.
  */
 import type { Clock, Timer } from './clock.js';
 import type { Link } from './link.js';
@@ -24,7 +26,16 @@ import { TokenBucket, type TokenBucketLimits } from './token-bucket.js';
 export interface FloodLimits {
   /** New flooded messages one link may bring for verification. @default 1000/s, burst 5000 */
   perLink: TokenBucketLimits;
-  /** Messages of one origin accepted. @default 100/s, burst 2000 */
+  /**
+   * Verifications one link may have under way at once. The pool's queue is first come, first served:
+   * without a bound an honest neighbour's message waited behind thousands of a flooder's. @default 32
+   */
+  perLinkInFlight: number;
+  /**
+   * Messages of one origin accepted. What is accepted is relayed, and a neighbour handles a link's
+   * messages in order: a burst of B from one author delays what follows it on every downstream link by
+   * B messages' work (~0.1 ms each), so B stays in the hundreds. @default 50/s, burst 500
+   */
   perOrigin: TokenBucketLimits;
   /** A link over its limit without a break for this long is closed. @default 60000 */
   persistMs: number;
@@ -32,7 +43,8 @@ export interface FloodLimits {
 
 export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
   perLink: { ratePerSec: 1000, burst: 5000 },
-  perOrigin: { ratePerSec: 100, burst: 2000 },
+  perLinkInFlight: 32,
+  perOrigin: { ratePerSec: 50, burst: 500 },
   persistMs: 60_000,
 };
 
@@ -58,9 +70,13 @@ export interface FloodLimitStats {
   linksClosed: number;
 }
 
+/** Work admitted for a link; it calls `verified` once its verification is over. */
+type LinkWork = (verified: () => void) => void;
+
 interface LinkState {
   bucket: TokenBucket;
-  queue: (() => void)[];
+  queue: LinkWork[];
+  inFlight: number;
   timer: Timer | null;
   overSince: number | null;
   loggedAt: number;
@@ -99,13 +115,14 @@ export class FloodLimiter {
    * Runs `work` (verifying a new flooded message) now if the link is within its limit, else later in
    * arrival order while the link is not read. Returns false when the message was dropped.
    */
-  admitFromLink(link: Link, work: () => void): boolean {
+  admitFromLink(link: Link, work: LinkWork): boolean {
     const now = this.clock.now();
     let s = this.links.get(link);
     if (!s) {
       s = {
         bucket: new TokenBucket(this.limits.perLink, now),
         queue: [],
+        inFlight: 0,
         timer: null,
         overSince: null,
         loggedAt: -Infinity,
@@ -114,9 +131,9 @@ export class FloodLimiter {
       };
       this.links.set(link, s);
     }
-    if (s.queue.length === 0 && s.bucket.take(now)) {
+    if (s.queue.length === 0 && s.inFlight < this.limits.perLinkInFlight && s.bucket.take(now)) {
       if (s.overSince !== null && s.bucket.full(now)) s.overSince = null;
-      work();
+      this.run(link, s, work);
       return true;
     }
     s.overSince ??= now;
@@ -141,8 +158,31 @@ export class FloodLimiter {
     s.queue.push(work);
     link.pauseReading();
     this.logLink(link, s, now);
-    this.drainLinkLater(link, s);
+    this.pump(link, s);
     return true;
+  }
+
+  private run(link: Link, s: LinkState, work: LinkWork): void {
+    s.inFlight++;
+    let done = false;
+    work(() => {
+      if (done) return;
+      done = true;
+      s.inFlight--;
+      if (s.queue.length > 0) this.pump(link, s);
+    });
+  }
+
+  /** Runs what waits for a link as far as its tokens and in-flight bound allow; resumes it when none waits. */
+  private pump(link: Link, s: LinkState): void {
+    if (this.links.get(link) !== s || link.state === 'closed' || this.stopped) return;
+    const now = this.clock.now();
+    while (s.queue.length > 0 && s.inFlight < this.limits.perLinkInFlight && s.bucket.take(now)) {
+      this.run(link, s, s.queue.shift()!);
+    }
+    if (s.queue.length === 0) link.resumeReading();
+    else if (s.inFlight < this.limits.perLinkInFlight) this.drainLinkLater(link, s);
+    // else: the next verification to finish pumps again
   }
 
   /**
@@ -201,11 +241,7 @@ export class FloodLimiter {
     s.timer = this.clock.setTimeout(
       () => {
         s.timer = null;
-        if (this.links.get(link) !== s || link.state === 'closed') return;
-        const now = this.clock.now();
-        while (s.queue.length > 0 && s.bucket.take(now)) s.queue.shift()!();
-        if (s.queue.length > 0) this.drainLinkLater(link, s);
-        else link.resumeReading();
+        this.pump(link, s);
       },
       Math.max(1, s.bucket.msUntilToken(this.clock.now())),
     );

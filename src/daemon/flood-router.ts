@@ -287,8 +287,9 @@ export class FloodRouter {
     // New to this node (or being verified): within the link's limit it goes on at once, over it
     // later (the link is not read meanwhile), and is looked at again then.
     // Dropped (a limited link's queue full), it is not marked seen: it may come again, or by sync.
-    this.limiter.admitFromLink(from, () => {
-      if (!this.stopped && !this.isDuplicate(message, from)) this.startCheck(message, from);
+    this.limiter.admitFromLink(from, (verified) => {
+      if (this.stopped || this.isDuplicate(message, from)) verified();
+      else this.startCheck(message, from, verified);
     });
     this.syncLimitStats();
   }
@@ -309,10 +310,12 @@ export class FloodRouter {
     return false;
   }
 
-  private startCheck(message: FloodMessage, from: Link): void {
+  /** `verified`: called once this message's verification is over (or none was needed). */
+  private startCheck(message: FloodMessage, from: Link, verified: () => void): void {
     const key = seenKey(message.id);
     const copies = this.checking.get(key);
     if (copies) {
+      verified();
       // Its first copy is being verified. Held, not dropped: if that copy was a forgery, this one may
       // be the genuine message.
       // Two per link at most: a link cannot fill the slots with forgeries of its own.
@@ -321,18 +324,19 @@ export class FloodRouter {
       return;
     }
     this.checking.set(key, [{ message, from }]);
-    this.checkFirst(key);
+    this.checkFirst(key, verified);
   }
 
   /**
    * Verifies the first held copy of a message (never within this call); accepts it, or rejects it and tries
    * the next copy. Copies that came while it was verified count as duplicates (and may prune).
    */
-  private checkFirst(key: string): void {
+  private checkFirst(key: string, verified?: () => void): void {
     const copies = this.checking.get(key)!;
     const { message, from } = copies[0];
     const decoded = this.decode(message, from);
     const settle = (valid: boolean) => {
+      verified?.();
       if (this.stopped) return;
       if (!decoded || !valid) {
         if (decoded) this.reject(from, 'bad signature');

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Link } from '../../src/daemon/index.js';
-import { FloodLimiter, LINK_QUEUE_MAX, ORIGIN_QUEUE_MAX } from '../../src/daemon/flood-limits.js';
+import { FloodLimiter, IN_FLIGHT, LINK_QUEUE_MAX, ORIGIN_QUEUE_MAX } from '../../src/daemon/flood-limits.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 function fakeLink(): { link: Link; calls: string[]; failed: string[] } {
@@ -21,8 +21,10 @@ function fakeLink(): { link: Link; calls: string[]; failed: string[] } {
   return { link, calls, failed };
 }
 
+const IN_FLIGHT = 8;
 const limits = (persistMs = 60_000) => ({
   perLink: { ratePerSec: 10, burst: 3 },
+  perLinkInFlight: IN_FLIGHT,
   perOrigin: { ratePerSec: 10, burst: 2 },
   persistMs,
 });
@@ -33,7 +35,8 @@ describe('FloodLimiter', () => {
     const limiter = new FloodLimiter(limits(), clock);
     const { link, calls } = fakeLink();
     const ran: number[] = [];
-    for (let i = 0; i < 5; i++) expect(limiter.admitFromLink(link, () => ran.push(i))).toBe(true);
+    for (let i = 0; i < 5; i++)
+      expect(limiter.admitFromLink(link, (done) => (ran.push(i), done()))).toBe(true);
     expect(ran).toEqual([0, 1, 2]);
     expect(calls).toEqual(['pause', 'pause']);
     expect(limiter.stats.limitedByLink).toBe(2);
@@ -43,6 +46,20 @@ describe('FloodLimiter', () => {
     expect(ran).toEqual([0, 1, 2, 3, 4]);
     expect(calls.at(-1)).toBe('resume');
     expect(limiter.stats.droppedByLink).toBe(0);
+  });
+
+  it('defers a message past IN_FLIGHT verifications under way until one of them ends', () => {
+    const clock = new ManualClock();
+    const limiter = new FloodLimiter({ ...limits(), perLink: { ratePerSec: 1e6, burst: 1e6 } }, clock);
+    const { link, calls } = fakeLink();
+    const pending: (() => void)[] = [];
+    for (let i = 0; i <= IN_FLIGHT; i++) limiter.admitFromLink(link, (done) => pending.push(done));
+    expect(pending).toHaveLength(IN_FLIGHT);
+    expect(calls).toEqual(['pause']);
+    pending[0]();
+    pending[0](); // a second call of the same callback counts once
+    expect(pending).toHaveLength(IN_FLIGHT + 1);
+    expect(calls).toEqual(['pause', 'resume']);
   });
 
   it('drops (and counts) what a limited link brings past its queue bound', () => {

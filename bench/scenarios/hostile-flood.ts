@@ -84,6 +84,7 @@ async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
     for (const off of listeners) off();
     const after = victim.router.stats;
     const lat = tracker.latencies;
+    const atVictim = tracker.latenciesByNode[0];
     const lost = tracker.missing();
     const delta = (k: keyof typeof after) => after[k] - (before[k] ?? 0);
     // Each honest message is delivered once at the victim; the rest of its deliveries are the flood's.
@@ -100,6 +101,18 @@ async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
         figure('honest-p99', 'honest latency p99 while flooded', round(percentile(lat, 99), 2), 'ms', {
           target: atMost(50),
         }),
+        figure(
+          'honest-victim-p50',
+          'of which at the flooded node: p50',
+          round(percentile(atVictim, 50), 2),
+          'ms',
+        ),
+        figure(
+          'honest-victim-p99',
+          'of which at the flooded node: p99',
+          round(percentile(atVictim, 99), 2),
+          'ms',
+        ),
         figure('honest-max', 'honest latency max while flooded', round(Math.max(...lat), 2), 'ms'),
         figure('honest-link-drops', 'honest links that went down', drops.length, 'links', {
           target: atMost(0),

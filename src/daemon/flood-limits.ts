@@ -222,6 +222,19 @@ export class FloodLimiter {
     return 'later';
   }
 
+  /**
+   * True when this origin's held-back queue is full, so its next message would be dropped anyway:
+   * the caller drops it before verifying (counted). Safe before verification: only verified messages
+   * fill the queue, so a forger cannot make an honest author's messages be dropped this way.
+   */
+  dropUnverified(origin: string): boolean {
+    const s = this.origins.get(origin);
+    if (!s || s.queue.length < ORIGIN_QUEUE_MAX) return false;
+    this.stats.droppedByOrigin++;
+    s.dropped++;
+    return true;
+  }
+
   linkDown(link: Link): void {
     const s = this.links.get(link);
     if (!s) return;

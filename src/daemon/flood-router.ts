@@ -364,7 +364,13 @@ export class FloodRouter {
       this.syncLimitStats();
     };
     if (!decoded) settle(false);
-    else this.verifySignature(message, decoded.from, from, settle, true);
+    else if (this.limiter.dropUnverified(originKey(decoded.from))) {
+      // Its author is so far over its limit that it would be dropped after verifying: not seen, so
+      // a later copy or history sync brings it.
+      this.checking.delete(key);
+      verified?.();
+      this.syncLimitStats();
+    } else this.verifySignature(message, decoded.from, from, settle, true);
   }
 
   private syncLimitStats(): void {

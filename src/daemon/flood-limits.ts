@@ -15,7 +15,7 @@
  *   seen: history sync brings it later (on the next link up or room join), paced like any catch-up.
  *
  * Defaults sit above honest use: the whole 50-node benchmark mesh tops out near 230 msg/s (one link
- * carries at most that), and a paste of 500 lines fits an author's burst; a longer one is held back
+ * carries at most that), and a paste of 200 lines fits an author's burst; a longer one is held back
  * and shown at 50 lines a second, not dropped, up to ORIGIN_QUEUE_MAX lines.
  */
 import type { Clock, Timer } from './clock.js';
@@ -24,7 +24,7 @@ import type { Logger } from './logger.js';
 import { TokenBucket, type TokenBucketLimits } from './token-bucket.js';
 
 export interface FloodLimits {
-  /** New flooded messages one link may bring for verification. @default 1000/s, burst 5000 */
+  /** New flooded messages one link may bring for verification. @default 1000/s, burst 2000 */
   perLink: TokenBucketLimits;
   /**
    * Verifications one link may have under way at once. The pool's queue is first come, first served:
@@ -34,7 +34,7 @@ export interface FloodLimits {
   /**
    * Messages of one origin accepted. What is accepted is relayed, and a neighbour handles a link's
    * messages in order: a burst of B from one author delays what follows it on every downstream link by
-   * B messages' work (~0.1 ms each), so B stays in the hundreds. @default 50/s, burst 500
+   * B messages' work (~0.1 ms each), so B stays in the low hundreds. @default 50/s, burst 200
    */
   perOrigin: TokenBucketLimits;
   /** A link over its limit without a break for this long is closed. @default 60000 */
@@ -42,9 +42,9 @@ export interface FloodLimits {
 }
 
 export const DEFAULT_FLOOD_LIMITS: FloodLimits = {
-  perLink: { ratePerSec: 1000, burst: 5000 },
+  perLink: { ratePerSec: 1000, burst: 2000 },
   perLinkInFlight: 32,
-  perOrigin: { ratePerSec: 50, burst: 500 },
+  perOrigin: { ratePerSec: 50, burst: 200 },
   persistMs: 60_000,
 };
 
@@ -77,6 +77,7 @@ interface LinkState {
   bucket: TokenBucket;
   queue: LinkWork[];
   inFlight: number;
+  pumpQueued: boolean;
   timer: Timer | null;
   overSince: number | null;
   loggedAt: number;
@@ -123,6 +124,7 @@ export class FloodLimiter {
         bucket: new TokenBucket(this.limits.perLink, now),
         queue: [],
         inFlight: 0,
+        pumpQueued: false,
         timer: null,
         overSince: null,
         loggedAt: -Infinity,
@@ -169,7 +171,15 @@ export class FloodLimiter {
       if (done) return;
       done = true;
       s.inFlight--;
-      if (s.queue.length > 0) this.pump(link, s);
+      // Not from inside this callback: a verification that ends at once (on the loop) would start
+      // the next, and so on through the whole queue in one turn of the event loop.
+      if (s.queue.length > 0 && !s.pumpQueued) {
+        s.pumpQueued = true;
+        setImmediate(() => {
+          s.pumpQueued = false;
+          this.pump(link, s);
+        });
+      }
     });
   }
 

@@ -48,7 +48,7 @@ describe('FloodLimiter', () => {
     expect(limiter.stats.droppedByLink).toBe(0);
   });
 
-  it('defers a message past IN_FLIGHT verifications under way until one of them ends', () => {
+  it('defers a message past IN_FLIGHT verifications under way until one of them ends', async () => {
     const clock = new ManualClock();
     const limiter = new FloodLimiter({ ...limits(), perLink: { ratePerSec: 1e6, burst: 1e6 } }, clock);
     const { link, calls } = fakeLink();
@@ -58,6 +58,8 @@ describe('FloodLimiter', () => {
     expect(calls).toEqual(['pause']);
     pending[0]();
     pending[0](); // a second call of the same callback counts once
+    expect(pending).toHaveLength(IN_FLIGHT); // never from inside the callback
+    await new Promise((r) => setImmediate(r));
     expect(pending).toHaveLength(IN_FLIGHT + 1);
     expect(calls).toEqual(['pause', 'resume']);
   });

@@ -15,7 +15,7 @@ import { TestMesh } from '../../tests/helpers/mesh.js';
 import { DeliveryTracker, warmUp } from '../lib/delivery.js';
 import { atMost, figure } from '../lib/figures.js';
 import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
-import { percentile, round } from '../lib/stats.js';
+import { max, percentile, round } from '../lib/stats.js';
 import { paced, sleep, until } from '../lib/time.js';
 
 const FLOODER_MAIN = fileURLToPath(new URL('../lib/flooder-main.js', import.meta.url));
@@ -113,7 +113,7 @@ async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
           round(percentile(atVictim, 99), 2),
           'ms',
         ),
-        figure('honest-max', 'honest latency max while flooded', round(Math.max(...lat), 2), 'ms'),
+        figure('honest-max', 'honest latency max while flooded', round(max(lat), 2), 'ms'),
         figure('honest-link-drops', 'honest links that went down', drops.length, 'links', {
           target: atMost(0),
           note: drops.length ? drops.join('; ') : undefined,

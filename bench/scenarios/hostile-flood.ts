@@ -29,8 +29,8 @@ interface FlooderReport {
 }
 
 async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
-  const seconds = ctx.quick ? 4 : 15;
-  const count = ctx.quick ? 40_000 : 150_000;
+  const seconds = ctx.quick ? 2 : 15;
+  const count = ctx.quick ? 15_000 : 150_000;
   // Node 0 is the victim; nodes 1 and 2 link to it only, so every honest message crosses it.
   const mesh = await TestMesh.start(3, {
     peersOf: (i) => (i > 0 ? [0] : []),
@@ -44,7 +44,7 @@ async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
     await warmUp(mesh, HONEST_RATE * 2, HONEST_RATE);
     // The same honest chat without the flood first: on a shared machine the load alone moves the tail.
     const quiet = new DeliveryTracker(mesh);
-    await paced(HONEST_RATE * (ctx.quick ? 2 : 5), HONEST_RATE, (i) => quiet.send(1 + (i % 2)));
+    await paced(HONEST_RATE * (ctx.quick ? 1 : 5), HONEST_RATE, (i) => quiet.send(1 + (i % 2)));
     await until(() => quiet.missing() === 0, { timeoutMs: 30_000 });
     quiet.detach();
     child = spawn(

@@ -18,6 +18,7 @@ import { renderReport } from './lib/table.js';
 import { catchUpScenario } from './scenarios/catch-up.js';
 import { copiesScenario } from './scenarios/copies.js';
 import { discoveryScenario } from './scenarios/discovery-netns.js';
+import { hostileFloodScenario } from './scenarios/hostile-flood.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { maxRateScenario } from './scenarios/max-rate.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -30,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
   copiesScenario,
   memoryScenario,
   catchUpScenario,
+  hostileFloodScenario,
   discoveryScenario,
   microScenario,
 ];

@@ -19,18 +19,22 @@ interface Sent {
 
 export class DeliveryTracker {
   readonly latencies: number[] = [];
+  /** The same, per delivering node (by index in the mesh). */
+  readonly latenciesByNode: number[][];
   private readonly sent = new Map<string, Sent>();
   private readonly detachers: (() => void)[] = [];
   private sequence = 0;
 
   constructor(private readonly mesh: TestMesh) {
-    for (const m of mesh.nodes) {
+    this.latenciesByNode = mesh.nodes.map(() => []);
+    for (const [index, m] of mesh.nodes.entries()) {
       const listener = (e: ChatEvent) => {
         if (e.type !== 'message' || e.message.own) return;
         const s = this.sent.get(e.message.id);
         if (!s) return;
         const latency = performance.now() - s.at;
         this.latencies.push(latency);
+        this.latenciesByNode[index].push(latency);
         s.deliveries++;
         if (latency > s.last) s.last = latency;
       };

@@ -72,6 +72,17 @@ export interface NodeStatus {
   startedAt: number;
   /** Peers whose direct conversations were open in the UI (kept in the data directory). */
   directs: NodeIdHex[];
+  /**
+   * Flooded messages over the per-link and per-origin limits since start (PROTOCOL.md, flood limits):
+   * deferred ones were handled later, dropped ones come back by history sync.
+   */
+  floodLimited?: {
+    deferredByLink: number;
+    droppedByLink: number;
+    deferredByOrigin: number;
+    droppedByOrigin: number;
+    linksClosed: number;
+  };
 }
 
 /** A room's topic: the latest one set (last writer wins by its timestamp). */

@@ -33,8 +33,10 @@ import {
   verifyThen,
 } from '../crypto-node/index.js';
 import type { Clock } from './clock.js';
+import { DEFAULT_FLOOD_LIMITS, FloodLimiter, type FloodLimits } from './flood-limits.js';
 import type { Identity } from './identity.js';
 import type { Link } from './link.js';
+import type { Logger } from './logger.js';
 import { type OriginKey, PushTree, type PushTreeTimings } from './push-tree.js';
 import { SeenCache } from './seen-cache.js';
 
@@ -48,6 +50,12 @@ export interface FloodStats {
   readPauses: number;
   /** Flooded messages verified on the event loop rather than the pool (see inlineVerify). */
   verifiedInline: number;
+  /** Deferred or dropped by the per-link and per-origin limits (flood-limits.ts). */
+  limitedByLink: number;
+  droppedByLink: number;
+  limitedByOrigin: number;
+  droppedByOrigin: number;
+  linksClosedForRate: number;
 }
 
 export interface SignedMessage {
@@ -78,6 +86,10 @@ export interface FloodRouterOptions {
    * @default inlineVerifySlot: unless the loop is saturated (VERIFY_ON_POOL_ABOVE), up to 64 a turn
    */
   inlineVerify?: () => boolean;
+  /** Work one link and one origin may cause (flood-limits.ts). @default DEFAULT_FLOOD_LIMITS */
+  limits?: Partial<FloodLimits>;
+  /** Where limits are reported (rate-limited). */
+  logger?: Logger;
 }
 
 /** Verifications in flight on the thread pool before the links bringing more are paused. */
@@ -116,6 +128,11 @@ export class FloodRouter {
     rejected: 0,
     readPauses: 0,
     verifiedInline: 0,
+    limitedByLink: 0,
+    droppedByLink: 0,
+    limitedByOrigin: 0,
+    droppedByOrigin: 0,
+    linksClosedForRate: 0,
   };
   private readonly opts: FloodRouterOptions;
   private readonly seen: SeenCache;
@@ -129,12 +146,14 @@ export class FloodRouter {
   private stopping = false;
   private readonly pausedLinks = new Set<Link>();
   private readonly inlineVerify: () => boolean;
+  private readonly limiter: FloodLimiter;
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
     this.opts = opts;
     this.seen = opts.seen ?? new SeenCache();
     this.inlineVerify = opts.inlineVerify ?? inlineVerifySlot;
+    this.limiter = new FloodLimiter({ ...DEFAULT_FLOOD_LIMITS, ...opts.limits }, opts.clock, opts.logger);
     this.tree = new PushTree({
       clock: opts.clock,
       lazyPush: opts.lazyPush,
@@ -233,6 +252,7 @@ export class FloodRouter {
    */
   linkDown(link: Link, options: { replaced?: boolean } = {}): void {
     this.pausedLinks.delete(link);
+    this.limiter.linkDown(link);
     const orphaned = this.tree.linkDown(link);
     if (!options.replaced) this.repair(orphaned, link);
   }
@@ -259,6 +279,7 @@ export class FloodRouter {
 
   stop(): void {
     this.stopped = true;
+    this.limiter.stop();
     this.checking.clear();
     this.pausedLinks.clear();
     this.tree.stop();
@@ -267,6 +288,19 @@ export class FloodRouter {
   /** Handles a flood frame from a link. */
   handle(message: FloodMessage, from: Link): void {
     this.stats.received++;
+    if (this.isDuplicate(message, from)) return;
+    // New to this node (or being verified): within the link's limit it goes on at once, over it
+    // later (the link is not read meanwhile), and is looked at again then.
+    // Dropped (a limited link's queue full), it is not marked seen: it may come again, or by sync.
+    this.limiter.admitFromLink(from, (verified) => {
+      if (this.stopped || this.isDuplicate(message, from)) verified();
+      else this.startCheck(message, from, verified);
+    });
+    this.syncLimitStats();
+  }
+
+  /** Counts and handles a copy of a message seen or held already; true if it was one. */
+  private isDuplicate(message: FloodMessage, from: Link): boolean {
     const key = seenKey(message.id);
     const now = this.now();
     if (this.seen.has(key, now) || this.opts.isKnown?.(message.id)) {
@@ -276,10 +310,17 @@ export class FloodRouter {
       if (first && first.from !== from && from.lazyPush) {
         this.tree.duplicateFrom(from, first.origin, first.firstWasLazy);
       }
-      return;
+      return true;
     }
+    return false;
+  }
+
+  /** `verified`: called once this message's verification is over (or none was needed). */
+  private startCheck(message: FloodMessage, from: Link, verified: () => void): void {
+    const key = seenKey(message.id);
     const copies = this.checking.get(key);
     if (copies) {
+      verified();
       // Its first copy is being verified. Held, not dropped: if that copy was a forgery, this one may
       // be the genuine message.
       // Two per link at most: a link cannot fill the slots with forgeries of its own.
@@ -288,18 +329,19 @@ export class FloodRouter {
       return;
     }
     this.checking.set(key, [{ message, from }]);
-    this.checkFirst(key);
+    this.checkFirst(key, verified);
   }
 
   /**
    * Verifies the first held copy of a message (never within this call); accepts it, or rejects it and tries
    * the next copy. Copies that came while it was verified count as duplicates (and may prune).
    */
-  private checkFirst(key: string): void {
+  private checkFirst(key: string, verified?: () => void): void {
     const copies = this.checking.get(key)!;
     const { message, from } = copies[0];
     const decoded = this.decode(message, from);
     const settle = (valid: boolean) => {
+      verified?.();
       if (this.stopped) return;
       if (!decoded || !valid) {
         if (decoded) this.reject(from, 'bad signature');
@@ -315,17 +357,52 @@ export class FloodRouter {
         this.stats.duplicates += copies.length;
         return;
       }
-      const firstWasLazy = this.accept(key, message, from, decoded);
-      for (let i = 1; i < copies.length; i++) {
-        const copy = copies[i];
-        this.stats.duplicates++;
-        if (copy.from !== from && copy.from.lazyPush) {
-          this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
-        }
-      }
+      const origin = originKey(decoded.from);
+      const verdict = this.limiter.admitFromOrigin(
+        origin,
+        Buffer.from(origin, 'latin1').toString('hex'),
+        () => this.acceptWithCopies(key, message, from, decoded, copies),
+      );
+      // Held back: its copies (and later ones) are duplicates now. Dropped: not seen, so it may come
+      // again (by sync, or from another link once the origin is within its limit).
+      if (verdict === 'later') this.seen.add(key, this.now());
+      this.syncLimitStats();
     };
     if (!decoded) settle(false);
-    else this.verifySignature(message, decoded.from, from, settle, true);
+    else if (this.limiter.dropUnverified(originKey(decoded.from))) {
+      // Its author is so far over its limit that it would be dropped after verifying: not seen, so
+      // a later copy or history sync brings it.
+      this.checking.delete(key);
+      verified?.();
+      this.syncLimitStats();
+    } else this.verifySignature(message, decoded.from, from, settle, true);
+  }
+
+  private syncLimitStats(): void {
+    const l = this.limiter.stats;
+    this.stats.limitedByLink = l.limitedByLink;
+    this.stats.droppedByLink = l.droppedByLink;
+    this.stats.limitedByOrigin = l.limitedByOrigin;
+    this.stats.droppedByOrigin = l.droppedByOrigin;
+    this.stats.linksClosedForRate = l.linksClosed;
+  }
+
+  private acceptWithCopies(
+    key: string,
+    message: FloodMessage,
+    from: Link,
+    decoded: Decoded,
+    copies: { message: FloodMessage; from: Link }[],
+  ): void {
+    if (this.stopped) return;
+    const firstWasLazy = this.accept(key, message, from, decoded);
+    for (let i = 1; i < copies.length; i++) {
+      const copy = copies[i];
+      this.stats.duplicates++;
+      if (copy.from !== from && copy.from.lazyPush) {
+        this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
+      }
+    }
   }
 
   /** A verified message, new to this node: record, forward and deliver it. Returns firstWasLazy. */

@@ -33,6 +33,7 @@ export {
 } from './link.js';
 export { LinkManager, DEFAULT_PORT } from './link-manager.js';
 export { FloodRouter, type SignedMessage, type FloodStats } from './flood-router.js';
+export { DEFAULT_FLOOD_LIMITS, type FloodLimits } from './flood-limits.js';
 export { PeerTable, PRESENCE_TTL_MS, MAX_PEERS } from './peer-table.js';
 export { parseHostPort, formatHostPort } from './addresses.js';
 export { resolvePeerQuery } from './resolve-peer.js';

@@ -103,6 +103,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private lastSent = -Infinity;
   private pingSentAt = new Map<number, number>();
   private corked = false;
+  private confirming = false;
 
   constructor(opts: LinkOptions) {
     super();
@@ -256,10 +257,16 @@ export class Link extends EventEmitter<LinkEvents> {
       this.fail(code, (err as Error).message);
       return;
     }
+    if (messages.length === 0) return;
+    // Liveness counts whole frames: a peer trickling the bytes of a frame it never ends is silent.
+    this.lastHeard = this.opts.clock.now();
+    // Keepalive before bulk work: a ping among a chunk of floods or sync is answered first.
+    if (this.state === 'up' && messages.length > 1) {
+      for (const message of messages) if (message.kind === 'ping') this.send({ kind: 'pong', n: message.n });
+      messages = messages.filter((m) => m.kind !== 'ping');
+    }
     for (const message of messages) {
       if ((this.state as Link['state']) === 'closed') return;
-      // Liveness counts whole frames: a peer trickling the bytes of a frame it never ends is silent.
-      this.lastHeard = this.opts.clock.now();
       this.onMessage(message);
     }
   }
@@ -351,11 +358,28 @@ export class Link extends EventEmitter<LinkEvents> {
     this.keepalive();
   }
 
+  /**
+   * A timer that fires after this node's own event loop was held up (a burst of work) finds the
+   * peer "silent" while its frames wait, unread, in the kernel. So silence is only declared after one
+   * more poll of the sockets (setImmediate runs after the loop's I/O phase): what had arrived is read
+   * first, and a live peer is not dropped for this node's own stall.
+   */
+  private confirmSilence(): void {
+    if (this.confirming) return;
+    this.confirming = true;
+    setImmediate(() => {
+      this.confirming = false;
+      if (this.state !== 'up') return;
+      const silent = this.opts.clock.now() - this.lastHeard;
+      if (silent > this.timings.idleTimeoutMs) this.fail('PEER_TIMEOUT', `nothing heard for ${silent} ms`);
+    });
+  }
+
   private keepalive(): void {
     if (this.state !== 'up') return;
     const now = this.opts.clock.now();
     if (now - this.lastHeard > this.timings.idleTimeoutMs) {
-      this.fail('PEER_TIMEOUT', `nothing heard for ${now - this.lastHeard} ms`);
+      this.confirmSilence();
       return;
     }
     // A link busy both ways needs no ping: any frame proves its sender alive. Each side keeps its own

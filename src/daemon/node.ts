@@ -42,7 +42,8 @@ import type {
 } from './chat-api.js';
 import { type Clock, type Timer, systemClock } from './clock.js';
 import { ensureDataDir, ensurePrivateFile, dataFiles } from './data-dir.js';
-import { FloodRouter, type SignedMessage } from './flood-router.js';
+import { FloodRouter, type FloodStats, type SignedMessage } from './flood-router.js';
+import type { FloodLimits } from './flood-limits.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
 import type { Link, LinkClosed, LinkTimings } from './link.js';
 import { isDuplicateBye, LinkManager } from './link-manager.js';
@@ -92,6 +93,8 @@ export interface NodeOptions {
    * floods every message on every link, as the benchmarks compare. @default true
    */
   lazyPush?: boolean;
+  /** Work one link and one origin may cause (flood-limits.ts). @default DEFAULT_FLOOD_LIMITS */
+  floodLimits?: Partial<FloodLimits>;
 }
 
 export interface NodeComponents {
@@ -201,6 +204,8 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       links: () => this.links.links(),
       clock: this.clock,
       lazyPush: opts.lazyPush,
+      limits: opts.floodLimits,
+      logger: this.logger,
       deliver: (payload, signed) => this.deliver(payload, signed, 'live'),
       isKnown: (id) => this.store.has(messageIdToString(id)),
       lookup: (id) => {
@@ -318,6 +323,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       mdns: this.discoveries.some((d) => d.method === 'mdns'),
       startedAt: this.startedAt,
       directs: [...this.directs],
+      floodLimited: floodLimited(this.router.stats),
     };
   }
 
@@ -842,6 +848,17 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   private assertRunning(): void {
     if (this.state !== 'running') throw new UsageError('NOT_RUNNING', 'the node is not running');
   }
+}
+
+/** What the flood limits deferred and dropped (flood-limits.ts), for `konnect status`. */
+function floodLimited(s: FloodStats): NodeStatus['floodLimited'] {
+  return {
+    deferredByLink: s.limitedByLink,
+    droppedByLink: s.droppedByLink,
+    deferredByOrigin: s.limitedByOrigin,
+    droppedByOrigin: s.droppedByOrigin,
+    linksClosed: s.linksClosedForRate,
+  };
 }
 
 function isSyncMessage(m: LinkMessage): m is SyncMessage {

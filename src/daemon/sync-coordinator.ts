@@ -34,6 +34,7 @@ interface OpenSession {
 export class SyncCoordinator {
   private readonly sessions = new Map<Link, OpenSession[]>();
   private readonly outboxes = new Map<Link, SyncOutbox>();
+  private readonly pacers = new Map<Link, IngestPacer>();
   /** Per link, when each wire scope's last exchange finished. */
   private readonly finishedAt = new Map<Link, Map<string, number>>();
 
@@ -52,6 +53,7 @@ export class SyncCoordinator {
     this.finishedAt.delete(link);
     this.outboxes.get(link)?.clear();
     this.outboxes.delete(link);
+    this.pacers.delete(link);
   }
 
   /** After joining a room, catch up on it from every linked peer that is in it. */
@@ -89,6 +91,12 @@ export class SyncCoordinator {
     session.handle(message);
   }
 
+  private pacer(link: Link): IngestPacer {
+    let pacer = this.pacers.get(link);
+    if (!pacer) this.pacers.set(link, (pacer = new IngestPacer(link, this.opts.ingest)));
+    return pacer;
+  }
+
   private outbox(link: Link): SyncOutbox {
     let box = this.outboxes.get(link);
     if (!box) this.outboxes.set(link, (box = new SyncOutbox(link)));
@@ -103,14 +111,13 @@ export class SyncCoordinator {
   private open(link: Link, scopes: string[], initiator?: boolean): SyncSession {
     const peerHex = link.remoteIdHex!;
     const session = new SyncSession({
-      transport: { send: (m) => this.outbox(link).send(m) },
+      transport: {
+        send: (m) => this.outbox(link).send(m),
+        sendLater: (produce) => this.outbox(link).sendLater(produce),
+      },
       host: {
         store: this.opts.store,
-        ingest: async (_localScope, messages) => {
-          // All of a batch are verified at once, on the thread pool's threads.
-          const fresh = await Promise.all(messages.map((m) => this.opts.ingest(m, link)));
-          return fresh.filter(Boolean).length;
-        },
+        ingest: (_localScope, messages) => this.pacer(link).ingest(messages),
       },
       scopes,
       localScope: (scope) => (scope === 'dm' ? `dm:${peerHex}` : scope),
@@ -141,6 +148,8 @@ export class SyncCoordinator {
 
 /** Bytes a link may hold queued before sync waits for it to drain: live chat must not queue behind a catch-up. */
 export const SYNC_HIGH_WATER_BYTES = 512 * 1024;
+/** Store reads (of up to MAX_SYNC_MESSAGES each) a catch-up makes in one turn of the event loop. */
+export const SYNC_PRODUCE_PER_TURN = 2;
 /** Sync bytes waiting for a link to drain before the peer is dropped (it may catch up later). */
 export const MAX_SYNC_OUTBOX_BYTES = 16 * 1024 * 1024;
 
@@ -150,11 +159,19 @@ export const MAX_SYNC_OUTBOX_BYTES = 16 * 1024 * 1024;
  * lets more than MAX_SYNC_OUTBOX_BYTES pile up is dropped, as one over the link's own cap would be.
  */
 class SyncOutbox {
-  private readonly queue: Uint8Array[] = [];
+  /** Encoded frames, and producers of messages read from the store only when their turn comes. */
+  private readonly queue: (Uint8Array | (() => LinkMessage[]))[] = [];
   private queuedBytes = 0;
   private waiting = false;
+  private yielded = false;
 
   constructor(private readonly link: Link) {}
+
+  /** Queues messages to be made (read from the store) when the link has room for them. */
+  sendLater(produce: () => LinkMessage[]): void {
+    this.queue.push(produce);
+    this.pump();
+  }
 
   send(message: LinkMessage): void {
     const frame = encodeFrame(message);
@@ -174,8 +191,29 @@ class SyncOutbox {
   }
 
   private pump(): void {
+    if (this.yielded) return;
+    let produced = 0;
     while (this.queue.length > 0 && this.link.queuedBytes < SYNC_HIGH_WATER_BYTES) {
-      const frame = this.queue.shift()!;
+      const next = this.queue.shift()!;
+      if (typeof next === 'function') {
+        if (this.link.state === 'closed') return this.clear();
+        // A loopback or fast peer may take megabytes without the queue ever filling: the loop is
+        // given back after a few store reads, so pings and live chat interleave with the catch-up.
+        if (produced++ >= SYNC_PRODUCE_PER_TURN) {
+          this.queue.unshift(next);
+          this.yielded = true;
+          setImmediate(() => {
+            this.yielded = false;
+            this.pump();
+          });
+          return;
+        }
+        const frames = next().map((m) => encodeFrame(m));
+        for (const f of frames) this.queuedBytes += f.length;
+        this.queue.unshift(...frames);
+        continue;
+      }
+      const frame = next;
       this.queuedBytes -= frame.length;
       if (!this.link.sendFrame(frame)) {
         this.clear();
@@ -189,5 +227,57 @@ class SyncOutbox {
         this.pump();
       });
     }
+  }
+}
+
+/** Synced messages verified at once (on the pool), before the loop is given back for other work. */
+export const SYNC_VERIFY_SLICE = 64;
+/** Batches of synced messages a link may have waiting for ingest before it is no longer read. */
+export const SYNC_INGEST_BACKLOG = 4;
+
+/**
+ * Ingests one link's synced batches one after the other, a slice at a time, and stops reading the link
+ * while more than SYNC_INGEST_BACKLOG batches wait (TCP then slows the sender, whose SyncOutbox waits
+ * for its queue to drain). Verifying a whole catch-up at once queued tens of thousands of signatures,
+ * ran past the pool's bound onto the event loop and held it for seconds: long enough for every link
+ * of the node to time out (issue 15).
+ */
+class IngestPacer {
+  private chain: Promise<unknown> = Promise.resolve();
+  private backlog = 0;
+  private paused = false;
+
+  constructor(
+    private readonly link: Link,
+    private readonly ingestOne: (signed: SignedMessage, link: Link) => Promise<boolean>,
+  ) {}
+
+  ingest(messages: SignedMessage[]): Promise<number> {
+    this.backlog++;
+    if (this.backlog > SYNC_INGEST_BACKLOG && !this.paused) {
+      this.paused = true;
+      this.link.pauseReading();
+    }
+    const run = this.chain.then(() => this.slices(messages));
+    this.chain = run.catch(() => undefined);
+    return run.finally(() => {
+      this.backlog--;
+      if (this.paused && this.backlog <= 1) {
+        this.paused = false;
+        this.link.resumeReading();
+      }
+    });
+  }
+
+  private async slices(messages: SignedMessage[]): Promise<number> {
+    let fresh = 0;
+    for (let i = 0; i < messages.length; i += SYNC_VERIFY_SLICE) {
+      if (this.link.state === 'closed') break;
+      const part = messages.slice(i, i + SYNC_VERIFY_SLICE);
+      const accepted = await Promise.all(part.map((m) => this.ingestOne(m, this.link)));
+      fresh += accepted.filter(Boolean).length;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return fresh;
   }
 }

@@ -35,6 +35,12 @@ import {
 export interface SyncTransport {
   /** Sends on the link, which queues under backpressure. */
   send(message: LinkMessage): void;
+  /**
+   * Queues messages made only when the link has room for them, in order with send(): a catch-up of
+   * many thousand messages is read from the store a batch at a time as the peer takes them, instead
+   * of all at once in one long stall of the event loop (issue 15). Without it they are made now.
+   */
+  sendLater?(produce: () => LinkMessage[]): void;
 }
 
 export interface SyncHost {
@@ -283,10 +289,18 @@ export class SyncSession extends EventEmitter<SyncSessionEvents> {
     const fresh = ids.filter((id) => !state.pushed.has(id));
     for (const id of fresh) state.pushed.add(id);
     for (const part of chunk(fresh, MAX_SYNC_MESSAGES)) {
-      const signed = this.host.store.signedMessages(state.local, part);
-      for (const msgs of chunkSignedMessages(signed)) {
-        this.send(state, { kind: 'sync-msgs', scope: state.wire, msgs });
-      }
+      const produce = (): LinkMessage[] =>
+        this.stopped
+          ? []
+          : chunkSignedMessages(this.host.store.signedMessages(state.local, part)).map((msgs) => ({
+              kind: 'sync-msgs',
+              scope: state.wire,
+              msgs,
+            }));
+      if (this.transport.sendLater) {
+        state.sentInBatch = true;
+        this.transport.sendLater(produce);
+      } else for (const message of produce()) this.send(state, message);
     }
   }
 

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   PEER_TIMEOUT: 'the peer stopped answering pings',
   SEND_QUEUE_FULL: 'the peer does not read fast enough',
   PROTOCOL_VIOLATION: 'the peer sent a message out of order',
+  RATE_LIMITED: 'the peer sent more than its share of messages for too long',
   // node and API use
   USAGE: 'the command or its arguments are wrong',
   NO_DAEMON: 'no daemon is running for this data directory',

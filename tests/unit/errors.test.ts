@@ -41,6 +41,7 @@ const SUBCLASS: Record<ErrorCode, ErrorClass> = {
   PEER_TIMEOUT: LinkError,
   SEND_QUEUE_FULL: LinkError,
   PROTOCOL_VIOLATION: LinkError,
+  RATE_LIMITED: LinkError,
   USAGE: UsageError,
   NO_DAEMON: UsageError,
   ALREADY_RUNNING: UsageError,

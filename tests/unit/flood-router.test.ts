@@ -53,6 +53,12 @@ describe('flood router', () => {
       links: () => [],
       clock: systemClock,
       deliver: (payload) => delivered.push(Buffer.from(payload.id).toString('hex')),
+      // One link and one author bring the whole burst: this test is about the pool's bound, not theirs.
+      limits: {
+        perLink: { ratePerSec: 1e6, burst: 1e6 },
+        perLinkInFlight: 1e6,
+        perOrigin: { ratePerSec: 1e6, burst: 1e6 },
+      },
     });
     const calls: string[] = [];
     const link = {

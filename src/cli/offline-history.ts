@@ -9,13 +9,14 @@ import {
   loadIdentity,
   parsePeerFile,
   parseProfile,
+  type Profile,
   resolvePeerQuery,
 } from '../daemon/index.js';
 import type { ParsedArgs } from './args.js';
 import { runHistory } from './client-commands.js';
 import type { KnownNick } from './history-format.js';
 
-/** A node's first room when none is named (node.ts); the rooms a stopped node had joined are not known here. */
+/** A node's first room when none is named and its profile keeps none (node.ts). */
 const DEFAULT_ROOM = 'lobby';
 
 export async function runOfflineHistory(
@@ -29,7 +30,8 @@ export async function runOfflineHistory(
       {
         history: async (query) => reader.history(query),
         resolvePeer: async (query) => resolvePeerQuery(reader.conversationPeers(), query),
-        defaultRoom: async () => DEFAULT_ROOM,
+        // A running node answers with its first room, which it took from profile.json.
+        defaultRoom: async () => storedProfile(dataDir).rooms?.[0] ?? DEFAULT_ROOM,
         knownNicks: async () => storedNicks(dataDir),
       },
       args,
@@ -53,11 +55,19 @@ function storedNicks(dataDir: string): KnownNick[] {
   } catch {
     // No peer list yet, or one the node will move aside itself.
   }
+  const nick = storedProfile(dataDir).nick;
   try {
-    const nick = parseProfile(JSON.parse(readFileSync(files.profile, 'utf8'))).nick;
     if (nick) known.push({ id: loadIdentity(files.identity).idHex, nick });
   } catch {
-    // No profile or identity: this node never chose a nick here.
+    // No identity: this node never ran here.
   }
   return known;
+}
+
+function storedProfile(dataDir: string): Profile {
+  try {
+    return parseProfile(JSON.parse(readFileSync(dataFiles(dataDir).profile, 'utf8')));
+  } catch {
+    return {}; // none yet, or one the node will move aside itself
+  }
 }

@@ -18,12 +18,12 @@ const BOB = 'b'.repeat(64);
 const STRANGER = 'c'.repeat(64);
 const T0 = Date.UTC(2026, 0, 1);
 
-function message(i: number, from: string, nick: string, text: string): StoredMessage {
+function message(i: number, from: string, nick: string, text: string, room = 'lobby'): StoredMessage {
   const ts = T0 + i * 1000;
   return {
     id: messageIdToString(newMessageId(ts)),
-    scope: 'room:lobby',
-    room: 'lobby',
+    scope: `room:${room}`,
+    room,
     peer: null,
     from,
     nick,
@@ -75,5 +75,16 @@ describe('offline history names', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(new RegExp(`<bob ${fp}> trust me$`));
     expect(lines[1]).toMatch(new RegExp(`<me ${fp}> it is me$`));
+  });
+
+  it('without --room, the first room of the stopped node (profile.json) is shown, as a running node does', async () => {
+    const files = dataFiles(dir);
+    const store = HistoryStore.open(files.history, { synchronous: 'NORMAL' });
+    store.insertMany([message(1, BOB, 'bob', 'in lobby'), message(2, BOB, 'bob', 'in dev', 'dev')]);
+    store.close();
+    writeFileSync(files.profile, JSON.stringify({ nick: 'me', rooms: ['dev'] }));
+    const lines = await offlineLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/#dev <bob> in dev$/);
   });
 });

@@ -3,6 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { KonnectError, UsageError } from '../wire/index.js';
 import {
+  checkNick,
+  checkRoom,
   createLogger,
   dataFiles,
   ensureDataDir,
@@ -28,11 +30,23 @@ export interface RunningNode {
 
 export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Promise<RunningNode> {
   const v = args.values;
-  const dataDir = resolveDataDir(v['data-dir'] as string | undefined);
-  ensureDataDir(dataDir);
+  // Every usage error before anything is written: a typo in a flag must not leave a data directory
+  // with a fresh identity behind.
+  const nick = v.nick === undefined ? undefined : checkNick(v.nick as string);
+  const rooms = v.room as string[] | undefined;
+  for (const room of rooms ?? []) checkRoom(room);
+  const numbers = {
+    port: intFlag(v.port, 'port', 0, 65535),
+    degree: intFlag(v.degree, 'degree', 2, 64),
+    maxLinks: intFlag(v['max-links'], 'max-links', 1, 1024),
+    maxMessagesPerScope: intFlag(v['keep-messages'], 'keep-messages', 1, 10_000_000),
+    maxAgeMs: days(intFlag(v['keep-days'], 'keep-days', 1, 36_500)),
+  };
   const level = (v['log-level'] as string | undefined) ?? (mode === 'daemon' ? 'info' : 'warn');
   if (!LOG_LEVELS.includes(level as LogLevel))
     throw new UsageError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const dataDir = resolveDataDir(v['data-dir'] as string | undefined);
+  ensureDataDir(dataDir);
   // The chat UI owns the terminal: its log goes to a file beside the history.
   const logFile = join(dataDir, 'konnect.log');
   if (mode === 'chat') ensurePrivateFile(logFile);
@@ -55,16 +69,13 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
   const node = new KonnectNode(
     {
       dataDir,
-      nick: v.nick as string | undefined,
-      rooms: v.room as string[] | undefined,
+      nick,
+      rooms,
       host: v.host as string | undefined,
-      port: intFlag(v.port, 'port', 0, 65535),
-      degree: intFlag(v.degree, 'degree', 2, 64),
-      maxLinks: intFlag(v['max-links'], 'max-links', 1, 1024),
-      store: {
-        maxMessagesPerScope: intFlag(v['keep-messages'], 'keep-messages', 1, 10_000_000),
-        maxAgeMs: days(intFlag(v['keep-days'], 'keep-days', 1, 36_500)),
-      },
+      port: numbers.port,
+      degree: numbers.degree,
+      maxLinks: numbers.maxLinks,
+      store: { maxMessagesPerScope: numbers.maxMessagesPerScope, maxAgeMs: numbers.maxAgeMs },
     },
     { logger, discoveries },
   );

@@ -7,7 +7,7 @@
  *
  * It never crashes on what it finds: every probe is caught and every wait is bounded (the control
  * socket, each multicast probe, the browse, and the closing of each socket), so the whole run takes at
- * most a few seconds. A bad --interface is a usage error (exit 2); otherwise the exit code is 0.
+ * most a few seconds. A bad --interface is a usage error (exit 2); a listed problem exits 1, none 0.
  */
 import {
   defaultBonjourFactory,

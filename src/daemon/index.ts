@@ -16,6 +16,8 @@ export { ControlServer, socketAnswers } from './control-server.js';
 export { ControlClient } from './control-client.js';
 export { AttachedClient, type AttachedClientOptions } from './attached-client.js';
 export { ProfileStore, type Profile } from './profile-store.js';
+export { parseProfile } from './profile-store.js';
+export { parsePeerFile } from './peer-store.js';
 export { RoomTopics } from './room-topics.js';
 export { type Clock, type Timer, systemClock } from './clock.js';
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';

@@ -255,7 +255,13 @@ export class ChatController {
     if (event.event === 'nick') {
       const peer = model.peers.get(event.peer);
       if (peer) model.upsertPeer({ ...peer, nick: event.nick });
-      const old = sanitizeLabel(event.oldNick ?? '') || '(someone)';
+      const oldNick = sanitizeLabel(event.oldNick ?? '');
+      // The nick left behind may be another key's too: then only the fingerprint says which one renamed.
+      const old = !oldNick
+        ? '(someone)'
+        : model.nickIsShared(oldNick, event.peer)
+          ? `${oldNick} ${model.fingerprintOf(event.peer)}`
+          : oldNick;
       const targets = direct ? [...inRooms, direct] : inRooms;
       for (const c of targets.length > 0 ? targets : [model.active]) {
         model.system(`${old} is now known as ${this.nameFor(event.peer, nick)}`, 'nick', c);

@@ -44,7 +44,8 @@ function record(discovery: Discovery): Recorder {
     total: () => found.length + lost.length + errors.length,
     waitFound: (count, what) =>
       waitFor(() => found.length >= count, `${what}: ${count} candidate:found events (got ${found.length})`, {
-        timeoutMs: 5000,
+        // A safety net for what takes milliseconds, wide enough for a 2-core machine at load 15.
+        timeoutMs: 20_000,
       }).then(() => undefined),
   };
 }

@@ -11,7 +11,11 @@ export function plain(frame: string | undefined): string {
 }
 
 export interface WaitOptions {
-  /** Give up after this long. @default 5000 */
+  /**
+   * Give up after this long: a safety net, not a measurement. A frame that takes milliseconds here
+   * can take seconds on a 2-core machine at load 15, and a wait ends as soon as the frame is there.
+   * @default 20000
+   */
   timeoutMs?: number;
   /** Said in the failure message. */
   description?: string;
@@ -24,7 +28,7 @@ export async function waitUntil<T>(
   check: () => T | undefined | false,
   options: WaitOptions & { describeFailure?: () => string } = {},
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = options.timeoutMs ?? 20_000;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const value = check();

@@ -82,6 +82,12 @@ describe('errors as sentences', () => {
     expect(r.code).toBe(2);
     expectSentence(r.stderr);
     expect(r.stderr).toMatch(/bad nick "bad nick!"/);
+    // Found before anything is written: no data directory, no identity made for a typo.
+    expect(existsSync(join(base, 'nick'))).toBe(false);
+    const port = await runCli(['daemon', ...NODE_ARGS, '--port', '70000', '--data-dir', join(base, 'port')]);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toMatch(/--port/);
+    expect(existsSync(join(base, 'port'))).toBe(false);
   });
 
   const setpriv = spawnSync('setpriv', ['--version']).status === 0;

@@ -73,4 +73,21 @@ describe('a nick two keys have used', () => {
     });
     await t.waitFor(`bob is now known as alice ${bob.fingerprint}`, WAIT);
   });
+
+  test('a peer who leaves a nick another key still has is named by its fingerprint in the change line', async () => {
+    const api = defaultApi();
+    const t = (tui = await renderTui({ api, columns: 120 }));
+    // A second key took bob's nick; when it renames, "bob is now known as ..." would not say which bob.
+    const other = api.addPeer(makePeer('otherbob', { nick: 'bob' }));
+    api.emit({
+      type: 'presence',
+      peer: other.id,
+      nick: 'robert',
+      event: 'nick',
+      rooms: ['general'],
+      oldNick: 'bob',
+    });
+    api.addPeer({ ...other, nick: 'robert' });
+    await t.waitFor(`bob ${other.fingerprint} is now known as robert`, WAIT);
+  });
 });

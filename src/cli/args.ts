@@ -174,6 +174,16 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     const what = parseErrorSentence((err as Error).message);
     throw new UsageError('USAGE', `${what}; try konnect ${command === 'chat' ? '' : command + ' '}--help`);
   }
+  // Options may come before the command too (`konnect --data-dir X status`), as in git: the first
+  // word is the command when none came first.
+  if (rest === argv && parsed.positionals.length > 0) {
+    const word = parsed.positionals[0];
+    if (!(COMMANDS as readonly string[]).includes(word)) {
+      throw new UsageError('USAGE', `unknown command "${word}"; try konnect --help`);
+    }
+    command = word as Command;
+    parsed.positionals.shift();
+  }
   const values = parsed.values as ParsedArgs['values'];
   if (values.help) return { command: 'help', values: { ...values, topic: command }, positionals: [] };
   if (values.version) return { command: 'version', values, positionals: [] };

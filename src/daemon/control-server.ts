@@ -78,14 +78,22 @@ export class ControlServer<Api extends object = ChatApi> {
 
   private accept(socket: Socket): void {
     this.sockets.add(socket);
-    const decoder = new FrameDecoder<unknown>({
-      parse: (value) => value,
+    // Every frame is kept, nil too (the decoder drops what `parse` makes null): each gets an answer.
+    const decoder = new FrameDecoder<{ value: unknown }>({
+      parse: (value) => ({ value }),
       maxFrameBytes: CONTROL_MAX_FRAME_BYTES,
     });
-    const write = (value: unknown) => {
-      if (!socket.destroyed) socket.write(encodeFrame(value, CONTROL_MAX_FRAME_BYTES));
+    const write = (frame: Buffer) => {
+      if (!socket.destroyed && !socket.writableEnded) socket.write(frame);
     };
-    const session = new MethodSession(this.api, this.methods, (event) => write({ kind: 'event', event }));
+    const session = new MethodSession(this.api, this.methods, (event) => {
+      try {
+        write(encodeFrame({ kind: 'event', event }, CONTROL_MAX_FRAME_BYTES));
+      } catch (err) {
+        // Thrown here it would reach the node that emitted the event.
+        this.logger.warn(`control event not sent: ${(err as Error).message}`);
+      }
+    });
     const cleanup = () => {
       session.close();
       this.sockets.delete(socket);
@@ -98,38 +106,42 @@ export class ControlServer<Api extends object = ChatApi> {
       clientEnded = true;
       if (owed === 0) socket.end();
     });
-    const answer = (rid: number, method: string, reply: Promise<unknown>) => {
+    const answer = async (rid: number, method: string, reply: Promise<unknown>) => {
       owed++;
-      reply
-        .then(
-          (result) => write({ kind: 'res', rid, ok: true, result: result ?? null }),
-          (err: unknown) => write(errorReply(rid, this.refusal(method, err))),
-        )
-        .finally(() => {
-          owed--;
-          if (clientEnded && owed === 0) socket.end();
-        });
+      let frame: Buffer;
+      try {
+        // A result too large for a frame is refused like any failure; it must not escape as a rejection.
+        frame = encodeFrame(
+          { kind: 'res', rid, ok: true, result: (await reply) ?? null },
+          CONTROL_MAX_FRAME_BYTES,
+        );
+      } catch (err) {
+        frame = refuse(rid, this.refusal(method, err));
+      }
+      write(frame);
+      owed--;
+      if (clientEnded && owed === 0) socket.end();
     };
     socket.on('data', (chunk: Buffer) => {
-      let frames: unknown[];
+      let frames: { value: unknown }[];
       try {
         frames = decoder.push(chunk);
       } catch (err) {
         // The stream is out of step: nothing after this can be read. Say why, then close.
-        write(errorReply(0, this.refusal('', err)));
+        write(refuse(0, this.refusal('', err)));
         socket.end();
         // A client that does not read would hold the connection half-open: cut it after a grace.
         setTimeout(() => socket.destroy(), BROKEN_CONNECTION_GRACE_MS).unref();
         return;
       }
       for (const frame of frames) {
-        const parsed = parseControlRequest(frame);
+        const parsed = parseControlRequest(frame.value);
         if (!parsed.ok) {
-          write(errorReply(parsed.rid, parsed.error));
+          write(refuse(parsed.rid, parsed.error));
           continue;
         }
         const { rid, method, params } = parsed.request;
-        answer(rid, method, session.handle(method, params));
+        void answer(rid, method, session.handle(method, params));
       }
     });
   }
@@ -140,6 +152,11 @@ export class ControlServer<Api extends object = ChatApi> {
     this.logger.warn(`control request ${method} failed: ${(err as Error)?.message ?? String(err)}`);
     return new KonnectError('INVALID_ARGUMENT', (err as Error)?.message ?? String(err));
   }
+}
+
+/** The frame refusing request `rid` (its message is bounded, so it always fits). */
+function refuse(rid: number, err: KonnectError): Buffer {
+  return encodeFrame(errorReply(rid, err), CONTROL_MAX_FRAME_BYTES);
 }
 
 /** True when something accepts connections on the Unix socket at `path`. */

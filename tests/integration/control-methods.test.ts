@@ -204,6 +204,23 @@ describe('the control socket serves an API through its method table', () => {
 });
 
 describe('malformed control requests', () => {
+  it('an answer too large for one frame is refused under its rid, and the server goes on', async () => {
+    const api = new FakeChatApi();
+    api.seedRoom('general', 5000, (i) => `${i} `.padEnd(4000, 'x'));
+    const server = new ControlServer(api, socketPath(), silentLogger);
+    await server.start();
+    servers.push(server as ControlServer<object>);
+    const raw = new RawClient(server.path);
+    // More than the 16 MiB a control frame holds: ControlClient pages, a raw client need not.
+    raw.send({ kind: 'req', rid: 1, method: 'history', params: { room: 'general', limit: 5000 } });
+    expect(await raw.reply(1)).toMatchObject({ ok: false, error: { code: 'FRAME_TOO_LARGE' } });
+    raw.send({ kind: 'req', rid: 2, method: 'history', params: { room: 'general', limit: 2 } });
+    expect(((await raw.reply(2)).result as unknown[]).length).toBe(2);
+    const client = await ControlClient.connect(server.path);
+    closers.push(() => client.close());
+    expect((await client.history({ room: 'general', limit: 5000 })).length).toBe(5000);
+  });
+
   it('are refused with a code under their rid; the connection and the node go on', async () => {
     mesh = await TestMesh.start(1);
     const node = mesh.nodes[0].node;

@@ -166,6 +166,12 @@ describe('the control socket serves an API through its method table', () => {
     });
   });
 
+  it('a table without a row for a method does not compile (checked by tsc -p tsconfig.tests.json)', () => {
+    // @ts-expect-error: ringBell has no row
+    const missing: MethodTable<RoomBellApi> = { ...CHAT_METHODS };
+    expect(Object.keys(missing)).not.toContain('ringBell');
+  });
+
   it('a server given the ChatApi table alone does not serve the extra method', async () => {
     const api = new FakeBellApi();
     const server = new ControlServer(api, socketPath(), silentLogger);

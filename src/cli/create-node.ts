@@ -11,6 +11,7 @@ import {
   ensurePrivateFile,
   KonnectNode,
   LOG_LEVELS,
+  NodeChatApi,
   type LogLevel,
   resolveDataDir,
   ControlServer,
@@ -79,7 +80,7 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
     },
     { logger, discoveries },
   );
-  const control = new ControlServer(node, dataFiles(dataDir).socket, logger);
+  const control = new ControlServer(new NodeChatApi(node), dataFiles(dataDir).socket, logger);
   try {
     await control.start();
     await node.start();

@@ -6,18 +6,10 @@
  * again re-subscribes and says `restored`, so the UI re-reads what it shows.
  */
 import { KonnectError } from '../wire/index.js';
-import type {
-  ChatApi,
-  ChatEvent,
-  ChatMessage,
-  ConversationRef,
-  HistoryQuery,
-  NodeIdHex,
-  NodeStatus,
-  PeerInfo,
-  RoomTopic,
-} from './chat-api.js';
+import type { ChatApi, ChatEvent } from './chat-api.js';
+import { CHAT_METHODS } from './chat-methods.js';
 import { ControlClient } from './control-client.js';
+import { forwardCalls, type RemoteCalls } from './method-table.js';
 
 export interface AttachedClientOptions {
   /** First wait before trying the socket again after the node went away. @default 250 */
@@ -25,6 +17,9 @@ export interface AttachedClientOptions {
   /** Longest wait between tries (the wait doubles up to it). @default 2000 */
   retryMaxMs?: number;
 }
+
+// The calls are installed from the table by the constructor; this declares them to the compiler.
+export interface AttachedClient extends RemoteCalls<ChatApi> {}
 
 export class AttachedClient implements ChatApi {
   private client: ControlClient | null = null;
@@ -44,6 +39,11 @@ export class AttachedClient implements ChatApi {
     this.retryMinMs = options.retryMinMs ?? 250;
     this.retryMaxMs = options.retryMaxMs ?? 2000;
     this.delay = this.retryMinMs;
+    // Each call goes to the node attached at the time, or fails with NO_DAEMON while there is none.
+    Object.assign(
+      this,
+      forwardCalls(CHAT_METHODS, () => this.current),
+    );
     this.adopt(client);
   }
 
@@ -111,39 +111,6 @@ export class AttachedClient implements ChatApi {
     );
   }
 
-  async status(): Promise<NodeStatus> {
-    return this.current.status();
-  }
-  async peers(): Promise<PeerInfo[]> {
-    return this.current.peers();
-  }
-  async history(query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.current.history(query);
-  }
-  async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
-    return this.current.send(to, text, options);
-  }
-  async setNick(nick: string): Promise<void> {
-    return this.current.setNick(nick);
-  }
-  async joinRoom(room: string): Promise<void> {
-    return this.current.joinRoom(room);
-  }
-  async leaveRoom(room: string): Promise<void> {
-    return this.current.leaveRoom(room);
-  }
-  async setTopic(room: string, topic: string): Promise<void> {
-    return this.current.setTopic(room, topic);
-  }
-  async topics(): Promise<RoomTopic[]> {
-    return this.current.topics();
-  }
-  async setOpenDirects(peers: NodeIdHex[]): Promise<void> {
-    return this.current.setOpenDirects(peers);
-  }
-  async resolvePeer(query: string): Promise<PeerInfo> {
-    return this.current.resolvePeer(query);
-  }
   subscribe(listener: (event: ChatEvent) => void): () => void {
     this.listeners.add(listener);
     if (this.client && !this.innerUnsubscribe)

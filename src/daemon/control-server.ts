@@ -1,34 +1,46 @@
 /**
  * The daemon's control socket: a Unix socket in the data directory, mode 0600, so only its owner can
- * drive the node. Each connection sends requests and may subscribe to events; a malformed request
- * closes that connection and nothing else.
+ * drive the node. It serves any API through its method table (the ChatApi through CHAT_METHODS unless
+ * told otherwise), checking each request against the table's schemas. A request that is refused is
+ * answered with a code and the connection goes on; bytes that break the framing close that connection,
+ * and nothing else.
  */
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { encodeFrame, FrameDecoder, isKonnectError, KonnectError } from '../wire/index.js';
-import type { ChatEvent, ConversationRef, HistoryQuery } from './chat-api.js';
-import { CONTROL_MAX_FRAME_BYTES, type ControlRequest, parseControlRequest } from './control-protocol.js';
+import type { ChatApi } from './chat-api.js';
+import { CHAT_METHODS } from './chat-methods.js';
+import { CONTROL_MAX_FRAME_BYTES, errorReply, parseControlRequest } from './control-protocol.js';
 import type { Logger } from './logger.js';
-import type { KonnectNode } from './node.js';
+import { MethodSession, type MethodTable } from './method-table.js';
 
-export class ControlServer {
+/** How long a connection whose framing broke may stay open to read why, before it is cut. */
+const BROKEN_CONNECTION_GRACE_MS = 500;
+
+export class ControlServer<Api extends object = ChatApi> {
   private server: Server | null = null;
   /** Set once this server listens on `path`: only then is the socket file ours to remove. */
   private ownsPath = false;
   private readonly sockets = new Set<Socket>();
+  private readonly methods: MethodTable<Api>;
 
   constructor(
-    private readonly node: KonnectNode,
+    private readonly api: Api,
     readonly path: string,
     private readonly logger: Logger,
-  ) {}
+    /** What may be asked of `api`; needed unless `api` is a ChatApi. @default CHAT_METHODS */
+    ...[methods]: Api extends ChatApi ? [methods?: MethodTable<Api>] : [methods: MethodTable<Api>]
+  ) {
+    this.methods = (methods ?? CHAT_METHODS) as unknown as MethodTable<Api>;
+  }
 
   async start(): Promise<void> {
     if (existsSync(this.path)) {
       if (await socketAnswers(this.path)) {
         throw new KonnectError(
           'ALREADY_RUNNING',
-          `a konnect node is already running for ${this.node.dataDir}`,
+          `a konnect node is already running for ${dirname(this.path)}`,
         );
       }
       unlinkSync(this.path); // left behind by a node that crashed
@@ -66,173 +78,85 @@ export class ControlServer {
 
   private accept(socket: Socket): void {
     this.sockets.add(socket);
-    const decoder = new FrameDecoder<ControlRequest>({
-      parse: parseControlRequest,
+    // Every frame is kept, nil too (the decoder drops what `parse` makes null): each gets an answer.
+    const decoder = new FrameDecoder<{ value: unknown }>({
+      parse: (value) => ({ value }),
       maxFrameBytes: CONTROL_MAX_FRAME_BYTES,
     });
-    let unsubscribe: (() => void) | null = null;
+    const write = (frame: Buffer) => {
+      if (!socket.destroyed && !socket.writableEnded) socket.write(frame);
+    };
+    const session = new MethodSession(this.api, this.methods, (event) => {
+      try {
+        write(encodeFrame({ kind: 'event', event }, CONTROL_MAX_FRAME_BYTES));
+      } catch (err) {
+        // Thrown here it would reach the node that emitted the event.
+        this.logger.warn(`control event not sent: ${(err as Error).message}`);
+      }
+    });
     const cleanup = () => {
-      unsubscribe?.();
-      unsubscribe = null;
+      session.close();
       this.sockets.delete(socket);
     };
     socket.on('close', cleanup);
     socket.on('error', cleanup);
-    const write = (value: unknown) => {
-      if (!socket.destroyed) socket.write(encodeFrame(value, CONTROL_MAX_FRAME_BYTES));
-    };
     let owed = 0;
     let clientEnded = false;
     socket.on('end', () => {
       clientEnded = true;
       if (owed === 0) socket.end();
     });
-    const settle = () => {
+    const answer = async (rid: number, method: string, reply: Promise<unknown>) => {
+      owed++;
+      let frame: Buffer;
+      try {
+        // A result too large for a frame is refused like any failure; it must not escape as a rejection.
+        frame = encodeFrame(
+          { kind: 'res', rid, ok: true, result: (await reply) ?? null },
+          CONTROL_MAX_FRAME_BYTES,
+        );
+      } catch (err) {
+        frame = refuse(rid, this.refusal(method, err));
+      }
+      write(frame);
       owed--;
       if (clientEnded && owed === 0) socket.end();
     };
     socket.on('data', (chunk: Buffer) => {
-      let requests: ControlRequest[];
+      let frames: { value: unknown }[];
       try {
-        requests = decoder.push(chunk);
+        frames = decoder.push(chunk);
       } catch (err) {
-        write({
-          kind: 'res',
-          rid: 0,
-          ok: false,
-          error: { code: isKonnectError(err) ? err.code : 'USAGE', message: (err as Error).message },
-        });
+        // The stream is out of step: nothing after this can be read. Say why, then close.
+        write(refuse(0, this.refusal('', err)));
         socket.end();
         // A client that does not read would hold the connection half-open: cut it after a grace.
-        setTimeout(() => socket.destroy(), 500).unref();
+        setTimeout(() => socket.destroy(), BROKEN_CONNECTION_GRACE_MS).unref();
         return;
       }
-      for (const req of requests) {
-        if (req.method === 'subscribe') {
-          if (!unsubscribe) {
-            const listener = (event: ChatEvent) => write({ kind: 'event', event });
-            this.node.on('event', listener);
-            unsubscribe = () => this.node.off('event', listener);
-          }
-          write({ kind: 'res', rid: req.rid, ok: true, result: null });
+      for (const frame of frames) {
+        const parsed = parseControlRequest(frame.value);
+        if (!parsed.ok) {
+          write(refuse(parsed.rid, parsed.error));
           continue;
         }
-        if (req.method === 'unsubscribe') {
-          unsubscribe?.();
-          unsubscribe = null;
-          write({ kind: 'res', rid: req.rid, ok: true, result: null });
-          continue;
-        }
-        const fail = (err: unknown) => {
-          const code = isKonnectError(err) ? err.code : 'INVALID_ARGUMENT';
-          if (!isKonnectError(err))
-            this.logger.warn(`control request ${req.method} failed: ${(err as Error).message}`);
-          write({ kind: 'res', rid: req.rid, ok: false, error: { code, message: (err as Error).message } });
-        };
-        try {
-          const result = this.call(req);
-          // Only `send` answers later (once its message is on disk); replies carry their rid.
-          if (result instanceof Promise) {
-            owed++;
-            result
-              .then(
-                (value: unknown) => write({ kind: 'res', rid: req.rid, ok: true, result: value ?? null }),
-                fail,
-              )
-              .finally(settle);
-          } else write({ kind: 'res', rid: req.rid, ok: true, result: result ?? null });
-        } catch (err) {
-          fail(err);
-        }
+        const { rid, method, params } = parsed.request;
+        void answer(rid, method, session.handle(method, params));
       }
     });
   }
 
-  private call(req: ControlRequest): unknown {
-    const p = req.params;
-    const str = (key: string): string => {
-      if (typeof p[key] !== 'string')
-        throw new KonnectError('INVALID_ARGUMENT', `${req.method}: ${key} must be a string`);
-      return p[key] as string;
-    };
-    switch (req.method) {
-      case 'status':
-        return this.node.status();
-      case 'peers':
-        return this.node.peers();
-      case 'history':
-        return this.node.history(historyQuery(p));
-      case 'send':
-        // The id is printed only once the message survives power loss.
-        return this.node.sendDurable(conversation(p.to), str('text'), { action: p.action === true });
-      case 'setNick':
-        return this.node.setNick(str('nick'));
-      case 'joinRoom':
-        return this.node.joinRoom(str('room'));
-      case 'leaveRoom':
-        return this.node.leaveRoom(str('room'));
-      case 'resolvePeer':
-        return this.node.resolvePeer(str('query'));
-      case 'setTopic':
-        return this.node.setTopic(str('room'), str('topic'));
-      case 'topics':
-        return this.node.topics.list();
-      case 'setOpenDirects': {
-        const peers = p.peers;
-        if (!Array.isArray(peers) || !peers.every((x) => typeof x === 'string'))
-          throw new KonnectError('INVALID_ARGUMENT', 'setOpenDirects: peers must be a list of node ids');
-        return this.node.setOpenDirects(peers as string[]);
-      }
-      default:
-        throw new KonnectError('USAGE', `unknown method ${req.method}`);
-    }
+  /** A failure as a KonnectError to report; one that is not ours is a bug worth a log line. */
+  private refusal(method: string, err: unknown): KonnectError {
+    if (isKonnectError(err)) return err;
+    this.logger.warn(`control request ${method} failed: ${(err as Error)?.message ?? String(err)}`);
+    return new KonnectError('INVALID_ARGUMENT', (err as Error)?.message ?? String(err));
   }
 }
 
-function historyQuery(p: Record<string, unknown>): HistoryQuery {
-  const q: HistoryQuery = {};
-  const bad = (key: string) => new KonnectError('INVALID_ARGUMENT', `history: bad ${key}`);
-  if (p.room !== undefined && p.room !== null)
-    q.room =
-      typeof p.room === 'string'
-        ? p.room
-        : (() => {
-            throw bad('room');
-          })();
-  if (p.peer !== undefined && p.peer !== null)
-    q.peer =
-      typeof p.peer === 'string'
-        ? p.peer
-        : (() => {
-            throw bad('peer');
-          })();
-  if (p.search !== undefined && p.search !== null)
-    q.search =
-      typeof p.search === 'string'
-        ? p.search
-        : (() => {
-            throw bad('search');
-          })();
-  if (p.limit !== undefined && p.limit !== null) {
-    if (typeof p.limit !== 'number' || !Number.isSafeInteger(p.limit) || p.limit < 1) throw bad('limit');
-    q.limit = p.limit;
-  }
-  if (p.before !== undefined && p.before !== null) {
-    const b = p.before as { ts?: unknown; id?: unknown };
-    if (typeof b !== 'object' || typeof b.ts !== 'number' || typeof b.id !== 'string') throw bad('before');
-    q.before = { ts: b.ts, id: b.id };
-  }
-  return q;
-}
-
-function conversation(value: unknown): ConversationRef {
-  const v = value as { kind?: unknown; room?: unknown; peer?: unknown } | null;
-  if (v && v.kind === 'room' && typeof v.room === 'string') return { kind: 'room', room: v.room };
-  if (v && v.kind === 'direct' && typeof v.peer === 'string') return { kind: 'direct', peer: v.peer };
-  throw new KonnectError(
-    'INVALID_ARGUMENT',
-    'send: `to` must be {kind:"room", room} or {kind:"direct", peer}',
-  );
+/** The frame refusing request `rid` (its message is bounded, so it always fits). */
+function refuse(rid: number, err: KonnectError): Buffer {
+  return encodeFrame(errorReply(rid, err), CONTROL_MAX_FRAME_BYTES);
 }
 
 /** True when something accepts connections on the Unix socket at `path`. */

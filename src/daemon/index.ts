@@ -13,7 +13,24 @@ export {
 } from './node.js';
 export { NodeChatApi } from './node-chat-api.js';
 export { ControlServer, socketAnswers } from './control-server.js';
-export { ControlClient } from './control-client.js';
+export { ControlClient, remoteApi } from './control-client.js';
+export { ControlConnection } from './control-connection.js';
+export { CONTROL_MAX_FRAME_BYTES, HISTORY_PAGE } from './control-protocol.js';
+export { CHAT_METHODS } from './chat-methods.js';
+export {
+  MethodSession,
+  call,
+  arg,
+  fields,
+  events,
+  remoteCalls,
+  forwardCalls,
+  type ArgSpec,
+  type CallSpec,
+  type EventsSpec,
+  type MethodTable,
+  type RemoteCalls,
+} from './method-table.js';
 export { AttachedClient, type AttachedClientOptions } from './attached-client.js';
 export { ProfileStore, type Profile } from './profile-store.js';
 export { parseProfile } from './profile-store.js';

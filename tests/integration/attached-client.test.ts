@@ -12,6 +12,7 @@ import {
   type ChatEvent,
   ControlServer,
   dataFiles,
+  NodeChatApi,
   silentLogger,
 } from '../../src/daemon/index.js';
 import { DaemonProcess, killAllDaemons } from '../helpers/cli.js';
@@ -33,7 +34,7 @@ afterEach(async () => {
 
 async function serve(i: number): Promise<ControlServer> {
   const node = mesh!.nodes[i].node;
-  const server = new ControlServer(node, dataFiles(node.dataDir).socket, silentLogger);
+  const server = new ControlServer(new NodeChatApi(node), dataFiles(node.dataDir).socket, silentLogger);
   await server.start();
   servers.push(server);
   return server;

@@ -28,7 +28,7 @@ afterEach(async () => {
 
 async function serve(i: number): Promise<ControlServer> {
   const node = mesh!.nodes[i].node;
-  const server = new ControlServer(node, dataFiles(node.dataDir).socket, silentLogger);
+  const server = new ControlServer(new NodeChatApi(node), dataFiles(node.dataDir).socket, silentLogger);
   await server.start();
   servers.push(server);
   return server;
@@ -206,7 +206,7 @@ describe('control socket', () => {
     const server = await serve(0);
     const client = await ControlClient.connect(server.path);
     await client.close();
-    const second = new ControlServer(mesh.nodes[0].node, path, silentLogger);
+    const second = new ControlServer(new NodeChatApi(mesh.nodes[0].node), path, silentLogger);
     await expect(second.start()).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
   });
 

@@ -5,7 +5,13 @@
  */
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AttachedClient, ControlServer, dataFiles, silentLogger } from '../../src/daemon/index.js';
+import {
+  AttachedClient,
+  ControlServer,
+  dataFiles,
+  NodeChatApi,
+  silentLogger,
+} from '../../src/daemon/index.js';
 import { Tui } from '../../src/tui/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { plain, waitForFrame } from '../helpers/tui-wait.js';
@@ -27,7 +33,7 @@ afterEach(async () => {
 
 async function serve(): Promise<ControlServer> {
   const node = mesh!.nodes[0].node;
-  const s = new ControlServer(node, dataFiles(node.dataDir).socket, silentLogger);
+  const s = new ControlServer(new NodeChatApi(node), dataFiles(node.dataDir).socket, silentLogger);
   await s.start();
   return s;
 }

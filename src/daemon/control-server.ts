@@ -83,7 +83,7 @@ export class ControlServer<Api extends object = ChatApi> {
       parse: (value) => ({ value }),
       maxFrameBytes: CONTROL_MAX_FRAME_BYTES,
     });
-    const write = (frame: Buffer) => {
+    const write = (frame: Uint8Array) => {
       if (!socket.destroyed && !socket.writableEnded) socket.write(frame);
     };
     const session = new MethodSession(this.api, this.methods, (event) => {
@@ -108,7 +108,7 @@ export class ControlServer<Api extends object = ChatApi> {
     });
     const answer = async (rid: number, method: string, reply: Promise<unknown>) => {
       owed++;
-      let frame: Buffer;
+      let frame: Uint8Array;
       try {
         // A result too large for a frame is refused like any failure; it must not escape as a rejection.
         frame = encodeFrame(
@@ -155,7 +155,7 @@ export class ControlServer<Api extends object = ChatApi> {
 }
 
 /** The frame refusing request `rid` (its message is bounded, so it always fits). */
-function refuse(rid: number, err: KonnectError): Buffer {
+function refuse(rid: number, err: KonnectError): Uint8Array {
   return encodeFrame(errorReply(rid, err), CONTROL_MAX_FRAME_BYTES);
 }
 

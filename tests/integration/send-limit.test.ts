@@ -3,7 +3,13 @@
  * refused with a sentence that says the limit, and the node runs on.
  */
 import { afterEach, expect, it } from 'vitest';
-import { ControlClient, ControlServer, dataFiles, silentLogger } from '../../src/daemon/index.js';
+import {
+  ControlClient,
+  ControlServer,
+  dataFiles,
+  NodeChatApi,
+  silentLogger,
+} from '../../src/daemon/index.js';
 import { MAX_TEXT_CHARS } from '../../src/wire/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 
@@ -19,7 +25,7 @@ afterEach(async () => {
 it('a send over 4,000 characters says the limit and how long the text is; one at the limit goes', async () => {
   mesh = await TestMesh.start(1);
   const node = mesh.nodes[0].node;
-  server = new ControlServer(node, dataFiles(node.dataDir).socket, silentLogger);
+  server = new ControlServer(new NodeChatApi(node), dataFiles(node.dataDir).socket, silentLogger);
   await server.start();
   const client = await ControlClient.connect(server.path);
   try {

@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ChatEvent } from '../../src/daemon/index.js';
@@ -74,10 +75,14 @@ async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
     const up = await lineIter.next();
     if (up.value !== 'up') throw new Error(`the flooder did not link: ${stderr}`);
     const tracker = new DeliveryTracker(mesh);
+    // Every node runs on this loop: its longest stalls are what the honest messages wait behind.
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
     const honest = Math.round(HONEST_RATE * seconds);
     await paced(honest, HONEST_RATE, (i) => tracker.send(1 + (i % 2)));
     const reportLine = await lineIter.next();
     const report = JSON.parse(String(reportLine.value)) as FlooderReport;
+    loopDelay.disable();
     await until(() => tracker.missing() === 0, { timeoutMs: 30_000 });
     await sleep(200);
     tracker.detach();
@@ -114,6 +119,13 @@ async function hostileFlood(ctx: BenchContext): Promise<ScenarioOutput> {
           'ms',
         ),
         figure('honest-max', 'honest latency max while flooded', round(max(lat), 2), 'ms'),
+        figure(
+          'loop-delay-p99',
+          'event loop delay p99 while flooded (all three nodes)',
+          round(loopDelay.percentile(99) / 1e6, 2),
+          'ms',
+        ),
+        figure('loop-delay-max', 'event loop delay max while flooded', round(loopDelay.max / 1e6, 2), 'ms'),
         figure('honest-link-drops', 'honest links that went down', drops.length, 'links', {
           target: atMost(0),
           note: drops.length ? drops.join('; ') : undefined,

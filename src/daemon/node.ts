@@ -40,22 +40,22 @@ import type {
   NodeStatus,
   PeerInfo,
 } from './chat-api.js';
-import { type Clock, type Timer, systemClock } from './clock.js';
+import { type Clock, type Timer, systemClock } from '../clock/clock.js';
 import { ensureDataDir, ensurePrivateFile, dataFiles } from './data-dir.js';
-import { FloodRouter, type SignedMessage } from './flood-router.js';
+import { FloodRouter, type SignedMessage } from './flood/flood-router.js';
 import { type Identity, loadOrCreateIdentity } from './identity.js';
-import type { Link, LinkClosed, LinkTimings } from './link.js';
-import { isDuplicateBye, LinkManager } from './link-manager.js';
+import type { Link, LinkClosed, LinkTimings } from './links/link.js';
+import { isDuplicateBye, LinkManager } from './links/link-manager.js';
 import { type Logger, silentLogger } from './logger.js';
-import { PeerTable } from './peer-table.js';
-import { PeerStore } from './peer-store.js';
-import { HistoryStore, type StoreOptions, type StoredMessage, toChatMessage } from './store.js';
-import { SyncCoordinator } from './sync-coordinator.js';
-import type { SyncMessage } from './sync-session.js';
-import { resolvePeerQuery } from './resolve-peer.js';
-import { whenQuiet } from './quiet-turn.js';
+import { PeerTable } from './links/peer-table.js';
+import { PeerStore } from './links/peer-store.js';
+import { HistoryStore, type StoreOptions, type StoredMessage, toChatMessage } from './history/store.js';
+import { SyncCoordinator } from './history/sync-coordinator.js';
+import type { SyncMessage } from './history/sync-session.js';
+import { resolvePeerQuery } from './links/resolve-peer.js';
+import { whenQuiet } from './flood/quiet-turn.js';
 import { ProfileStore } from './profile-store.js';
-import { newTopicPayload, RoomTopics, topicOf } from './room-topics.js';
+import { newTopicPayload, RoomTopics, topicOf } from './rooms/room-topics.js';
 
 export const VERSION = '0.1.0';
 

@@ -13,9 +13,9 @@ import {
   VERIFY_INLINE_BELOW,
   VERIFY_ON_POOL_ABOVE,
   verifyOnPoolNext,
-} from '../../src/daemon/flood-router.js';
+} from '../../src/daemon/flood/flood-router.js';
 import { identityRSignature } from '../helpers/ed25519-edge.js';
-import type { Link } from '../../src/daemon/link.js';
+import type { Link } from '../../src/daemon/links/link.js';
 import { nodeCrypto, rawVerifyBackend } from '../../src/crypto-node/index.js';
 import { encodePayload, newMessageId } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';

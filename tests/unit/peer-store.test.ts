@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateIdentity, KonnectNode, type Logger, MAX_PEERS, PeerTable } from '../../src/daemon/index.js';
-import { MAX_STORED_PEERS, PeerStore } from '../../src/daemon/peer-store.js';
+import { MAX_STORED_PEERS, PeerStore } from '../../src/daemon/links/peer-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -6,7 +6,7 @@
  * slow machine cannot make work overdue behind their backs.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { noteTraffic, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, whenQuiet } from '../../src/daemon/quiet-turn.js';
+import { noteTraffic, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, whenQuiet } from '../../src/daemon/flood/quiet-turn.js';
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -24,17 +24,17 @@ import {
   parseLinkMessage,
   unpackValue,
   strictEd25519,
-} from '../wire/index.js';
+} from '../../wire/index.js';
 import {
   importedEd25519Key,
   nodeCrypto,
   rawVerifyBackend,
   verifyRaw,
   verifyThen,
-} from '../crypto-node/index.js';
-import type { Clock } from './clock.js';
-import type { Identity } from './identity.js';
-import type { Link } from './link.js';
+} from '../../crypto-node/index.js';
+import type { Clock } from '../../clock/clock.js';
+import type { Identity } from '../identity.js';
+import type { Link } from '../links/link.js';
 import { type OriginKey, PushTree, type PushTreeTimings } from './push-tree.js';
 import { SeenCache } from './seen-cache.js';
 

@@ -14,12 +14,12 @@ import {
   UsageError,
   fromHex,
   toHex,
-} from '../wire/index.js';
-import type { Candidate } from '../discovery/types.js';
-import type { Clock, Timer } from './clock.js';
-import type { Identity } from './identity.js';
+} from '../../wire/index.js';
+import type { Candidate } from '../../discovery/types.js';
+import type { Clock, Timer } from '../../clock/clock.js';
+import type { Identity } from '../identity.js';
 import { Link, type LinkClosed, type LinkTimings } from './link.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { DEFAULT_DEGREE, desiredPeers, linkWanted } from './overlay.js';
 import type { PeerTable } from './peer-table.js';
 import type { PeerStore } from './peer-store.js';

@@ -19,12 +19,12 @@ import {
   PROTOCOL_VERSION,
   toHex,
   type NodeIdHex,
-} from '../wire/index.js';
-import { nodeCrypto, verifyRaw } from '../crypto-node/index.js';
-import type { Clock, Timer } from './clock.js';
-import type { Identity } from './identity.js';
-import type { Logger } from './logger.js';
-import { noteTraffic } from './quiet-turn.js';
+} from '../../wire/index.js';
+import { nodeCrypto, verifyRaw } from '../../crypto-node/index.js';
+import type { Clock, Timer } from '../../clock/clock.js';
+import type { Identity } from '../identity.js';
+import type { Logger } from '../logger.js';
+import { noteTraffic } from '../flood/quiet-turn.js';
 
 export interface LinkTimings {
   /** @default 5000 */

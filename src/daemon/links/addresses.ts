@@ -1,5 +1,5 @@
 /** `host:port` strings as used by --peer, peer exchange and the peer table (IPv6 in brackets). */
-import { parsePeerAddress } from '../discovery/index.js';
+import { parsePeerAddress } from '../../discovery/index.js';
 
 export interface HostPort {
   host: string;

@@ -21,9 +21,9 @@
  * that origin's tree), it does not wait for that: it asks its other links to push the origin to it
  * (`graft` {origins}), and the duplicates that follow prune the tree back to one path.
  */
-import { type Bytes, MAX_IHAVE_IDS } from '../wire/index.js';
-import type { Clock, Timer } from './clock.js';
-import type { Link } from './link.js';
+import { type Bytes, MAX_IHAVE_IDS } from '../../wire/index.js';
+import type { Clock, Timer } from '../../clock/clock.js';
+import type { Link } from '../links/link.js';
 import { whenQuiet } from './quiet-turn.js';
 
 export interface PushTreeTimings {

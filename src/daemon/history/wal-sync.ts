@@ -21,7 +21,7 @@
  * be lost with it while reported durable.
  */
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
-import { StorageError } from '../wire/index.js';
+import { StorageError } from '../../wire/index.js';
 
 export type Fdatasync = (fd: number, done: (err: NodeJS.ErrnoException | null) => void) => void;
 

@@ -3,7 +3,7 @@
  * fast stand-in for property tests of reconciliation (thousands of runs, 100,000-message histories).
  * Not used by the running node.
  */
-import type { MessageIdStr } from '../wire/index.js';
+import type { MessageIdStr } from '../../wire/index.js';
 import {
   digestFromSums,
   idFromText,

@@ -3,9 +3,9 @@
  * whether it is linked or heard through the mesh, and why the last dial failed. The link manager and
  * the router write it; the API reads it as PeerInfo.
  */
-import { nodeCrypto } from '../crypto-node/index.js';
-import { fingerprint, fromHex, type NodeIdHex } from '../wire/index.js';
-import type { PeerInfo } from './chat-api.js';
+import { nodeCrypto } from '../../crypto-node/index.js';
+import { fingerprint, fromHex, type NodeIdHex } from '../../wire/index.js';
+import type { PeerInfo } from '../chat-api.js';
 import type { Link } from './link.js';
 import type { StoredPeer } from './peer-store.js';
 

@@ -12,7 +12,7 @@ import {
   type SyncIdsMessage,
   type SyncMessagesMessage,
   type SyncWantMessage,
-} from '../wire/index.js';
+} from '../../wire/index.js';
 import {
   DEFAULT_SYNC_WINDOW_MS,
   MAX_SYNC_IDS_DEFERRED,

@@ -16,7 +16,7 @@
  * membership still links to a random node, which is all the expansion needs. bench/sim shows the figures.
  */
 import { createHash } from 'node:crypto';
-import type { NodeIdHex } from '../wire/index.js';
+import type { NodeIdHex } from '../../wire/index.js';
 
 export interface OverlayOptions {
   /** Target number of links this node asks for (others' long links to it come on top). @default 6 */

@@ -4,11 +4,11 @@
  * through the node's ingest (verified, stored, passed on), and a finished session reports how many
  * messages it brought in, which the UI shows as "caught up N messages from NICK".
  */
-import { encodeFrame, type LinkMessage, MAX_ROOMS } from '../wire/index.js';
-import type { Link } from './link.js';
-import type { KonnectNode } from './node.js';
+import { encodeFrame, type LinkMessage, MAX_ROOMS } from '../../wire/index.js';
+import type { Link } from '../links/link.js';
+import type { KonnectNode } from '../node.js';
 import type { HistoryStore } from './store.js';
-import type { SignedMessage } from './flood-router.js';
+import type { SignedMessage } from '../flood/flood-router.js';
 import { SyncSession, type SyncMessage } from './sync-session.js';
 
 export interface SyncCoordinatorOptions {

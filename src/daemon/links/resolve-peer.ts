@@ -2,8 +2,8 @@
  * Finds the one peer a person means by a nick, a fingerprint or an id prefix. Nicks are not unique and
  * anyone can take any nick, so several matches are an error that lists them, never a silent pick.
  */
-import { UsageError } from '../wire/index.js';
-import type { PeerInfo } from './chat-api.js';
+import { UsageError } from '../../wire/index.js';
+import type { PeerInfo } from '../chat-api.js';
 
 export function resolvePeerQuery(peers: PeerInfo[], query: string): PeerInfo {
   const q = query.trim().replace(/^@/, '');

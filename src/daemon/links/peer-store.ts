@@ -7,9 +7,9 @@
  * not to start.
  */
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { NICK_PATTERN, type NodeIdHex } from '../wire/index.js';
+import { NICK_PATTERN, type NodeIdHex } from '../../wire/index.js';
 import { parseHostPort } from './addresses.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { type FoundBy, MAX_ADDRESSES, MAX_PEERS, type PeerEntry, type PeerTable } from './peer-table.js';
 
 export const PEER_FILE_VERSION = 1;

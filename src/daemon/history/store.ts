@@ -5,8 +5,8 @@
  * Everything is ordered by (ts, id) so every node shows one conversation in the same order.
  */
 import type { Statement } from 'better-sqlite3';
-import { UsageError, type MessageIdStr, type NodeIdHex } from '../wire/index.js';
-import type { ChatMessage, HistoryQuery } from './chat-api.js';
+import { UsageError, type MessageIdStr, type NodeIdHex } from '../../wire/index.js';
+import type { ChatMessage, HistoryQuery } from '../chat-api.js';
 import {
   digestFromSums,
   idFromText,

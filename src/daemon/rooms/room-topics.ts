@@ -12,13 +12,13 @@ import {
   type TopicPayload,
   toHex,
   UsageError,
-} from '../wire/index.js';
-import { verifyRaw } from '../crypto-node/index.js';
-import type { RoomTopic } from './chat-api.js';
-import type { SignedMessage } from './flood-router.js';
-import type { Clock, Timer } from './clock.js';
-import type { Logger } from './logger.js';
-import { readJsonFile, writePrivateFileAtomic } from './profile-store.js';
+} from '../../wire/index.js';
+import { verifyRaw } from '../../crypto-node/index.js';
+import type { RoomTopic } from '../chat-api.js';
+import type { SignedMessage } from '../flood/flood-router.js';
+import type { Clock, Timer } from '../../clock/clock.js';
+import type { Logger } from '../logger.js';
+import { readJsonFile, writePrivateFileAtomic } from '../profile-store.js';
 
 /** Rooms whose topic is kept; past it the oldest topic is forgotten. */
 export const MAX_TOPICS = 256;

@@ -84,7 +84,7 @@ import {
   UsageError,
   type MessageIdStr,
   type SyncRange,
-} from '../wire/index.js';
+} from '../../wire/index.js';
 
 /** How far back the initiator reconciles. */
 export const DEFAULT_SYNC_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;

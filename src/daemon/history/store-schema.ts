@@ -5,8 +5,8 @@
  */
 import { chmodSync, closeSync, existsSync, fstatSync, openSync, readSync, renameSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { StorageError } from '../wire/index.js';
-import { ensurePrivateFile } from './data-dir.js';
+import { StorageError } from '../../wire/index.js';
+import { ensurePrivateFile } from '../data-dir.js';
 
 export type Db = Database.Database;
 

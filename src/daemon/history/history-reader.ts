@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { nodeCrypto } from '../crypto-node/index.js';
-import { fingerprint, fromHex, KonnectError, StorageError, UsageError } from '../wire/index.js';
-import type { ChatMessage, HistoryQuery, PeerInfo } from './chat-api.js';
+import { nodeCrypto } from '../../crypto-node/index.js';
+import { fingerprint, fromHex, KonnectError, StorageError, UsageError } from '../../wire/index.js';
+import type { ChatMessage, HistoryQuery, PeerInfo } from '../chat-api.js';
 import { ftsQuery, MAX_HISTORY_LIMIT } from './store.js';
 import { SCHEMA_VERSION, type Db } from './store-schema.js';
 

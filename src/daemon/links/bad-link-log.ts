@@ -4,9 +4,9 @@
  * trace. One line per closed link with the code and the address, at most one per address per window,
  * so a peer reconnecting in a loop cannot flood the log; what was held back is counted in the next line.
  */
-import type { ErrorCode } from '../wire/index.js';
+import type { ErrorCode } from '../../wire/index.js';
 import type { LinkClosed } from './link.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 
 /** Codes that mean the peer broke the protocol, as opposed to a link that timed out or was replaced. */
 const BAD_LINK_CODES: ReadonlySet<LinkClosed['code']> = new Set<ErrorCode>([

@@ -50,6 +50,7 @@ import {
   type ResolvedInterface,
   waitReady,
 } from './mdns-socket.js';
+import { type Clock, systemClock, type Timer } from '../clock/index.js';
 import type { Candidate, Discovery, DiscoveryEvents, DiscoveryLogger, SelfAdvertisement } from './types.js';
 
 export interface MdnsDiscoveryInit {
@@ -79,6 +80,10 @@ export interface MdnsDiscoveryInit {
 }
 
 export interface MdnsDiscoveryComponents {
+  /** Time and the re-query timer. @default systemClock */
+  clock?: Clock;
+  /** For the re-query jitter. @default Math.random */
+  random?: () => number;
   /** Opens bonjour-service; tests pass a fake. @default defaultBonjourFactory */
   bonjourFactory?: BonjourFactory;
   /** Source of interfaces for `interface`, and of the addresses advertised. @default os.networkInterfaces */
@@ -123,7 +128,9 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   /** Random per start: lets peers tell a restart from a repeat announcement. */
   private run = '';
   private session: Session | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private readonly clock: Clock;
+  private readonly random: () => number;
   /** start, stop and update run one after another, so a stop never races a half-open socket. */
   private queue: Promise<void> = Promise.resolve();
   private readonly known = new Map<string, Known>();
@@ -147,6 +154,8 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.logger = init.logger ?? silent;
     this.bonjourFactory = components.bonjourFactory ?? defaultBonjourFactory;
     this.networkInterfaces = components.networkInterfaces;
+    this.clock = components.clock ?? systemClock;
+    this.random = components.random ?? Math.random;
   }
 
   /** Resolves once the socket is bound (or failed, reported as 'discovery:error'). */
@@ -217,7 +226,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   private async doStop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const session = this.session;
     this.session = undefined;
@@ -311,8 +320,8 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   }
 
   private schedule(): void {
-    const jitter = 0.8 + Math.random() * 0.4;
-    this.timer = setTimeout(
+    const jitter = 0.8 + this.random() * 0.4;
+    this.timer = this.clock.setTimeout(
       () => {
         this.timer = undefined;
         if (!this.running) return;
@@ -324,7 +333,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       Math.round(this.requeryIntervalMs * jitter),
     );
     // The socket keeps the process alive while it is open; the timer alone must not.
-    this.timer.unref();
+    this.timer.unref?.();
   }
 
   /** Queues a republish when the addresses moved under the session, or when there is no session. */
@@ -339,7 +348,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
 
   /** Reports lost what has not answered for expireAfterMs. Only from the timer, never re-entrantly. */
   private expire(): void {
-    const cutoff = Date.now() - this.expireAfterMs;
+    const cutoff = this.clock.now() - this.expireAfterMs;
     for (const [id, known] of this.known) {
       if (known.lastSeen >= cutoff) continue;
       this.known.delete(id);
@@ -385,7 +394,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       return;
     }
     const previous = this.known.get(candidate.id);
-    this.known.set(candidate.id, { candidate, run, lastSeen: Date.now() });
+    this.known.set(candidate.id, { candidate, run, lastSeen: this.clock.now() });
     if (!previous || reportAll || previous.run !== run || !sameCandidate(previous.candidate, candidate)) {
       this.emit('candidate:found', copy(candidate));
     }

@@ -21,6 +21,7 @@ import { mentions, plural } from './format.js';
 import { pageScroll } from './page-scroll.js';
 import { sanitizeLabel } from '../wire/index.js';
 import { OpenDirects } from './open-directs.js';
+import type { ControllerPort } from './controller-port.js';
 import { loadTopics, topicChanged } from './topics.js';
 
 export interface ChatControllerOptions {
@@ -40,7 +41,7 @@ const EARLY_RECEIPTS_LIMIT = 256;
 /** How often the peers pane re-reads RTTs and reachability from the node. */
 export const PEER_REFRESH_MS = 5000;
 
-export class ChatController {
+export class ChatController implements ControllerPort {
   readonly model: ChatModel;
   private readonly historyPage: number;
   private unsubscribe: (() => void) | null = null;

@@ -6,7 +6,11 @@
  * slow machine cannot make work overdue behind their backs.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { noteTraffic, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, whenQuiet } from '../../src/daemon/flood/quiet-turn.js';
+import { QuietTurns, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS } from '../../src/daemon/flood/quiet-turn.js';
+
+const turns = new QuietTurns();
+const noteTraffic = () => turns.noteTraffic();
+const whenQuiet = (work: () => void) => turns.whenQuiet(work);
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -6,37 +6,41 @@
  * links get its id in a batched `ihave` instead (push-tree.ts). A duplicate on an eager link prunes it.
  */
 import type { KeyObject } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import {
   type Bytes,
   DEFAULT_HOPS,
   FRAME_HEADER_BYTES,
   MAX_IHAVE_IDS,
-  decodePayloadWithOrigin,
   encodeFloodFrame,
-  encodePayload,
   type FloodMessage,
   type GraftMessage,
   type IHaveMessage,
   type PruneMessage,
   isKonnectError,
-  type Payload,
+  type AnyPayload,
+  PAYLOAD_SCHEMAS,
+  PayloadRegistry,
   parseLinkMessage,
   unpackValue,
   strictEd25519,
 } from '../../wire/index.js';
-import {
-  importedEd25519Key,
-  nodeCrypto,
-  rawVerifyBackend,
-  verifyRaw,
-  verifyThen,
-} from '../../crypto-node/index.js';
+import { importedEd25519Key, nodeCrypto, verifyRaw, verifyThen } from '../../crypto-node/index.js';
 import type { Clock } from '../../clock/clock.js';
 import type { Identity } from '../identity.js';
-import type { Link } from '../links/link.js';
+import type { Link } from '../links/index.js';
 import { type OriginKey, PushTree, type PushTreeTimings } from './push-tree.js';
 import { SeenCache } from './seen-cache.js';
+import type { QuietTurns } from './quiet-turn.js';
+import { RecentMessages } from './recent-messages.js';
+import { VerifyLoad } from './verify-load.js';
+
+export {
+  INLINE_PER_TURN,
+  VERIFY_INLINE_BELOW,
+  VERIFY_ON_POOL_ABOVE,
+  VerifyLoad,
+  verifyOnPoolNext,
+} from './verify-load.js';
 
 export interface FloodStats {
   received: number;
@@ -60,11 +64,20 @@ export interface FloodRouterOptions {
   identity: Identity;
   links: () => Iterable<Link>;
   clock: Clock;
+  /** The node's quiet-turn scheduler (quiet-turn.ts). @default a new one */
+  quietTurns?: QuietTurns;
+  /**
+   * The event loop's load readings, which decide where verifications run. Shared by the nodes of one
+   * process, as the loop is. @default a new one
+   */
+  verifyLoad?: VerifyLoad;
+  /** The payload kinds this node reads and signs. @default the kinds of PROTOCOL.md */
+  payloads?: PayloadRegistry;
   /** Lazy push (push-tree.ts); false floods every message on every link. @default true */
   lazyPush?: boolean;
   pushTimings?: Partial<PushTreeTimings>;
   /** Called once per new, verified message (own messages excepted). */
-  deliver: (payload: Payload, signed: SignedMessage, from: Link | null) => void;
+  deliver: (payload: AnyPayload, signed: SignedMessage, from: Link | null) => void;
   seen?: SeenCache;
   /** Whether a message is already held (in the history store): such a message is a duplicate too. */
   isKnown?: (id: Bytes) => boolean;
@@ -75,35 +88,19 @@ export interface FloodRouterOptions {
   /**
    * Whether the flooded message about to be verified may be verified on the event loop rather than
    * the thread pool (asked only when nothing is being verified on the pool).
-   * @default inlineVerifySlot: unless the loop is saturated (VERIFY_ON_POOL_ABOVE), up to 64 a turn
+   * @default verifyLoad.inlineSlot(): unless the loop is saturated (VERIFY_ON_POOL_ABOVE), up to 64 a turn
    */
   inlineVerify?: () => boolean;
 }
 
 /** Verifications in flight on the thread pool before the links bringing more are paused. */
 export const MAX_VERIFYING = 4096;
-/**
- * Where a flooded message is verified: on the event loop itself, or on the thread pool. The pool's
- * round trip (a thread woken, the result queued back, one more turn of the loop) costs the loop ~21 µs
- * and a delivery more latency than verifying costs the loop, and its threads contend with the loop
- * for the cores: on libsodium (~35 µs a verification) a 50-node mesh at 100 msg/s, 83 % busy with
- * the pool, went from p50 2.83-2.87 / p99 22.8-25.0 ms to 2.05-2.20 / 7.1-8.9 ms verifying on the
- * loop. Only a loop saturated for a whole window gains from the second core: past
- * VERIFY_ON_POOL_ABOVE busy over a window they go to the pool, and come back once a window is at most
- * VERIFY_INLINE_BELOW busy. The gap is wider than what the pool saves the loop (~14 µs a delivery,
- * 0.07 of a second at N = 50 and 100 msg/s), so a loop near the bound does not switch every window;
- * with 0.8 for the way back the highest zero-loss rate at N = 50 fell from 231 to 201 msg/s, with
- * 0.85 it was 232. On node:crypto (~57 µs, where libsodium does not load) the loop gives way at
- * 30 %, as measured before. History sync always uses the pool (its batches verify in parallel).
- */
-export const VERIFY_ON_POOL_ABOVE = rawVerifyBackend === 'libsodium' ? 0.95 : 0.3;
-export const VERIFY_INLINE_BELOW = rawVerifyBackend === 'libsodium' ? 0.85 : 0.3;
 /** Copies of one message held while its first copy is verified (each from another link, at most). */
 const MAX_COPIES_HELD = 8;
 
 /** A payload that decoded and matches its envelope, and its origin's id. */
 export interface Decoded {
-  payload: Payload | 'ignored';
+  payload: AnyPayload | 'ignored';
   from: Bytes;
 }
 
@@ -129,14 +126,18 @@ export class FloodRouter {
   private stopping = false;
   private readonly pausedLinks = new Set<Link>();
   private readonly inlineVerify: () => boolean;
+  private readonly payloads: PayloadRegistry;
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
     this.opts = opts;
     this.seen = opts.seen ?? new SeenCache();
-    this.inlineVerify = opts.inlineVerify ?? inlineVerifySlot;
+    this.payloads = opts.payloads ?? protocolPayloads();
+    const load = opts.verifyLoad ?? new VerifyLoad();
+    this.inlineVerify = opts.inlineVerify ?? (() => load.inlineSlot());
     this.tree = new PushTree({
       clock: opts.clock,
+      quietTurns: opts.quietTurns,
       lazyPush: opts.lazyPush,
       timings: opts.pushTimings,
       has: (id) => this.hasSeen(id) || this.checking.has(seenKey(id)) || (this.opts.isKnown?.(id) ?? false),
@@ -161,7 +162,7 @@ export class FloodRouter {
     const signed = this.opts.lookup?.(id);
     if (!signed) return undefined;
     try {
-      return { signed, origin: originKey(decodePayloadWithOrigin(signed.payload).origin.from) };
+      return { signed, origin: originKey(this.payloads.decodeWithOrigin(signed.payload).origin.from) };
     } catch {
       return undefined; // stored, so checked once; unreadable now means a newer schema: skip it
     }
@@ -172,8 +173,8 @@ export class FloodRouter {
   }
 
   /** Signs and floods a payload written by this node; returns the signed message. */
-  originate(payload: Payload, options: { only?: Link; hops?: number } = {}): SignedMessage {
-    const bytes = encodePayload(payload);
+  originate<P extends AnyPayload>(payload: P, options: { only?: Link; hops?: number } = {}): SignedMessage {
+    const bytes = this.payloads.encode(payload);
     const signed = {
       id: payload.id,
       payload: bytes,
@@ -375,9 +376,9 @@ export class FloodRouter {
 
   /** Decodes the payload and checks it against the envelope; null (counted against `from`) if bad. */
   private decode(message: SignedMessage, from: Link | null): Decoded | null {
-    let decoded: ReturnType<typeof decodePayloadWithOrigin>;
+    let decoded: ReturnType<PayloadRegistry['decodeWithOrigin']>;
     try {
-      decoded = decodePayloadWithOrigin(message.payload);
+      decoded = this.payloads.decodeWithOrigin(message.payload);
     } catch (err) {
       this.reject(from, `undecodable payload: ${isKonnectError(err) ? err.message : String(err)}`);
       return null;
@@ -466,49 +467,6 @@ export class FloodRouter {
   }
 }
 
-/**
- * Verifications on the event loop in one turn of it, at most (~2 ms on libsodium): a chunk of frames
- * must not hold the loop long. 8 sent one in six verifications of the 50-node mesh to the pool, the
- * two paths mixed, and its p99 was no better than with the pool alone.
- */
-export const INLINE_PER_TURN = 64;
-/**
- * The event loop's utilization (of the whole process) is sampled when asked, at most once per this
- * many ms, over the time since the previous sample. A second, not less: the pool is for sustained
- * load, and over 100 ms windows a lightly loaded loop (a 10-node mesh at 100 msg/s, 18 % busy)
- * crossed a 30 % bound whenever a collection or a few commits fell into one window, and then sent
- * 3 to 9 % of its verifications to the pool, each a slower delivery, at the moments the loop was
- * already late.
- */
-const LOOP_WINDOW_MS = 1000;
-let loopMark = performance.eventLoopUtilization();
-let loopMarkAt = performance.now();
-let onPool = false;
-let inlineThisTurn = 0;
-
-/** Whether flooded messages go to the pool for the next window, after one `busy` (0 to 1) spent so. */
-export function verifyOnPoolNext(onPool: boolean, busy: number): boolean {
-  return onPool ? busy > VERIFY_INLINE_BELOW : busy >= VERIFY_ON_POOL_ABOVE;
-}
-
-/**
- * True when one more verification may run on the event loop now: the loop is not in a spell of
- * saturation (see VERIFY_ON_POOL_ABOVE), and fewer than INLINE_PER_TURN ran in this turn.
- */
-export function inlineVerifySlot(): boolean {
-  const now = performance.now();
-  if (now - loopMarkAt >= LOOP_WINDOW_MS) {
-    const current = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(current, loopMark).utilization;
-    loopMark = current;
-    loopMarkAt = now;
-    onPool = verifyOnPoolNext(onPool, busy);
-  }
-  if (onPool || inlineThisTurn >= INLINE_PER_TURN) return false;
-  if (inlineThisTurn++ === 0) setImmediate(() => (inlineThisTurn = 0));
-  return true;
-}
-
 function floodFrame(signed: SignedMessage, hops: number): Uint8Array {
   return encodeFloodFrame(signed.id, hops, signed.payload, signed.sig);
 }
@@ -521,46 +479,17 @@ function signedOfFlood(frame: Uint8Array): SignedMessage {
   return { id, payload, sig };
 }
 
-/**
- * Messages flooded in the last RECENT_MS, at most RECENT_MAX of them, with their origin and how their
- * first copy came: to prune a link that brings a duplicate, and to answer a neighbour's graft, which
- * comes within a second of the message. Older grafts are answered from the history store.
- */
-const RECENT_MS = 10_000;
-const RECENT_MAX = 1024;
-
-interface Recent {
-  /** A flood frame of it (any hops): one buffer to hold, and what a graft is answered from. */
-  frame: Uint8Array;
-  origin: OriginKey;
-  firstWasLazy: boolean;
-  /** The link its first copy came on (null: written here). */
-  from: Link | null;
-  at: number;
-}
-
-class RecentMessages {
-  private readonly entries = new Map<string, Recent>();
-
-  add(key: string, entry: Recent): void {
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    for (const [k, e] of this.entries) {
-      if (this.entries.size <= RECENT_MAX && entry.at - e.at <= RECENT_MS) break;
-      this.entries.delete(k);
-    }
-  }
-
-  get(key: string, now: number): Recent | undefined {
-    const e = this.entries.get(key);
-    return e && now - e.at <= RECENT_MS ? e : undefined;
-  }
-}
-
 function originKey(id: Bytes): OriginKey {
   return seenKey(id);
 }
 
 function seenKey(id: Bytes): string {
   return (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.length)).toString('latin1');
+}
+
+/** A registry of the payload kinds PROTOCOL.md defines. */
+export function protocolPayloads(): PayloadRegistry {
+  const registry = new PayloadRegistry();
+  for (const [kind, schema] of Object.entries(PAYLOAD_SCHEMAS)) registry.register(kind, schema);
+  return registry;
 }

@@ -23,8 +23,8 @@
  */
 import { type Bytes, MAX_IHAVE_IDS } from '../../wire/index.js';
 import type { Clock, Timer } from '../../clock/clock.js';
-import type { Link } from '../links/link.js';
-import { whenQuiet } from './quiet-turn.js';
+import type { Link } from '../links/index.js';
+import { QuietTurns } from './quiet-turn.js';
 
 export interface PushTreeTimings {
   /**
@@ -85,6 +85,8 @@ export type OriginKey = string;
 
 export interface PushTreeOptions {
   clock: Clock;
+  /** The node's quiet-turn scheduler, where batched announcements wait. @default a new one */
+  quietTurns?: QuietTurns;
   /**
    * False: every link stays eager (plain flooding). Such a node never prunes, but it still honours its
    * neighbours' prunes and grafts and grafts what they announce, so it mixes with lazy-push nodes.
@@ -116,6 +118,7 @@ export class PushTree {
   };
   readonly lazyPush: boolean;
   private readonly opts: PushTreeOptions;
+  private readonly quietTurns: QuietTurns;
   private readonly timings: PushTreeTimings;
   /** Per link, the origins it is lazy for. */
   private readonly lazy = new WeakMap<Link, Set<OriginKey>>();
@@ -130,6 +133,7 @@ export class PushTree {
 
   constructor(opts: PushTreeOptions) {
     this.opts = opts;
+    this.quietTurns = opts.quietTurns ?? new QuietTurns();
     this.lazyPush = opts.lazyPush ?? true;
     this.timings = { ...DEFAULT_PUSH_TREE_TIMINGS, ...opts.timings };
   }
@@ -184,7 +188,7 @@ export class PushTree {
     if (ids.length >= MAX_IHAVE_IDS) this.flushLink(link, ids);
     else {
       this.flushTimer ??= this.opts.clock.setTimeout(
-        () => whenQuiet(() => this.flush()),
+        () => this.quietTurns.whenQuiet(() => this.flush()),
         this.timings.announceDelayMs,
       );
     }

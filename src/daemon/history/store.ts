@@ -48,6 +48,8 @@ export interface StoreOptions {
   maxAgeMs?: number;
   /** Clock for retention and for naming a corrupt file moved aside. @default Date.now */
   now?: () => number;
+  /** Where the ftsBatch spread comes from (nodes opened together must not index in step). @default Math.random */
+  random?: () => number;
 }
 
 export const DEFAULT_MAX_MESSAGES_PER_SCOPE = 100_000;
@@ -166,7 +168,8 @@ export class HistoryStore implements SyncStore {
       messages.filter((m) => this.insertRow(m)).map((m) => m.id),
     );
     this.unindexed = this.stmt.pendingCount.get() as number;
-    this.ftsBatch = options.ftsBatch ?? Math.round(FTS_BATCH * (0.75 + 0.5 * Math.random()));
+    this.ftsBatch =
+      options.ftsBatch ?? Math.round(FTS_BATCH * (0.75 + 0.5 * (options.random ?? Math.random)()));
     this.indexAll = db.transaction(() => {
       this.stmt.indexPending.run();
       this.stmt.clearPending.run();

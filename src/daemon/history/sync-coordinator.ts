@@ -5,14 +5,25 @@
  * messages it brought in, which the UI shows as "caught up N messages from NICK".
  */
 import { encodeFrame, type LinkMessage, MAX_ROOMS } from '../../wire/index.js';
-import type { Link } from '../links/link.js';
-import type { KonnectNode } from '../node.js';
+import type { Link } from '../links/index.js';
+import type { Clock } from '../../clock/index.js';
+import type { Identity } from '../identity.js';
+import type { PeerTable } from '../links/index.js';
 import type { HistoryStore } from './store.js';
-import type { SignedMessage } from '../flood/flood-router.js';
+import type { SignedMessage } from '../flood/index.js';
 import { SyncSession, type SyncMessage } from './sync-session.js';
 
+/** The parts of the node history sync reads: which rooms it is in, whom it knows, its clock. */
+export interface SyncNode {
+  readonly roomList: readonly string[];
+  inRoom(room: string): boolean;
+  readonly peerTable: PeerTable;
+  readonly clock: Clock;
+  readonly identity: Identity;
+}
+
 export interface SyncCoordinatorOptions {
-  node: KonnectNode;
+  node: SyncNode;
   store: HistoryStore;
   /** Verifies, stores and forwards one synced message; true when it was new. */
   /** Verifies, stores and passes on one message; resolves to whether it was new. */

@@ -25,6 +25,7 @@ import type { PeerTable } from './peer-table.js';
 import type { PeerStore } from './peer-store.js';
 import { BadLinkLog, isBadLinkClose } from './bad-link-log.js';
 import { formatHostPort, parseHostPort } from './addresses.js';
+import { LinkMessageTable } from './link-message-table.js';
 
 export const DEFAULT_PORT = 7420;
 /** Hard cap on up links; the overlay keeps far fewer (about degree + 1), this bounds what others can open. */
@@ -67,11 +68,14 @@ export interface LinkManagerOptions {
   /** How often the overlay is checked. @default 1000 */
   tickMs?: number;
   random?: () => number;
+  /** Called on every chunk a link receives (the node's quiet-turn scheduler). */
+  onTraffic?: () => void;
 }
 
 export interface LinkManagerEvents {
   'link:up': [Link];
   'link:down': [Link, LinkClosed];
+  /** Every message of an up link, for observers; handling goes through `messages`. */
   'link:message': [Link, LinkMessage];
 }
 
@@ -84,12 +88,16 @@ interface StaticTarget {
 }
 
 export class LinkManager extends EventEmitter<LinkManagerEvents> {
+  /** Who handles each kind of message an up link brings (link-message-table.ts). */
+  readonly messages = new LinkMessageTable();
   private readonly opts: LinkManagerOptions;
   private readonly degree: number;
   private readonly maxLinks: number;
   private server: Server | null = null;
   private tickTimer: Timer | null = null;
   private readonly up = new Map<NodeIdHex, Link>();
+  /** Links started so far, to number them in the logs. */
+  private linkCount = 0;
   private readonly pending = new Set<Link>();
   private readonly dialing = new Set<string>();
   private readonly dialSockets = new Set<Socket>();
@@ -109,6 +117,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.degree = opts.degree ?? DEFAULT_DEGREE;
     this.maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS;
     this.badLinks = new BadLinkLog(opts.logger, () => opts.clock.now());
+    this.messages.handle('peers', (_link, message) => this.onPeers(message.peers));
   }
 
   get selfId(): NodeIdHex {
@@ -386,6 +395,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       timings: this.opts.timings,
       maxFrameBytes: this.opts.maxFrameBytes,
       maxQueueBytes: this.opts.maxQueueBytes,
+      onTraffic: this.opts.onTraffic,
+      number: ++this.linkCount,
     });
     this.pending.add(link);
     link.on('up', () => this.onUp(link, dialedAddress));
@@ -457,8 +468,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     link.on('message', (message) => {
       if (entry) entry.lastSeen = this.opts.clock.now();
-      if (message.kind === 'peers') this.onPeers(message.peers);
-      else this.emit('link:message', link, message);
+      if (!this.messages.dispatch(link, message))
+        this.opts.logger.debug('a link message nobody handles', { kind: message.kind, peer: hello.nick });
+      this.emit('link:message', link, message);
     });
     this.opts.logger.info('link up', {
       peer: hello.nick,

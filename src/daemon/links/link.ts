@@ -24,7 +24,6 @@ import { nodeCrypto, verifyRaw } from '../../crypto-node/index.js';
 import type { Clock, Timer } from '../../clock/clock.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
-import { noteTraffic } from '../flood/quiet-turn.js';
 
 export interface LinkTimings {
   /** @default 5000 */
@@ -57,6 +56,10 @@ export interface LinkOptions {
   maxFrameBytes?: number;
   /** Bytes queued for a slow peer before it is dropped (it catches up later by sync). @default 8 MiB */
   maxQueueBytes?: number;
+  /** Called on every chunk received: the node's quiet-turn scheduler counts them (quiet-turn.ts). */
+  onTraffic?: () => void;
+  /** A number for the logs, given by the link manager. @default 0 */
+  number?: number;
 }
 
 export interface LinkClosed {
@@ -74,10 +77,8 @@ export interface LinkEvents {
   closed: [LinkClosed];
 }
 
-let nextLinkNumber = 1;
-
 export class Link extends EventEmitter<LinkEvents> {
-  readonly number = nextLinkNumber++;
+  readonly number: number;
   readonly direction: 'inbound' | 'outbound';
   readonly remoteAddress: string;
   state: 'handshake' | 'up' | 'closed' = 'handshake';
@@ -109,6 +110,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.opts = opts;
     this.socket = opts.socket;
     this.direction = opts.direction;
+    this.number = opts.number ?? 0;
     this.timings = { ...DEFAULT_LINK_TIMINGS, ...opts.timings };
     this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
     this.maxQueueBytes = opts.maxQueueBytes ?? 8 * 1024 * 1024;
@@ -239,15 +241,15 @@ export class Link extends EventEmitter<LinkEvents> {
     this.timers = [];
     this.socket.end();
     // Give a polite end a moment to flush the bye/error frame, but never keep a dead socket around.
-    const kill = setTimeout(() => this.socket.destroy(), 1000);
-    kill.unref();
+    const kill = this.opts.clock.setTimeout(() => this.socket.destroy(), 1000);
+    kill.unref?.();
     this.emit('closed', closed);
     this.removeAllListeners('message');
   }
 
   private onData(chunk: Buffer): void {
     if (this.state === 'closed') return;
-    noteTraffic();
+    this.opts.onTraffic?.();
     let messages: LinkMessage[];
     try {
       messages = this.decoder.push(chunk);

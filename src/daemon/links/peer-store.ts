@@ -10,7 +10,16 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { NICK_PATTERN, type NodeIdHex } from '../../wire/index.js';
 import { parseHostPort } from './addresses.js';
 import type { Logger } from '../logger.js';
-import { type FoundBy, MAX_ADDRESSES, MAX_PEERS, type PeerEntry, type PeerTable } from './peer-table.js';
+import {
+  type FoundBy,
+  MAX_ADDRESSES,
+  MAX_PEERS,
+  type PeerEntry,
+  type PeerTable,
+  type StoredPeer,
+} from './peer-table.js';
+
+export type { StoredPeer } from './peer-table.js';
 
 export const PEER_FILE_VERSION = 1;
 /** A peer not seen for this long is left out of the file. @default 30 days */
@@ -24,17 +33,6 @@ export const MAX_STORED_PEERS = MAX_PEERS / 4;
 export const PEER_SAVE_INTERVAL_MS = 5000;
 
 const FOUND_BY: readonly FoundBy[] = ['static', 'exchange', 'mdns', 'inbound', 'presence'];
-
-/** One peer as stored; hex strings for the keys so the file stays readable. */
-export interface StoredPeer {
-  id: NodeIdHex;
-  nick: string;
-  nickSigned: boolean;
-  xkey: string | null;
-  addresses: string[];
-  foundBy: FoundBy[];
-  lastSeen: number | null;
-}
 
 export class PeerStore {
   /** The table as last written, without lastSeen (which changes with every frame). */

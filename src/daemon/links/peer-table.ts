@@ -7,7 +7,6 @@ import { nodeCrypto } from '../../crypto-node/index.js';
 import { fingerprint, fromHex, type NodeIdHex } from '../../wire/index.js';
 import type { PeerInfo } from '../chat-api.js';
 import type { Link } from './link.js';
-import type { StoredPeer } from './peer-store.js';
 
 export type FoundBy = PeerInfo['foundBy'][number];
 
@@ -44,6 +43,17 @@ export const MAX_ADDRESSES = 8;
 
 /** A peer heard through the mesh within this window counts as online. @default 75 s (2.5 presence periods) */
 export const PRESENCE_TTL_MS = 75_000;
+
+/** One peer as stored; hex strings for the keys so the file stays readable. */
+export interface StoredPeer {
+  id: NodeIdHex;
+  nick: string;
+  nickSigned: boolean;
+  xkey: string | null;
+  addresses: string[];
+  foundBy: FoundBy[];
+  lastSeen: number | null;
+}
 
 export class PeerTable {
   private readonly peers = new Map<NodeIdHex, PeerEntry>();

@@ -15,7 +15,7 @@ import {
 } from '../../wire/index.js';
 import { verifyRaw } from '../../crypto-node/index.js';
 import type { RoomTopic } from '../chat-api.js';
-import type { SignedMessage } from '../flood/flood-router.js';
+import type { SignedMessage } from '../flood/index.js';
 import type { Clock, Timer } from '../../clock/clock.js';
 import type { Logger } from '../logger.js';
 import { readJsonFile, writePrivateFileAtomic } from '../profile-store.js';

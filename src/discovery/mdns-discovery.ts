@@ -52,43 +52,9 @@ import {
 } from './mdns-socket.js';
 import { type Clock, systemClock, type Timer } from '../clock/index.js';
 import type { Candidate, Discovery, DiscoveryEvents, DiscoveryLogger, SelfAdvertisement } from './types.js';
+import type { MdnsDiscoveryComponents, MdnsDiscoveryInit } from './mdns-options.js';
 
-export interface MdnsDiscoveryInit {
-  /**
-   * Interface to use: a name (eth0) or one of this machine's IPv4 addresses, resolved at start().
-   * @default undefined: all interfaces (listen on every IPv4 interface, send where the routing table
-   * sends 224.0.0.251), which is what a LAN user expects. See mdns-socket.ts for the Linux details.
-   */
-  interface?: string;
-  /**
-   * This node's own mDNS host name (the SRV target and A records).
-   * @default `konnect-<first 12 hex digits of the id>.local`
-   */
-  hostname?: string;
-  /**
-   * How often to query again, with ±20 % jitter so nodes do not query in step.
-   * @default 5000
-   */
-  requeryIntervalMs?: number;
-  /**
-   * How long a candidate may go without answering before it is reported lost.
-   * @default 3 * requeryIntervalMs
-   */
-  expireAfterMs?: number;
-  /** @default a logger that drops everything */
-  logger?: DiscoveryLogger;
-}
-
-export interface MdnsDiscoveryComponents {
-  /** Time and the re-query timer. @default systemClock */
-  clock?: Clock;
-  /** For the re-query jitter. @default Math.random */
-  random?: () => number;
-  /** Opens bonjour-service; tests pass a fake. @default defaultBonjourFactory */
-  bonjourFactory?: BonjourFactory;
-  /** Source of interfaces for `interface`, and of the addresses advertised. @default os.networkInterfaces */
-  networkInterfaces?: NetworkInterfacesFn;
-}
+export type { MdnsDiscoveryComponents, MdnsDiscoveryInit } from './mdns-options.js';
 
 export const DEFAULT_REQUERY_INTERVAL_MS = 5000;
 /** Bounds on socket work during start/stop, so a broken socket cannot hang the daemon. */

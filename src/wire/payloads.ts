@@ -173,6 +173,13 @@ export interface AnyPayload extends PayloadOrigin {
 export class PayloadRegistry {
   private readonly schemas = new Map<string, Check<object>>();
 
+  /** A registry of the kinds PROTOCOL.md defines. */
+  static protocol(): PayloadRegistry {
+    const registry = new PayloadRegistry();
+    for (const [kind, schema] of Object.entries(PAYLOAD_SCHEMAS)) registry.register(kind, schema);
+    return registry;
+  }
+
   /** Registers a kind. Throws on a kind registered twice: two handlers for one kind is a bug. */
   register(kind: string, schema: Check<object>): void {
     if (this.schemas.has(kind))

@@ -5,27 +5,20 @@
  * hop counter decremented, as one pre-encoded frame, to every eager link but the one it came from; lazy
  * links get its id in a batched `ihave` instead (push-tree.ts). A duplicate on an eager link prunes it.
  */
-import type { KeyObject } from 'node:crypto';
 import {
   type Bytes,
   DEFAULT_HOPS,
-  FRAME_HEADER_BYTES,
   MAX_IHAVE_IDS,
-  encodeFloodFrame,
   type FloodMessage,
   type GraftMessage,
   type IHaveMessage,
   type PruneMessage,
   isKonnectError,
   type AnyPayload,
-  PAYLOAD_SCHEMAS,
   PayloadRegistry,
-  parseLinkMessage,
-  unpackValue,
-  strictEd25519,
 } from '../../wire/index.js';
-import { importedEd25519Key, nodeCrypto, verifyRaw, verifyThen } from '../../crypto-node/index.js';
-import type { Clock } from '../../clock/clock.js';
+import { nodeCrypto } from '../../crypto-node/index.js';
+import type { Clock } from '../../clock/index.js';
 import type { Identity } from '../identity.js';
 import type { Link } from '../links/index.js';
 import { type OriginKey, PushTree, type PushTreeTimings } from './push-tree.js';
@@ -33,7 +26,12 @@ import { SeenCache } from './seen-cache.js';
 import type { QuietTurns } from './quiet-turn.js';
 import { RecentMessages } from './recent-messages.js';
 import { VerifyLoad } from './verify-load.js';
+import { MAX_VERIFYING, SignatureCheck } from './signature-check.js';
+import type { Decoded, FloodStats, SignedMessage } from './flood-types.js';
+import { floodFrame, originKey, seenKey, signedOfFlood } from './flood-frames.js';
 
+export { MAX_VERIFYING };
+export type { Decoded, FloodStats, SignedMessage } from './flood-types.js';
 export {
   INLINE_PER_TURN,
   VERIFY_INLINE_BELOW,
@@ -41,24 +39,6 @@ export {
   VerifyLoad,
   verifyOnPoolNext,
 } from './verify-load.js';
-
-export interface FloodStats {
-  received: number;
-  duplicates: number;
-  delivered: number;
-  forwardedFrames: number;
-  rejected: number;
-  /** Times a link stopped being read because MAX_VERIFYING verifications were in flight. */
-  readPauses: number;
-  /** Flooded messages verified on the event loop rather than the pool (see inlineVerify). */
-  verifiedInline: number;
-}
-
-export interface SignedMessage {
-  id: Bytes;
-  payload: Bytes;
-  sig: Bytes;
-}
 
 export interface FloodRouterOptions {
   identity: Identity;
@@ -93,16 +73,8 @@ export interface FloodRouterOptions {
   inlineVerify?: () => boolean;
 }
 
-/** Verifications in flight on the thread pool before the links bringing more are paused. */
-export const MAX_VERIFYING = 4096;
 /** Copies of one message held while its first copy is verified (each from another link, at most). */
 const MAX_COPIES_HELD = 8;
-
-/** A payload that decoded and matches its envelope, and its origin's id. */
-export interface Decoded {
-  payload: AnyPayload | 'ignored';
-  from: Bytes;
-}
 
 export class FloodRouter {
   readonly stats: FloodStats = {
@@ -121,20 +93,17 @@ export class FloodRouter {
   /** Messages whose signature is being verified: the copies that came meanwhile, first one first. */
   private readonly checking = new Map<string, { message: FloodMessage; from: Link }[]>();
   private stopped = false;
-  /** Verifications on the thread pool now, and the links not read meanwhile. */
-  private verifying = 0;
   private stopping = false;
-  private readonly pausedLinks = new Set<Link>();
-  private readonly inlineVerify: () => boolean;
+  private readonly signatures: SignatureCheck;
   private readonly payloads: PayloadRegistry;
   readonly tree: PushTree;
 
   constructor(opts: FloodRouterOptions) {
     this.opts = opts;
     this.seen = opts.seen ?? new SeenCache();
-    this.payloads = opts.payloads ?? protocolPayloads();
+    this.payloads = opts.payloads ?? PayloadRegistry.protocol();
     const load = opts.verifyLoad ?? new VerifyLoad();
-    this.inlineVerify = opts.inlineVerify ?? (() => load.inlineSlot());
+    this.signatures = new SignatureCheck(this.stats, opts.inlineVerify ?? (() => load.inlineSlot()));
     this.tree = new PushTree({
       clock: opts.clock,
       quietTurns: opts.quietTurns,
@@ -233,7 +202,7 @@ export class FloodRouter {
    * origin from the start, so nothing needs repairing.
    */
   linkDown(link: Link, options: { replaced?: boolean } = {}): void {
-    this.pausedLinks.delete(link);
+    this.signatures.forget(link);
     const orphaned = this.tree.linkDown(link);
     if (!options.replaced) this.repair(orphaned, link);
   }
@@ -261,7 +230,7 @@ export class FloodRouter {
   stop(): void {
     this.stopped = true;
     this.checking.clear();
-    this.pausedLinks.clear();
+    this.signatures.stop();
     this.tree.stop();
   }
 
@@ -326,7 +295,7 @@ export class FloodRouter {
       }
     };
     if (!decoded) settle(false);
-    else this.verifySignature(message, decoded.from, from, settle, true);
+    else this.signatures.verify(message, decoded.from, from, settle, true);
   }
 
   /** A verified message, new to this node: record, forward and deliver it. Returns firstWasLazy. */
@@ -364,7 +333,7 @@ export class FloodRouter {
     const decoded = this.decode(message, from);
     if (!decoded) return null;
     const valid = await new Promise<boolean>((resolve) =>
-      this.verifySignature(message, decoded.from, from, resolve),
+      this.signatures.verify(message, decoded.from, from, resolve),
     );
     if (this.stopped) return null;
     if (!valid) {
@@ -393,59 +362,6 @@ export class FloodRouter {
     return { payload: payload ?? 'ignored', from: origin.from };
   }
 
-  /**
-   * Verifies on the thread pool, or (`mayInline`, a flooded message) on the event loop unless it is
-   * saturated and nothing is on the pool (inlineVerify); `done` is always called later, never in this
-   * call.
-   * Reading a socket is cheap and verifying is not: a peer sending signed messages faster than the
-   * pool verifies them would queue work and buffers without limit. So once MAX_VERIFYING are in
-   * flight, the link that brought one more stops being read (TCP pushes back on its sender) until the
-   * pool is down to half; what was already read still goes on, and past twice the bound it is verified
-   * right here on the event loop.
-   */
-  private verifySignature(
-    message: SignedMessage,
-    from: Bytes,
-    link: Link | null,
-    done: (valid: boolean) => void,
-    mayInline = false,
-  ): void {
-    const inline = mayInline && this.verifying === 0 && this.inlineVerify();
-    if (inline) this.stats.verifiedInline++;
-    if (this.verifying >= MAX_VERIFYING && link && !this.pausedLinks.has(link)) {
-      this.stats.readPauses++;
-      this.pausedLinks.add(link);
-      link.pauseReading();
-    }
-    if (inline || this.verifying >= 2 * MAX_VERIFYING) {
-      const valid = verifyRaw(message.payload, message.sig, from);
-      queueMicrotask(() => done(valid));
-      return;
-    }
-    // libsodium's rules (crypto.ts), which verifyRaw applies on either library: the pool's
-    // node:crypto must not accept more.
-    if (!strictEd25519(message.sig, from)) {
-      queueMicrotask(() => done(false));
-      return;
-    }
-    let key: KeyObject;
-    try {
-      key = importedEd25519Key(from);
-    } catch {
-      queueMicrotask(() => done(false)); // a key that does not import is as bad as a bad signature
-      return;
-    }
-    this.verifying++;
-    verifyThen(message.payload, message.sig, key, (valid) => {
-      this.verifying--;
-      if (this.verifying <= MAX_VERIFYING / 2 && this.pausedLinks.size > 0) {
-        for (const paused of this.pausedLinks) paused.resumeReading();
-        this.pausedLinks.clear();
-      }
-      done(valid);
-    });
-  }
-
   private reject(from: Link | null, reason: string): void {
     this.stats.rejected++;
     if (from) from.badMessages++;
@@ -465,31 +381,4 @@ export class FloodRouter {
       else if (link.sendFrame(frame)) this.stats.forwardedFrames++;
     }
   }
-}
-
-function floodFrame(signed: SignedMessage, hops: number): Uint8Array {
-  return encodeFloodFrame(signed.id, hops, signed.payload, signed.sig);
-}
-
-/** The signed message inside a flood frame this node made (to answer a graft: rare). */
-function signedOfFlood(frame: Uint8Array): SignedMessage {
-  const { id, payload, sig } = parseLinkMessage(
-    unpackValue(frame.subarray(FRAME_HEADER_BYTES)),
-  ) as FloodMessage;
-  return { id, payload, sig };
-}
-
-function originKey(id: Bytes): OriginKey {
-  return seenKey(id);
-}
-
-function seenKey(id: Bytes): string {
-  return (Buffer.isBuffer(id) ? id : Buffer.from(id.buffer, id.byteOffset, id.length)).toString('latin1');
-}
-
-/** A registry of the payload kinds PROTOCOL.md defines. */
-export function protocolPayloads(): PayloadRegistry {
-  const registry = new PayloadRegistry();
-  for (const [kind, schema] of Object.entries(PAYLOAD_SCHEMAS)) registry.register(kind, schema);
-  return registry;
 }

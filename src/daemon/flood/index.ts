@@ -1,13 +1,7 @@
-/** src/daemon/flood: flooding signed messages once per node, lazy push, dedup, and the quiet-turn scheduler. */
-export {
-  FloodRouter,
-  MAX_VERIFYING,
-  protocolPayloads,
-  type Decoded,
-  type FloodRouterOptions,
-  type FloodStats,
-  type SignedMessage,
-} from './flood-router.js';
+/** src/daemon/flood: flooding signed messages once per node, lazy push, dedup, signature checks, and the quiet-turn scheduler. */
+export { floodFrame, originKey, seenKey, signedOfFlood } from './flood-frames.js';
+export { FloodRouter, type FloodRouterOptions } from './flood-router.js';
+export { type Decoded, type FloodStats, type SignedMessage } from './flood-types.js';
 export {
   DEFAULT_PUSH_TREE_TIMINGS,
   MAX_ANNOUNCED_PER_LINK,
@@ -23,6 +17,7 @@ export {
 export { QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, QuietTurns } from './quiet-turn.js';
 export { RecentMessages, type Recent } from './recent-messages.js';
 export { SeenCache, type SeenCacheOptions } from './seen-cache.js';
+export { MAX_VERIFYING, SignatureCheck } from './signature-check.js';
 export {
   INLINE_PER_TURN,
   VERIFY_INLINE_BELOW,

@@ -40,19 +40,24 @@ export {
   type SyncStore,
 } from './reconcile.js';
 export { MemorySyncStore, type MemoryEntry } from './store-memory.js';
-export { MIGRATIONS, SCHEMA_VERSION, openDatabase, type Db, type OpenedDatabase } from './store-schema.js';
 export {
-  CHECKPOINT_TARGET_FRAMES,
   DEFAULT_MAX_AGE_MS,
   DEFAULT_MAX_MESSAGES_PER_SCOPE,
-  FTS_BATCH,
-  HistoryStore,
-  MAX_HISTORY_LIMIT,
-  ftsQuery,
-  toChatMessage,
+  checkOptions,
   type StoreOptions,
+} from './store-options.js';
+export {
+  COLUMNS,
+  ftsQuery,
+  toChat,
+  toChatMessage,
+  toStored,
+  type Row,
   type StoredMessage,
-} from './store.js';
+} from './store-rows.js';
+export { MIGRATIONS, SCHEMA_VERSION, openDatabase, type Db, type OpenedDatabase } from './store-schema.js';
+export { prepareAll, type Statements } from './store-statements.js';
+export { CHECKPOINT_TARGET_FRAMES, FTS_BATCH, HistoryStore, MAX_HISTORY_LIMIT } from './store.js';
 export {
   MAX_SYNC_OUTBOX_BYTES,
   MAX_SYNC_SESSIONS_PER_LINK,
@@ -62,7 +67,7 @@ export {
   type SyncCoordinatorOptions,
   type SyncNode,
 } from './sync-coordinator.js';
-export { SyncService } from './sync-service.js';
+export { SyncService, type SyncServiceContext } from './sync-service.js';
 export {
   SyncSession,
   type SyncHost,

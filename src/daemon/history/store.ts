@@ -20,40 +20,18 @@ import {
 import { openDatabase, type Db } from './store-schema.js';
 import { WalFrames } from './wal-frames.js';
 import { WalSync } from './wal-sync.js';
+import { prepareAll } from './store-statements.js';
+import {
+  checkOptions,
+  DEFAULT_MAX_AGE_MS,
+  DEFAULT_MAX_MESSAGES_PER_SCOPE,
+  type StoreOptions,
+} from './store-options.js';
+import { COLUMNS, ftsQuery, type Row, type StoredMessage, toChat, toStored } from './store-rows.js';
 
-/** A message as stored: what a UI is shown (less the derived `direct`), plus what sync needs. */
-export interface StoredMessage extends Omit<ChatMessage, 'direct'> {
-  /** 'room:<name>' or 'dm:<peer node id hex>' (the other party, from this node's view). */
-  scope: string;
-  receivedAt: number;
-  /** The signed payload bytes exactly as on the wire, re-served verbatim in sync. */
-  payload: Uint8Array;
-  sig: Uint8Array;
-}
+export { ftsQuery, type StoredMessage, toChatMessage } from './store-rows.js';
+export { DEFAULT_MAX_AGE_MS, DEFAULT_MAX_MESSAGES_PER_SCOPE, type StoreOptions } from './store-options.js';
 
-export interface StoreOptions {
-  /**
-   * Durability. A commit does not wait for the disk (SQLite runs at synchronous NORMAL under WAL, and
-   * syncs only when it checkpoints, every ~1000 pages); with FULL, sync() flushes the WAL to disk on the thread pool, so what the caller
-   * waited on survives power loss. With NORMAL, sync() resolves at once: a commit survives a crash of
-   * the process only.
-   * @default 'FULL'
-   */
-  synchronous?: 'NORMAL' | 'FULL';
-  /** Rows held out of the full-text index before they are added in bulk. @default FTS_BATCH ± 25 % */
-  ftsBatch?: number;
-  /** Keep at most this many messages per scope; prune() removes the oldest by (ts, id). @default 100_000 */
-  maxMessagesPerScope?: number;
-  /** prune() drops messages whose ts is older than this. @default 365 days */
-  maxAgeMs?: number;
-  /** Clock for retention and for naming a corrupt file moved aside. @default Date.now */
-  now?: () => number;
-  /** Where the ftsBatch spread comes from (nodes opened together must not index in step). @default Math.random */
-  random?: () => number;
-}
-
-export const DEFAULT_MAX_MESSAGES_PER_SCOPE = 100_000;
-export const DEFAULT_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
 /**
  * New rows are added to the full-text index about this many at a time (or before a search). Each store
  * draws its own threshold within ±25 %: nodes fed the same messages (several on one machine, as in the
@@ -73,28 +51,6 @@ const BLIND_CHECKPOINT_BATCHES = 64;
 /** Largest page a history query returns. */
 export const MAX_HISTORY_LIMIT = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
-
-interface Row {
-  id: string;
-  scope: string;
-  room: string | null;
-  peer: string | null;
-  origin: string;
-  nick: string;
-  ts: number;
-  text: string;
-  action: number;
-  own: number;
-  status: 'sent' | 'delivered' | null;
-  via: 'local' | 'live' | 'sync';
-  future: number;
-  received_at: number;
-  payload: Buffer;
-  sig: Buffer;
-}
-
-const COLUMNS =
-  'id, scope, room, peer, origin, nick, ts, text, action, own, status, via, future, received_at, payload, sig';
 
 export class HistoryStore implements SyncStore {
   /** The path a corrupt database was moved to when this store was opened, else null. */
@@ -418,132 +374,4 @@ export class HistoryStore implements SyncStore {
     );
     return info.changes > 0;
   }
-}
-
-function checkOptions(o: StoreOptions): void {
-  const positiveInt = (v: number | undefined) => v === undefined || (Number.isSafeInteger(v) && v > 0);
-  if (!positiveInt(o.maxMessagesPerScope)) {
-    throw new UsageError('INVALID_ARGUMENT', 'maxMessagesPerScope must be a positive integer');
-  }
-  if (o.maxAgeMs !== undefined && !(o.maxAgeMs > 0)) {
-    throw new UsageError('INVALID_ARGUMENT', 'maxAgeMs must be positive');
-  }
-  if (!positiveInt(o.ftsBatch))
-    throw new UsageError('INVALID_ARGUMENT', 'ftsBatch must be a positive integer');
-}
-
-function prepareAll(db: Db) {
-  const inRange = 'scope = ? AND ts BETWEEN ? AND ?';
-  return {
-    insert: db.prepare(
-      `INSERT INTO messages (${COLUMNS}, h0, h1, h2, h3, shown_ts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO NOTHING`,
-    ),
-    has: db.prepare('SELECT 1 FROM messages WHERE id = ?').pluck(),
-    shownTs: db.prepare('SELECT shown_ts FROM messages WHERE id = ?').pluck(),
-    get: db.prepare(`SELECT ${COLUMNS} FROM messages WHERE id = ?`),
-    markDelivered: db.prepare(
-      `UPDATE messages SET status = 'delivered'
-       WHERE id = ? AND own = 1 AND peer = ? AND status IS NOT 'delivered'`,
-    ),
-    countAll: db.prepare('SELECT COUNT(*) FROM messages').pluck(),
-    countScope: db.prepare('SELECT COUNT(*) FROM messages WHERE scope = ?').pluck(),
-    // Walks the index from one distinct scope to the next instead of scanning every row.
-    scopes: db
-      .prepare(
-        `WITH RECURSIVE s(scope) AS (
-           SELECT MIN(scope) FROM messages
-           UNION ALL
-           SELECT (SELECT MIN(scope) FROM messages WHERE scope > s.scope) FROM s WHERE s.scope IS NOT NULL
-         ) SELECT scope FROM s WHERE scope IS NOT NULL`,
-      )
-      .pluck(),
-    pruneAge: db.prepare('DELETE FROM messages WHERE scope = ? AND ts < ?'),
-    pruneCount: db.prepare(
-      `DELETE FROM messages WHERE seq IN (
-         SELECT seq FROM messages WHERE scope = ? ORDER BY ts DESC, id DESC LIMIT -1 OFFSET ?)`,
-    ),
-    // SUM over < 2^31 rows of 32-bit values cannot overflow SQLite's 64-bit integers; the mask keeps
-    // the result exact in a JavaScript number.
-    digest: db
-      .prepare(
-        `SELECT COUNT(*), COALESCE(SUM(h0), 0) & 4294967295, COALESCE(SUM(h1), 0) & 4294967295,
-                COALESCE(SUM(h2), 0) & 4294967295, COALESCE(SUM(h3), 0) & 4294967295
-         FROM messages WHERE ${inRange}`,
-      )
-      .raw(),
-    rangeCount: db.prepare(`SELECT COUNT(*) FROM messages WHERE ${inRange}`).pluck(),
-    rangeIds: db.prepare(`SELECT id FROM messages WHERE ${inRange} ORDER BY ts, id`).pluck(),
-    quantiles: db
-      .prepare(
-        `SELECT ts FROM (
-           SELECT ts, ROW_NUMBER() OVER (ORDER BY ts, id) AS rank FROM messages WHERE ${inRange}
-         ) WHERE (rank - 1) % ? = 0`,
-      )
-      .pluck(),
-    signed: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND scope = ?'),
-    signedRoomById: db.prepare('SELECT payload, sig FROM messages WHERE id = ? AND room IS NOT NULL'),
-    pendingCount: db.prepare('SELECT COUNT(*) FROM fts_pending').pluck(),
-    indexPending: db.prepare(
-      `INSERT INTO messages_fts (rowid, text)
-       SELECT m.seq, m.text FROM fts_pending p JOIN messages m ON m.seq = p.seq`,
-    ),
-    clearPending: db.prepare('DELETE FROM fts_pending'),
-  };
-}
-
-/**
- * The user's search as an FTS5 query: each whitespace-separated word becomes a quoted phrase (quotes
- * doubled), so operators and punctuation are matched as text instead of parsed as FTS syntax; the
- * phrases are ANDed. Null when no word holds a letter or digit (nothing could match).
- */
-export function ftsQuery(search: string): string | null {
-  const words = search.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w));
-  if (words.length === 0) return null;
-  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' ');
-}
-
-function toStored(row: Row): StoredMessage {
-  return {
-    id: row.id,
-    scope: row.scope,
-    room: row.room,
-    peer: row.peer,
-    from: row.origin,
-    nick: row.nick,
-    ts: row.ts,
-    text: row.text,
-    action: row.action === 1,
-    own: row.own === 1,
-    status: row.status,
-    via: row.via,
-    future: row.future === 1,
-    receivedAt: row.received_at,
-    payload: row.payload,
-    sig: row.sig,
-  };
-}
-
-function toChat(row: Row): ChatMessage {
-  return toChatMessage(toStored(row));
-}
-
-/** What a UI is shown of a stored message. */
-export function toChatMessage(s: StoredMessage): ChatMessage {
-  return {
-    id: s.id,
-    room: s.room,
-    peer: s.peer,
-    direct: s.room === null,
-    from: s.from,
-    nick: s.nick,
-    ts: s.ts,
-    text: s.text,
-    action: s.action,
-    own: s.own,
-    status: s.status,
-    via: s.via,
-    future: s.future,
-  };
 }

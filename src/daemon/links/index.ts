@@ -1,4 +1,4 @@
-/** src/daemon/links: TCP links to peers, the overlay that picks them, the peer table, and the table of link message kinds. */
+/** src/daemon/links: TCP links to peers, dials and the listening socket, the overlay that picks them, the peer table and peer exchange, and the table of link message kinds. */
 export { formatHostPort, parseHostPort, type HostPort } from './addresses.js';
 export {
   BAD_LINK_LOG_ADDRESSES,
@@ -6,16 +6,16 @@ export {
   BadLinkLog,
   isBadLinkClose,
 } from './bad-link-log.js';
+export { Dialer, STATIC_BACKOFF_MAX_MS, type DialerOptions, type StaticTarget } from './dialer.js';
+export { InboundGate, MAX_PENDING_PER_SOURCE } from './inbound-gate.js';
+export { type LinkManagerOptions } from './link-manager-options.js';
 export {
   DEFAULT_MAX_LINKS,
   DEFAULT_PORT,
   LinkManager,
-  MAX_PENDING_PER_SOURCE,
-  STATIC_BACKOFF_MAX_MS,
   isDuplicateBye,
   isOverlayBye,
   type LinkManagerEvents,
-  type LinkManagerOptions,
 } from './link-manager.js';
 export { LinkMessageTable, type LinkMessageHandler, type LinkMessageKind } from './link-message-table.js';
 export {
@@ -27,7 +27,9 @@ export {
   type LinkOptions,
   type LinkTimings,
 } from './link.js';
+export { listen } from './listen.js';
 export { DEFAULT_DEGREE, OverlayView, desiredPeers, linkWanted, type OverlayOptions } from './overlay.js';
+export { PeerExchange } from './peer-exchange.js';
 export {
   FORGET_PEER_AFTER_MS,
   MAX_STORED_PEERS,
@@ -36,7 +38,6 @@ export {
   PeerStore,
   parsePeerFile,
   snapshot,
-  type StoredPeer,
 } from './peer-store.js';
 export {
   MAX_ADDRESSES,
@@ -45,5 +46,6 @@ export {
   PeerTable,
   type FoundBy,
   type PeerEntry,
+  type StoredPeer,
 } from './peer-table.js';
 export { resolvePeerQuery } from './resolve-peer.js';

@@ -1,90 +1,38 @@
 /**
  * Owns the TCP side of a node: the listening socket, outbound dials with exponential backoff and
  * jitter, the cap on links and pending handshakes, resolution of duplicate links, the overlay (which
- * links to keep) and peer exchange. It hands every message of an up link to the node.
+ * links to keep) and peer exchange. Every message of an up link goes to its kind's handler
+ * (link-message-table.ts).
  */
 import { EventEmitter } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import {
-  type LinkMessage,
-  type NodeIdHex,
-  type PeerRecord,
-  MAX_PEERS_PER_EXCHANGE,
-  sanitizeLabel,
-  UsageError,
-  fromHex,
-  toHex,
-} from '../../wire/index.js';
+import { createServer, type Server, type Socket } from 'node:net';
+import { type LinkMessage, type NodeIdHex, sanitizeLabel } from '../../wire/index.js';
 import type { Candidate } from '../../discovery/types.js';
-import type { Clock, Timer } from '../../clock/clock.js';
-import type { Identity } from '../identity.js';
-import { Link, type LinkClosed, type LinkTimings } from './link.js';
-import type { Logger } from '../logger.js';
+import type { Timer } from '../../clock/index.js';
+import { Link, type LinkClosed } from './link.js';
 import { DEFAULT_DEGREE, desiredPeers, linkWanted } from './overlay.js';
-import type { PeerTable } from './peer-table.js';
-import type { PeerStore } from './peer-store.js';
 import { BadLinkLog, isBadLinkClose } from './bad-link-log.js';
 import { formatHostPort, parseHostPort } from './addresses.js';
 import { LinkMessageTable } from './link-message-table.js';
+import { Dialer, type StaticTarget } from './dialer.js';
+import { listen } from './listen.js';
+import { PeerExchange } from './peer-exchange.js';
+import { InboundGate } from './inbound-gate.js';
+import type { LinkManagerOptions } from './link-manager-options.js';
 
 export const DEFAULT_PORT = 7420;
 /** Hard cap on up links; the overlay keeps far fewer (about degree + 1), this bounds what others can open. */
 export const DEFAULT_MAX_LINKS = 64;
-/** Inbound connections one address may have in their handshake at once. */
-export const MAX_PENDING_PER_SOURCE = 4;
-/**
- * Longest wait between dials of a --peer address. Static peers are what a node relies on where
- * multicast fails, so a crashed one is found again within seconds of coming back.
- */
-export const STATIC_BACKOFF_MAX_MS = 4000;
+export { MAX_PENDING_PER_SOURCE } from './inbound-gate.js';
+export { STATIC_BACKOFF_MAX_MS } from './dialer.js';
 
-export interface LinkManagerOptions {
-  identity: Identity;
-  peers: PeerTable;
-  clock: Clock;
-  logger: Logger;
-  hello: () => { nick: string; port: number; rooms: string[] };
-  /** Bind address. @default '0.0.0.0' */
-  host?: string;
-  /** TCP port; 0 picks a free one. @default 7420, falling back to a free port when taken */
-  port?: number;
-  /** Target links per node. @default 6 */
-  degree?: number;
-  /** Hard cap on links, inbound and outbound. @default 64 (DEFAULT_MAX_LINKS) */
-  maxLinks?: number;
-  /** Cap on connections still in their handshake. @default 16 */
-  maxPendingHandshakes?: number;
-  timings?: Partial<LinkTimings>;
-  maxFrameBytes?: number;
-  maxQueueBytes?: number;
-  /** Socket factory for outbound dials (tests inject failures). @default net.connect */
-  connect?: (host: string, port: number) => Socket;
-  /** Backoff between dials of one target. @default { baseMs: 250, maxMs: 30_000 } */
-  backoff?: { baseMs: number; maxMs: number };
-  /** Backoff between dials of a --peer address. @default { baseMs: 250, maxMs: STATIC_BACKOFF_MAX_MS } */
-  staticBackoff?: { baseMs: number; maxMs: number };
-  /** Where the peer table is kept across restarts; none keeps it in memory only. */
-  peerStore?: PeerStore;
-  /** How often the overlay is checked. @default 1000 */
-  tickMs?: number;
-  random?: () => number;
-  /** Called on every chunk a link receives (the node's quiet-turn scheduler). */
-  onTraffic?: () => void;
-}
+export type { LinkManagerOptions } from './link-manager-options.js';
 
 export interface LinkManagerEvents {
   'link:up': [Link];
   'link:down': [Link, LinkClosed];
   /** Every message of an up link, for observers; handling goes through `messages`. */
   'link:message': [Link, LinkMessage];
-}
-
-interface StaticTarget {
-  address: string;
-  id: NodeIdHex | null;
-  failures: number;
-  nextDialAt: number;
-  lastError: string | null;
 }
 
 export class LinkManager extends EventEmitter<LinkManagerEvents> {
@@ -99,14 +47,12 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   /** Links started so far, to number them in the logs. */
   private linkCount = 0;
   private readonly pending = new Set<Link>();
-  private readonly dialing = new Set<string>();
-  private readonly dialSockets = new Set<Socket>();
-  private pendingInbound = 0;
-  private readonly pendingBySource = new Map<string, number>();
+  private readonly inbound: InboundGate;
   private readonly staticTargets = new Map<string, StaticTarget>();
+  private readonly dialer: Dialer;
+  private readonly exchange: PeerExchange;
   /** Nodes this node refuses to link with (a hostile peer; tests use it to partition a mesh). */
   private readonly blocked = new Set<NodeIdHex>();
-  private sentVersion = new WeakMap<Link, number>();
   private readonly badLinks: BadLinkLog;
   private stopped = false;
   port = 0;
@@ -117,7 +63,14 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.degree = opts.degree ?? DEFAULT_DEGREE;
     this.maxLinks = opts.maxLinks ?? DEFAULT_MAX_LINKS;
     this.badLinks = new BadLinkLog(opts.logger, () => opts.clock.now());
-    this.messages.handle('peers', (_link, message) => this.onPeers(message.peers));
+    this.dialer = new Dialer({
+      ...opts,
+      targets: this.staticTargets,
+      connected: (socket, address, id) => this.startLink(socket, 'outbound', address, id),
+    });
+    this.exchange = new PeerExchange(opts.peers, opts.clock);
+    this.inbound = new InboundGate(opts.maxPendingHandshakes ?? 16);
+    this.messages.handle('peers', (_link, message) => this.exchange.take(message.peers));
   }
 
   get selfId(): NodeIdHex {
@@ -142,29 +95,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const wanted = this.opts.port ?? DEFAULT_PORT;
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = this.maxLinks + (this.opts.maxPendingHandshakes ?? 16);
-    const listen = (port: number) =>
-      new Promise<void>((resolve, reject) => {
-        const onError = (err: Error) => reject(err);
-        server.once('error', onError);
-        server.listen({ host, port, exclusive: true }, () => {
-          server.off('error', onError);
-          resolve();
-        });
-      });
-    try {
-      await listen(wanted);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      if (this.opts.port !== undefined) {
-        throw new UsageError(
-          'INVALID_ARGUMENT',
-          `port ${wanted} on ${host} is already in use; choose another --port, or leave it out to take a free one`,
-          { cause: err },
-        );
-      }
-      this.opts.logger.warn(`port ${wanted} is taken; listening on a free port instead`);
-      await listen(0);
-    }
+    await listen(server, host, wanted, this.opts.port !== undefined, this.opts.logger);
     server.on('error', (err) => this.opts.logger.error('listening socket error', { error: err.message }));
     this.server = server;
     const address = server.address();
@@ -181,8 +112,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.stopped = true;
     if (this.tickTimer) this.opts.clock.clearInterval(this.tickTimer);
     if (this.server) this.opts.peerStore?.save(this.opts.peers, true);
-    for (const socket of this.dialSockets) socket.destroy();
-    this.dialSockets.clear();
+    this.dialer.stop();
     for (const link of [...this.up.values(), ...this.pending]) {
       if (graceful) link.close(reason);
       else link.destroy(reason);
@@ -261,15 +191,15 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         continue;
       if (this.up.size + this.pending.size >= this.maxLinks) break;
       const address = entry.addresses[entry.failures % entry.addresses.length];
-      this.dial(address, id);
+      this.dialer.dial(address, id);
     }
     // A node cut off from everyone keeps trying whom it knew, however often they failed before:
     // they may all have been down at once (a power cut, a restarted switch).
     if (this.up.size === 0 && this.pending.size === 0) {
       for (const entry of peers.all()) {
         if (entry.nextDialAt > now || entry.addresses.length === 0 || this.blocked.has(entry.id)) continue;
-        if (this.dialing.size >= this.degree) break;
-        this.dial(entry.addresses[entry.failures % entry.addresses.length], entry.id);
+        if (this.dialer.dialing >= this.degree) break;
+        this.dialer.dial(entry.addresses[entry.failures % entry.addresses.length], entry.id);
       }
     }
     for (const target of this.staticTargets.values()) {
@@ -282,7 +212,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         const reached = entry !== undefined && peers.isOnline(entry, now);
         if (reached && this.up.size >= Math.min(this.degree, eligible.length)) continue;
       }
-      this.dial(target.address, target.id);
+      this.dialer.dial(target.address, target.id);
     }
     if (this.up.size > this.degree) {
       for (const [id, link] of this.up) {
@@ -292,91 +222,20 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       }
     }
     for (const link of this.up.values()) {
-      if (this.sentVersion.get(link) !== peers.version) this.sendPeers(link);
+      if (this.exchange.stale(link)) this.exchange.send(link);
     }
     this.opts.peerStore?.save(peers);
   }
 
-  private backoffDelay(failures: number, isStatic = false): number {
-    const { baseMs, maxMs } = isStatic
-      ? (this.opts.staticBackoff ?? { baseMs: 250, maxMs: STATIC_BACKOFF_MAX_MS })
-      : (this.opts.backoff ?? { baseMs: 250, maxMs: 30_000 });
-    const raw = Math.min(maxMs, baseMs * 2 ** Math.min(failures, 20));
-    return Math.round(raw * (0.5 + (this.opts.random ?? Math.random)()));
-  }
-
-  private dial(address: string, id: NodeIdHex | null): void {
-    if (this.stopped || this.dialing.has(address)) return;
-    const target = parseHostPort(address);
-    if (!target) return;
-    this.dialing.add(address);
-    const socket = (this.opts.connect ?? ((h, p) => connect({ host: h, port: p })))(target.host, target.port);
-    this.dialSockets.add(socket);
-    const connectTimer = this.opts.clock.setTimeout(() => socket.destroy(new Error('timed out')), 5000);
-    const settle = () => {
-      this.opts.clock.clearTimeout(connectTimer);
-      this.dialing.delete(address);
-      this.dialSockets.delete(socket);
-    };
-    const onFail = (err: Error) => {
-      settle();
-      if (!this.stopped) this.recordFailure(address, id, describeDialError(err));
-    };
-    socket.once('error', onFail);
-    socket.once('connect', () => {
-      settle();
-      socket.off('error', onFail);
-      if (this.stopped) {
-        socket.destroy();
-        return;
-      }
-      this.startLink(socket, 'outbound', address, id);
-    });
-  }
-
-  private recordFailure(address: string, id: NodeIdHex | null, reason: string): void {
-    const now = this.opts.clock.now();
-    const target = this.staticTargets.get(address);
-    if (target) {
-      target.failures++;
-      target.lastError = sanitizeLabel(reason);
-      target.nextDialAt = now + this.backoffDelay(target.failures, true);
-    }
-    const entry = id ? this.opts.peers.get(id) : undefined;
-    if (entry) {
-      entry.failures++;
-      entry.lastError = sanitizeLabel(reason);
-      entry.nextDialAt = now + this.backoffDelay(entry.failures);
-    }
-    this.opts.logger.debug('dial failed', { address, reason });
-  }
-
   private accept(socket: Socket): void {
-    // Handshakes in progress are capped in all and per source address, so silent connections from
-    // one host cannot take every slot; our own dials are not counted against them.
     const source = socket.remoteAddress ?? '?';
-    const fromSource = this.pendingBySource.get(source) ?? 0;
-    if (
-      this.stopped ||
-      this.pendingInbound >= (this.opts.maxPendingHandshakes ?? 16) ||
-      fromSource >= MAX_PENDING_PER_SOURCE ||
-      this.up.size >= this.maxLinks
-    ) {
+    if (this.stopped || this.up.size >= this.maxLinks || !this.inbound.admit(source)) {
       socket.destroy();
       return;
     }
-    this.pendingInbound++;
-    this.pendingBySource.set(source, fromSource + 1);
     const link = this.startLink(socket, 'inbound', null, null);
-    link.once('closed', () => this.releaseInbound(source));
-    link.once('up', () => this.releaseInbound(source));
-  }
-
-  private releaseInbound(source: string): void {
-    this.pendingInbound--;
-    const left = (this.pendingBySource.get(source) ?? 1) - 1;
-    if (left > 0) this.pendingBySource.set(source, left);
-    else this.pendingBySource.delete(source);
+    link.once('closed', () => this.inbound.release(source));
+    link.once('up', () => this.inbound.release(source));
   }
 
   private startLink(
@@ -479,7 +338,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       address: link.remoteAddress,
     });
     this.emit('link:up', link);
-    this.sendPeers(link);
+    this.exchange.send(link);
   }
 
   private onClosed(
@@ -501,7 +360,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         // A dropped link is evidence the peer is gone: it stays offline until heard from again. One
         // closed because the overlay has no use for it says the peer is alive and in the mesh.
         if (!replaced && !isOverlayBye(closed)) entry.presenceAt = null;
-        entry.nextDialAt = this.opts.clock.now() + (replaced ? 0 : this.backoffDelay(0));
+        entry.nextDialAt = this.opts.clock.now() + (replaced ? 0 : this.dialer.backoffDelay(0));
         // The reason may be a peer's own words (its error frame): stored clean, shown anywhere.
         if (closed.code !== 'BYE') entry.lastError = sanitizeLabel(closed.reason);
       }
@@ -513,42 +372,13 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       if (isBadLinkClose(closed)) this.badLinks.report(link, closed);
       const reason = closed.code === 'CLOSED' ? closed.reason : `${closed.code}: ${closed.reason}`;
       // Only what we dialled is charged: an inbound hello's id is unproven until its ack verifies.
-      if (dialedAddress) this.recordFailure(dialedAddress, dialedId, reason);
+      if (dialedAddress) this.dialer.recordFailure(dialedAddress, dialedId, reason);
     }
     if (!this.stopped && dialedAddress) {
       const target = this.staticTargets.get(dialedAddress);
       if (target && target.nextDialAt < this.opts.clock.now()) {
-        target.nextDialAt = this.opts.clock.now() + this.backoffDelay(target.failures, true);
+        target.nextDialAt = this.opts.clock.now() + this.dialer.backoffDelay(target.failures, true);
       }
-    }
-  }
-
-  private sendPeers(link: Link): void {
-    const now = this.opts.clock.now();
-    this.sentVersion.set(link, this.opts.peers.version);
-    const records: PeerRecord[] = [];
-    for (const entry of this.opts.peers.all()) {
-      if (
-        entry.id === link.remoteIdHex ||
-        entry.addresses.length === 0 ||
-        !this.opts.peers.isOnline(entry, now)
-      )
-        continue;
-      records.push({
-        id: fromHex(entry.id),
-        addrs: entry.addresses.slice(0, 8),
-        nick: entry.nick === 'unknown' ? undefined : entry.nick,
-      });
-      if (records.length >= MAX_PEERS_PER_EXCHANGE) break;
-    }
-    if (records.length > 0) link.send({ kind: 'peers', peers: records });
-  }
-
-  private onPeers(records: PeerRecord[]): void {
-    for (const record of records) {
-      const addresses = record.addrs.filter((a) => parseHostPort(a) !== null);
-      if (addresses.length === 0) continue;
-      this.opts.peers.upsert(toHex(record.id), { nick: record.nick, addresses, foundBy: 'exchange' });
     }
   }
 }
@@ -561,13 +391,4 @@ export function isOverlayBye(closed: LinkClosed): boolean {
 /** This link was closed, by either end, because the other one between the same two nodes is kept (see onUp). */
 export function isDuplicateBye(closed: LinkClosed): boolean {
   return closed.code === 'BYE' && closed.reason === 'duplicate';
-}
-
-function describeDialError(err: Error): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'unreachable';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (err.message === 'timed out') return 'timed out';
-  return err.message;
 }

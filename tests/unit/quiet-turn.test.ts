@@ -96,4 +96,21 @@ describe('whenQuiet', () => {
     await nextTurn();
     expect(order).toEqual(['outer', 'inner']);
   });
+
+  it('is an object: traffic noted on one scheduler does not hold the work of another', async () => {
+    const other = new QuietTurns();
+    const stop = busyLinks(); // traffic on `turns` in every turn
+    try {
+      let ran = false;
+      let held = false;
+      other.whenQuiet(() => (ran = true));
+      turns.whenQuiet(() => (held = true));
+      await nextTurn();
+      await nextTurn();
+      expect(ran, 'work on a scheduler without traffic').toBe(true);
+      expect(held, 'work on the busy scheduler').toBe(false);
+    } finally {
+      stop();
+    }
+  });
 });

@@ -19,7 +19,7 @@ import {
   ensureDataDir,
   generateIdentity,
   HistoryStore,
-  KonnectNode,
+  createNode,
   type Link,
 } from '../../src/daemon/index.js';
 import { DEFAULT_HOPS } from '../../src/wire/index.js';
@@ -133,7 +133,7 @@ function forcedGc(): () => void {
 export async function relayHeap(count: number): Promise<{ figures: Figure[]; notes: string[] }> {
   const gc = forcedGc();
   const dir = mkdtempSync(join(tmpdir(), 'konnect-bench-relay-'));
-  const relay = new KonnectNode({ dataDir: dir, nick: 'relay', host: '127.0.0.1', port: 0 });
+  const relay = createNode({ dataDir: dir, nick: 'relay', host: '127.0.0.1', port: 0 });
   let sender: Link | null = null;
   let receiver: Link | null = null;
   try {

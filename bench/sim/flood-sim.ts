@@ -8,9 +8,9 @@
  * router does. No sockets and no real time, so thousands of nodes fit in one process.
  */
 import { DEFAULT_HOPS } from '../../src/wire/index.js';
-import type { Clock, Timer } from '../../src/daemon/clock.js';
-import type { Link } from '../../src/daemon/link.js';
-import { type OriginKey, PushTree } from '../../src/daemon/push-tree.js';
+import type { Clock, Timer } from '../../src/clock/clock.js';
+import type { Link } from '../../src/daemon/links/link.js';
+import { type OriginKey, PushTree } from '../../src/daemon/flood/push-tree.js';
 import type { Graph } from './graph.js';
 
 type Wire =

@@ -3,7 +3,7 @@
  * simulator measures it with: exact diameters at N = 10,000 take one BFS per node, so the graph is kept
  * in typed arrays rather than maps of sets.
  */
-import { OverlayView } from '../../src/daemon/overlay.js';
+import { OverlayView } from '../../src/daemon/links/overlay.js';
 
 export interface Graph {
   ids: string[];

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { DEFAULT_HOPS } from '../../src/wire/index.js';
-import { DEFAULT_DEGREE, OverlayView } from '../../src/daemon/overlay.js';
+import { DEFAULT_DEGREE, OverlayView } from '../../src/daemon/links/overlay.js';
 import { buildGraph, degrees, distances, type Graph, withoutNodes } from './graph.js';
 import { FloodSim } from './flood-sim.js';
 

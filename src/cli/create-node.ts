@@ -9,7 +9,8 @@ import {
   dataFiles,
   ensureDataDir,
   ensurePrivateFile,
-  KonnectNode,
+  createNode as createDaemonNode,
+  type KonnectNode,
   LOG_LEVELS,
   NodeChatApi,
   type LogLevel,
@@ -67,7 +68,7 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
   if (peers.length > 0) discoveries.push(new StaticDiscovery(peers));
   if (!v['no-mdns'])
     discoveries.push(new MdnsDiscovery({ interface: v.interface as string | undefined, logger }));
-  const node = new KonnectNode(
+  const node = createDaemonNode(
     {
       dataDir,
       nick,

@@ -9,26 +9,14 @@
  * socket, each multicast probe, the browse, and the closing of each socket), so the whole run takes at
  * most a few seconds. A bad --interface is a usage error (exit 2); a listed problem exits 1, none 0.
  */
-import {
-  defaultBonjourFactory,
-  listInterfaces,
-  parseService,
-  probeMulticast,
-  resolveInterface,
-  SERVICE_PROTOCOL,
-  SERVICE_TYPE,
-  socketOptionsFor,
-  type MulticastProbeResult,
-} from '../discovery/index.js';
+import { listInterfaces, resolveInterface } from '../discovery/index.js';
 import { ControlClient, dataFiles, type NodeStatus, type PeerInfo, resolveDataDir } from '../daemon/index.js';
 import type { ParsedArgs } from './args.js';
 import { sanitizeText } from '../wire/index.js';
+import { diagnosePeer } from './doctor-peers.js';
+import { browse, BROWSE_MS, CONTROL_MS, errorText, PROBE_MS, safeProbe, within } from './doctor-probes.js';
 
-const PROBE_MS = 1500;
-const BROWSE_MS = 3000;
-const CONTROL_MS = 3000;
-/** Extra time a probe or a socket close may take beyond its own timer before doctor gives up on it. */
-const GRACE_MS = 2000;
+export { diagnosePeer, type PeerReport } from './doctor-peers.js';
 
 export interface DoctorProblem {
   /** What is wrong, in one sentence. */
@@ -50,18 +38,6 @@ export interface InterfaceReport {
   others?: string[];
   firstPacketMs?: number;
   error?: string;
-}
-
-export interface PeerReport extends PeerInfo {
-  /**
-   * 'linked', 'mesh' (online, reached through other links), 'offline', or 'gone': offline, not a
-   * --peer, and no longer advertising while our own advertisement is seen (it left; nothing to fix).
-   */
-  state: 'linked' | 'mesh' | 'offline' | 'gone';
-  /** Why it is not linked, when known (the last dial or link error). */
-  why?: string;
-  /** What that error usually means and what to do. */
-  hint?: string;
 }
 
 export async function runDoctor(args: ParsedArgs, out: (line: string) => void): Promise<number> {
@@ -342,120 +318,4 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   if (json) out(JSON.stringify(report));
   // Scripts and CI can tell a healthy node from one with something to fix without parsing the report.
   return problems.length === 0 ? 0 : 1;
-}
-
-/**
- * What a peer's state and last error mean, in words. `advertising`: whether it is seen on the network
- * now, when that is known. Pure, so it is easy to test and extend.
- */
-export function diagnosePeer(p: PeerInfo, advertising?: boolean): PeerReport {
-  const gone = !p.linked && !p.online && advertising === false && !p.foundBy.includes('static');
-  const state: PeerReport['state'] = p.linked ? 'linked' : p.online ? 'mesh' : 'offline';
-  if (state === 'linked') return { ...p, state };
-  if (gone) {
-    // Not a problem to fix: it stopped or left. Its last error is kept, for whoever expected it to run.
-    return {
-      ...p,
-      state: 'gone',
-      ...(p.lastError ? { why: p.lastError } : {}),
-      hint: 'it no longer advertises on the network: it was stopped, crashed or left; it is linked again when it is back',
-    };
-  }
-  const address = p.addresses[0] ?? 'its address';
-  const port = /:(\d+)$/.exec(address)?.[1] ?? '7420';
-  const error = p.lastError ?? '';
-  let hint: string | undefined;
-  if (/refused/i.test(error)) {
-    hint = `nothing accepts connections on ${address}: konnect is not running there (stopped or crashed), listens on another port, or a firewall rejects TCP ${port}`;
-  } else if (/timed out|HANDSHAKE_TIMEOUT/i.test(error)) {
-    hint = `no answer from ${address}: a firewall drops TCP ${port}, the machine is asleep, or that address is not reachable from here`;
-  } else if (/unreachable/i.test(error)) {
-    hint = `no route to ${address}: it is on a network this machine cannot reach (a VPN, a container bridge, another subnet); --interface picks the LAN one`;
-  } else if (/VERSION_MISMATCH|protocol/i.test(error)) {
-    hint = 'it speaks another konnect protocol version: update konnect on the older side';
-  } else if (/HANDSHAKE_FAILED|prove/i.test(error)) {
-    hint =
-      'the handshake failed: the other side did not prove it holds its key (not konnect, or tampered with)';
-  } else if (/PEER_TIMEOUT|nothing heard/i.test(error)) {
-    hint = 'the link went silent: the peer froze, was killed, or the network drops packets between you';
-  } else if (/LINK_LIMIT/i.test(error)) {
-    hint = 'it holds its maximum number of links; it stays reachable through the mesh';
-  } else if (/host not found/i.test(error)) {
-    hint = 'the host name does not resolve: use an IP address';
-  } else if (/connection closed|ECONNRESET|reset/i.test(error)) {
-    hint = 'the connection was cut: the peer stopped or crashed, or a middlebox closed it';
-  } else if (error) {
-    hint = undefined;
-  } else if (state === 'mesh') {
-    hint = 'normal: each node links to a bounded number of others, and messages reach it through them';
-  } else {
-    hint = 'it left or has not been heard from recently; it will be linked when it is back';
-  }
-  return { ...p, state, ...(error ? { why: error } : {}), ...(hint ? { hint } : {}) };
-}
-
-/** probeMulticast that never rejects and never hangs (a socket that does not close is given up on). */
-async function safeProbe(address: string | undefined): Promise<MulticastProbeResult> {
-  try {
-    return await within(
-      probeMulticast(address, PROBE_MS),
-      PROBE_MS + GRACE_MS,
-      'the multicast probe did not finish',
-    );
-  } catch (err) {
-    return { received: false, ownQuerySeen: false, from: [], error: errorText(err) };
-  }
-}
-
-interface Advertised {
-  id: string;
-  nick: string;
-  addresses: string[];
-}
-
-async function browse(
-  interfaceAddress: string | undefined,
-): Promise<{ nodes: Advertised[]; error?: string }> {
-  const found = new Map<string, Advertised>();
-  let error: string | undefined;
-  try {
-    const { bonjour, socket } = defaultBonjourFactory(socketOptionsFor(interfaceAddress), (err) => {
-      error ??= err.message;
-    });
-    // Without a listener, a socket 'error' would crash the process.
-    socket?.on('error', (err: Error) => (error ??= err.message));
-    socket?.on('warning', () => undefined);
-    const browser = bonjour.find({ type: SERVICE_TYPE, protocol: SERVICE_PROTOCOL });
-    const seen = (service: Parameters<typeof parseService>[0]) => {
-      const parsed = parseService(service);
-      if (parsed)
-        found.set(parsed.candidate.id, {
-          id: parsed.candidate.id,
-          nick: parsed.candidate.nick ?? '?',
-          addresses: parsed.candidate.addresses,
-        });
-    };
-    browser.on('up', seen);
-    browser.on('txt-update', seen);
-    await new Promise((r) => setTimeout(r, BROWSE_MS));
-    browser.stop();
-    await within(new Promise<void>((r) => bonjour.destroy(() => r())), GRACE_MS, '').catch(() => undefined);
-  } catch (err) {
-    error ??= errorText(err);
-  }
-  return { nodes: [...found.values()], ...(error ? { error } : {}) };
-}
-
-/** Resolves or rejects like `promise`, or rejects with `what` after `ms`. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -77,10 +77,13 @@ export interface NodeStatus {
    * deferred ones were handled later, dropped ones come back by history sync.
    */
   floodLimited?: {
-    deferredByLink: number;
+    /** Deferred by the per-link limit (handled later; the link was not read meanwhile). */
+    limitedByLink: number;
     droppedByLink: number;
-    deferredByOrigin: number;
+    /** Held back by the per-origin limit (shown later, at the origin's rate). */
+    limitedByOrigin: number;
     droppedByOrigin: number;
+    /** Links closed for staying over their limit (RATE_LIMITED). */
     linksClosed: number;
   };
 }

@@ -50,40 +50,11 @@ import {
   type ResolvedInterface,
   waitReady,
 } from './mdns-socket.js';
+import { type Clock, systemClock, type Timer } from '../clock/index.js';
 import type { Candidate, Discovery, DiscoveryEvents, DiscoveryLogger, SelfAdvertisement } from './types.js';
+import type { MdnsDiscoveryComponents, MdnsDiscoveryInit } from './mdns-options.js';
 
-export interface MdnsDiscoveryInit {
-  /**
-   * Interface to use: a name (eth0) or one of this machine's IPv4 addresses, resolved at start().
-   * @default undefined: all interfaces (listen on every IPv4 interface, send where the routing table
-   * sends 224.0.0.251), which is what a LAN user expects. See mdns-socket.ts for the Linux details.
-   */
-  interface?: string;
-  /**
-   * This node's own mDNS host name (the SRV target and A records).
-   * @default `konnect-<first 12 hex digits of the id>.local`
-   */
-  hostname?: string;
-  /**
-   * How often to query again, with ±20 % jitter so nodes do not query in step.
-   * @default 5000
-   */
-  requeryIntervalMs?: number;
-  /**
-   * How long a candidate may go without answering before it is reported lost.
-   * @default 3 * requeryIntervalMs
-   */
-  expireAfterMs?: number;
-  /** @default a logger that drops everything */
-  logger?: DiscoveryLogger;
-}
-
-export interface MdnsDiscoveryComponents {
-  /** Opens bonjour-service; tests pass a fake. @default defaultBonjourFactory */
-  bonjourFactory?: BonjourFactory;
-  /** Source of interfaces for `interface`, and of the addresses advertised. @default os.networkInterfaces */
-  networkInterfaces?: NetworkInterfacesFn;
-}
+export type { MdnsDiscoveryComponents, MdnsDiscoveryInit } from './mdns-options.js';
 
 export const DEFAULT_REQUERY_INTERVAL_MS = 5000;
 /** Bounds on socket work during start/stop, so a broken socket cannot hang the daemon. */
@@ -123,7 +94,9 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   /** Random per start: lets peers tell a restart from a repeat announcement. */
   private run = '';
   private session: Session | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private readonly clock: Clock;
+  private readonly random: () => number;
   /** start, stop and update run one after another, so a stop never races a half-open socket. */
   private queue: Promise<void> = Promise.resolve();
   private readonly known = new Map<string, Known>();
@@ -147,6 +120,8 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
     this.logger = init.logger ?? silent;
     this.bonjourFactory = components.bonjourFactory ?? defaultBonjourFactory;
     this.networkInterfaces = components.networkInterfaces;
+    this.clock = components.clock ?? systemClock;
+    this.random = components.random ?? Math.random;
   }
 
   /** Resolves once the socket is bound (or failed, reported as 'discovery:error'). */
@@ -217,7 +192,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   private async doStop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     const session = this.session;
     this.session = undefined;
@@ -311,8 +286,8 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
   }
 
   private schedule(): void {
-    const jitter = 0.8 + Math.random() * 0.4;
-    this.timer = setTimeout(
+    const jitter = 0.8 + this.random() * 0.4;
+    this.timer = this.clock.setTimeout(
       () => {
         this.timer = undefined;
         if (!this.running) return;
@@ -324,7 +299,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       Math.round(this.requeryIntervalMs * jitter),
     );
     // The socket keeps the process alive while it is open; the timer alone must not.
-    this.timer.unref();
+    this.timer.unref?.();
   }
 
   /** Queues a republish when the addresses moved under the session, or when there is no session. */
@@ -339,7 +314,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
 
   /** Reports lost what has not answered for expireAfterMs. Only from the timer, never re-entrantly. */
   private expire(): void {
-    const cutoff = Date.now() - this.expireAfterMs;
+    const cutoff = this.clock.now() - this.expireAfterMs;
     for (const [id, known] of this.known) {
       if (known.lastSeen >= cutoff) continue;
       this.known.delete(id);
@@ -385,7 +360,7 @@ export class MdnsDiscovery extends EventEmitter<DiscoveryEvents> implements Disc
       return;
     }
     const previous = this.known.get(candidate.id);
-    this.known.set(candidate.id, { candidate, run, lastSeen: Date.now() });
+    this.known.set(candidate.id, { candidate, run, lastSeen: this.clock.now() });
     if (!previous || reportAll || previous.run !== run || !sameCandidate(previous.candidate, candidate)) {
       this.emit('candidate:found', copy(candidate));
     }

@@ -3,14 +3,7 @@
  * submitted, a page up, a switch) into ChatApi calls. Knows nothing of React or the terminal; the App
  * tells it the pane size so scrolling can count rows.
  */
-import type {
-  ChatApi,
-  ChatEvent,
-  ChatMessage,
-  ConversationRef,
-  HistoryQuery,
-  MessageIdStr,
-} from '../daemon/index.js';
+import type { ChatApi, ChatEvent, ChatMessage, ConversationRef, HistoryQuery } from '../daemon/index.js';
 import { ChatModel, sanitizeMessage } from './chat-model.js';
 import { runCommand } from './command-runner.js';
 import { parseInput } from './commands.js';
@@ -19,9 +12,18 @@ import { connectionChanged, keepLostLine } from './connection.js';
 import { describeError, errorCode } from './errors.js';
 import { mentions, plural } from './format.js';
 import { pageScroll } from './page-scroll.js';
-import { sanitizeLabel } from '../wire/index.js';
 import { OpenDirects } from './open-directs.js';
+import { Receipts } from './receipts.js';
+import type { ControllerPort } from './controller-port.js';
 import { loadTopics, topicChanged } from './topics.js';
+import {
+  conversationForScope,
+  linkLine,
+  nameFor,
+  presenceLines,
+  refOf,
+  statusChanged,
+} from './event-lines.js';
 
 export interface ChatControllerOptions {
   /** The room shown first (joined if the node is not in it yet). */
@@ -34,18 +36,15 @@ export interface ChatControllerOptions {
   historyPage?: number;
 }
 
-/** Receipts that arrive before their message (kept a little while, bounded). */
-const EARLY_RECEIPTS_LIMIT = 256;
-
 /** How often the peers pane re-reads RTTs and reachability from the node. */
 export const PEER_REFRESH_MS = 5000;
 
-export class ChatController {
+export class ChatController implements ControllerPort {
   readonly model: ChatModel;
   private readonly historyPage: number;
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
-  private readonly earlyReceipts = new Set<MessageIdStr>();
+  private readonly receipts = new Receipts();
   readonly openDirects: OpenDirects;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
@@ -138,29 +137,17 @@ export class ChatController {
         this.addMessage(sanitizeMessage(event.message));
         break;
       case 'receipt':
-        this.applyReceipt(event.id, event.peer);
+        this.receipts.apply(this.model, event.id, event.peer);
         break;
       case 'peer':
         model.upsertPeer(event.peer);
         break;
-      case 'link:up': {
-        const peer = model.peers.get(event.peer);
-        if (peer) model.upsertPeer({ ...peer, linked: true, online: true });
-        model.system(`link up with ${this.nameFor(event.peer, event.nick)}`, 'link');
+      case 'link:up':
+      case 'link:down':
+        linkLine(model, event);
         break;
-      }
-      case 'link:down': {
-        const peer = model.peers.get(event.peer);
-        if (peer) model.upsertPeer({ ...peer, linked: false, rttMs: null });
-        const reason = sanitizeLabel(event.reason);
-        model.system(
-          `link lost with ${this.nameFor(event.peer, event.nick)}${reason ? ` (${reason})` : ''}`,
-          'link',
-        );
-        break;
-      }
       case 'presence':
-        this.presence(event);
+        presenceLines(model, event);
         break;
       case 'sync':
         this.synced(event);
@@ -169,35 +156,14 @@ export class ChatController {
         connectionChanged(this, event);
         break;
       case 'topic':
-        topicChanged(model, event, (id, nick) => this.nameFor(id, nick));
+        topicChanged(model, event, (id, nick) => nameFor(model, id, nick));
         break;
       case 'status':
-        model.status = event.status;
-        // A room joined from elsewhere (another client of the same node) gets its conversation.
-        for (const room of event.status.rooms) model.open({ kind: 'room', room });
-        model.setSelf({
-          id: event.status.id,
-          nick: event.status.nick,
-          fingerprint: event.status.fingerprint,
-        });
+        statusChanged(model, event.status);
         break;
     }
     this.syncOpenDirects();
     model.changed('frame');
-  }
-
-  private nameFor(id: string, nick: string): string {
-    // The peer table follows /nick; a link's event may carry the nick its hello had.
-    const clean = this.model.peers.get(id)?.nick || sanitizeLabel(nick) || this.model.nickOf(id);
-    return this.model.nickIsShared(clean, id) ? `${clean} ${this.model.fingerprintOf(id)}` : clean;
-  }
-
-  private refOf(message: ChatMessage): ConversationRef | null {
-    if (message.direct) {
-      const peer = message.peer ?? (message.own ? null : message.from);
-      return peer ? { kind: 'direct', peer } : null;
-    }
-    return message.room !== null ? { kind: 'room', room: message.room } : null;
   }
 
   isMention(message: ChatMessage): boolean {
@@ -208,7 +174,7 @@ export class ChatController {
   /** Stores a message (live, synced, or our own as the node stored it) and updates the hotlist. */
   addMessage(message: ChatMessage): void {
     const { model } = this;
-    const ref = this.refOf(message);
+    const ref = refOf(message);
     if (!ref) return;
     const conversation = model.open(ref);
     model.noteSpeaker(message);
@@ -223,7 +189,7 @@ export class ChatController {
         conversation.updateMessage(message.id, (m) => ({ ...m, status: 'delivered' }));
       return;
     }
-    if (this.earlyReceipts.delete(message.id))
+    if (this.receipts.arrived(message.id))
       conversation.updateMessage(message.id, (m) => ({ ...m, status: 'delivered' }));
     if (message.own || message.from === model.self?.id) return;
     const shown = model.activeKey === conversation.key;
@@ -234,60 +200,10 @@ export class ChatController {
     }
   }
 
-  private applyReceipt(id: MessageIdStr, peer: string): void {
-    const deliver = (m: ChatMessage): ChatMessage => ({ ...m, status: 'delivered' });
-    const direct = this.model.find(`direct:${peer}`);
-    if (direct?.updateMessage(id, deliver)) return;
-    for (const conversation of this.model.conversations) if (conversation.updateMessage(id, deliver)) return;
-    this.earlyReceipts.add(id);
-    if (this.earlyReceipts.size > EARLY_RECEIPTS_LIMIT) {
-      const oldest = this.earlyReceipts.values().next().value;
-      if (oldest !== undefined) this.earlyReceipts.delete(oldest);
-    }
-  }
-
-  private presence(event: Extract<ChatEvent, { type: 'presence' }>): void {
-    const { model } = this;
-    const nick = sanitizeLabel(event.nick);
-    const rooms = event.rooms.map(sanitizeLabel);
-    const inRooms = model.conversations.filter((c) => c.ref.kind === 'room' && rooms.includes(c.ref.room));
-    const direct = model.find(`direct:${event.peer}`);
-    if (event.event === 'nick') {
-      const peer = model.peers.get(event.peer);
-      if (peer) model.upsertPeer({ ...peer, nick: event.nick });
-      const oldNick = sanitizeLabel(event.oldNick ?? '');
-      // The nick left behind may be another key's too: then only the fingerprint says which one renamed.
-      const old = !oldNick
-        ? '(someone)'
-        : model.nickIsShared(oldNick, event.peer)
-          ? `${oldNick} ${model.fingerprintOf(event.peer)}`
-          : oldNick;
-      const targets = direct ? [...inRooms, direct] : inRooms;
-      for (const c of targets.length > 0 ? targets : [model.active]) {
-        model.system(`${old} is now known as ${this.nameFor(event.peer, nick)}`, 'nick', c);
-      }
-      return;
-    }
-    const fingerprint = model.fingerprintOf(event.peer);
-    for (const c of inRooms) {
-      const room = c.ref.kind === 'room' ? `#${c.ref.room}` : '';
-      const text =
-        event.event === 'join'
-          ? `${nick} (${fingerprint}) joined ${room}`
-          : `${nick} (${fingerprint}) left ${room}`;
-      model.system(text, event.event === 'join' ? 'join' : 'leave', c);
-    }
-  }
-
-  private conversationForScope(scope: string): Conversation | undefined {
-    const name = sanitizeLabel(scope).replace(/^(room:|#)/, '');
-    return this.model.conversations.find((c) => c.ref.kind === 'room' && c.ref.room === name);
-  }
-
   private synced(event: Extract<ChatEvent, { type: 'sync' }>): void {
     const { model } = this;
-    const target = this.conversationForScope(event.scope);
-    const from = this.nameFor(event.peer, event.nick);
+    const target = conversationForScope(model, event.scope);
+    const from = nameFor(this.model, event.peer, event.nick);
     model.system(`caught up ${plural(event.count, 'message')} from ${from}`, 'sync', target ?? model.active);
     // The node may store synced messages without an event per message: fetch the newest page again.
     if (target && event.count > 0) void this.refresh(target);

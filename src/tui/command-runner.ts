@@ -3,7 +3,7 @@
  * shown conversation; a failure is one line that says what went wrong and, where it helps, what to do.
  */
 import type { PeerInfo } from '../daemon/index.js';
-import type { ChatController } from './chat-controller.js';
+import type { ControllerPort } from './controller-port.js';
 import { COMMANDS, findCommand, type Command } from './commands.js';
 import { describeError, errorCode } from './errors.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
@@ -38,7 +38,7 @@ export const KEY_HELP = [
   'Ctrl+N/Ctrl+P or Alt+1..9 switch conversations · Ctrl+A/E/U/K/W edit · Ctrl+C or Ctrl+D (empty line) quit',
 ];
 
-export async function runCommand(controller: ChatController, command: Command): Promise<void> {
+export async function runCommand(controller: ControllerPort, command: Command): Promise<void> {
   const { api, model } = controller;
   // Closing the shown conversation shows another: switch to it properly, so its history loads.
   const showFallback = () => {
@@ -269,7 +269,7 @@ export async function runCommand(controller: ChatController, command: Command): 
 }
 
 /** /list: every room seen on the network (ours, and those in peers' presence) with members and topic. */
-async function listRooms(controller: ChatController): Promise<void> {
+async function listRooms(controller: ControllerPort): Promise<void> {
   const { api, model } = controller;
   let mine: string[];
   let peers: PeerInfo[];

@@ -6,13 +6,13 @@
  * on reattaching everything shown is read again from the node.
  */
 import type { ChatEvent } from '../daemon/index.js';
-import type { ChatController } from './chat-controller.js';
+import type { ControllerPort } from './controller-port.js';
 import { describeError } from './errors.js';
 import { loadTopics } from './topics.js';
 import { sanitizeLabel } from '../wire/index.js';
 
 export function connectionChanged(
-  controller: ChatController,
+  controller: ControllerPort,
   event: Extract<ChatEvent, { type: 'connection' }>,
 ): void {
   const { model } = controller;
@@ -35,7 +35,7 @@ export function connectionChanged(
 }
 
 /** After reattaching: who we are, peers, topics and the newest history of every loaded conversation. */
-async function reread(controller: ChatController): Promise<void> {
+async function reread(controller: ControllerPort): Promise<void> {
   const { api, model } = controller;
   try {
     const status = await api.status();
@@ -59,7 +59,7 @@ async function reread(controller: ChatController): Promise<void> {
  * A line that failed because no node was attached goes back to the input when it is empty, else it is
  * one Up away (it is in the input history already). Nothing typed is lost.
  */
-export function keepLostLine(controller: ChatController, line: string): void {
+export function keepLostLine(controller: ControllerPort, line: string): void {
   const { model } = controller;
   if (model.input.text === '') {
     model.input = { text: line, cursor: line.length };

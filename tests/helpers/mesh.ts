@@ -6,7 +6,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ChatEvent, type ChatMessage, KonnectNode, type NodeOptions } from '../../src/daemon/index.js';
+import {
+  type ChatEvent,
+  type ChatMessage,
+  createNode,
+  type KonnectNode,
+  type NodeComponents,
+  type NodeOptions,
+  QuietTurns,
+  VerifyLoad,
+} from '../../src/daemon/index.js';
 import { StaticDiscovery } from '../../src/discovery/index.js';
 import { waitFor } from './wait.js';
 
@@ -24,6 +33,8 @@ export interface MeshOptions {
   /** For node i, the indexes of earlier nodes it is given as --peer. @default line: [i - 1] */
   peersOf?: (i: number, n: number) => number[];
   nodeOptions?: (i: number) => Partial<NodeOptions>;
+  /** Collaborators of node i beyond the shared ones (services with payload kinds of their own, say). */
+  components?: (i: number) => NodeComponents;
   /** Keep data dirs (for restart tests) until destroy. */
   baseDir?: string;
   /**
@@ -38,6 +49,8 @@ export class TestMesh {
   readonly nodes: MeshNode[] = [];
   readonly baseDir: string;
   private destroyed = false;
+  /** One quiet-turn scheduler and one set of load readings for every node here, as they share one event loop. */
+  private readonly shared: NodeComponents = { quietTurns: new QuietTurns(), verifyLoad: new VerifyLoad() };
 
   constructor(
     baseDir?: string,
@@ -53,7 +66,7 @@ export class TestMesh {
         const peers = (options.peersOf ?? ((j) => (j > 0 ? [j - 1] : [])))(i, n).map(
           (p) => mesh.nodes[p].address,
         );
-        await mesh.add({ ...options.nodeOptions?.(i) }, peers);
+        await mesh.add({ ...options.nodeOptions?.(i) }, peers, i, options.components?.(i));
       }
     } catch (err) {
       await mesh.destroy();
@@ -63,9 +76,14 @@ export class TestMesh {
   }
 
   /** Starts a node (a new one, or again on an existing data dir) with the given static peers. */
-  async add(options: Partial<NodeOptions>, peers: string[], index = this.nodes.length): Promise<MeshNode> {
+  async add(
+    options: Partial<NodeOptions>,
+    peers: string[],
+    index = this.nodes.length,
+    components: NodeComponents = {},
+  ): Promise<MeshNode> {
     const dataDir = options.dataDir ?? join(this.baseDir, `node-${index}`);
-    const node = new KonnectNode(
+    const node = createNode(
       {
         nick: `n${index}`,
         host: '127.0.0.1',
@@ -74,7 +92,11 @@ export class TestMesh {
         ...options,
         dataDir,
       },
-      { discoveries: peers.length ? [new StaticDiscovery(peers)] : [] },
+      {
+        ...this.shared,
+        ...components,
+        discoveries: peers.length ? [new StaticDiscovery(peers)] : [],
+      },
     );
     await node.start();
     const entry: MeshNode = {

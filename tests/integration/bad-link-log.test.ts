@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, KonnectNode, type Link } from '../../src/daemon/index.js';
+import { createLogger, createNode, type KonnectNode, type Link } from '../../src/daemon/index.js';
 import { encodeFrame } from '../../src/wire/index.js';
 import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor, waitForEvent } from '../helpers/wait.js';
@@ -21,7 +21,7 @@ afterEach(async () => {
 async function nodeWithLog(): Promise<{ node: KonnectNode; address: string; lines: string[] }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'konnect-badlink-'));
   const lines: string[] = [];
-  const node = new KonnectNode(
+  const node = createNode(
     { dataDir, nick: 'victim', host: '127.0.0.1', port: 0 },
     { logger: createLogger('info', { write: (s: string) => lines.push(s) }) },
   );

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { DEFAULT_PORT, KonnectNode } from '../../src/daemon/index.js';
+import { DEFAULT_PORT, createNode } from '../../src/daemon/index.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,7 +22,7 @@ it('falls back to a free port when the default port is taken, and says so', asyn
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const warnings: string[] = [];
   const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) };
-  const node = new KonnectNode({ dataDir: dir, host: '127.0.0.1' }, { logger });
+  const node = createNode({ dataDir: dir, host: '127.0.0.1' }, { logger });
   cleanup.push(() => node.stop());
   await node.start();
   expect(node.status().port).not.toBe(DEFAULT_PORT);
@@ -37,7 +37,7 @@ it('an explicitly asked port that is taken is an error, not a silent change', as
   const port = (blocker.address() as { port: number }).port;
   const dir = mkdtempSync(join(tmpdir(), 'konnect-port-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const node = new KonnectNode({ dataDir: dir, host: '127.0.0.1', port });
+  const node = createNode({ dataDir: dir, host: '127.0.0.1', port });
   cleanup.push(() => node.stop());
   await expect(node.start()).rejects.toMatchObject({
     code: 'INVALID_ARGUMENT',

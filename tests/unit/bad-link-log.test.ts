@@ -1,6 +1,6 @@
 /** The bad-link log line: once per address per window, what was held back counted, bounded memory. */
 import { describe, expect, it } from 'vitest';
-import { BAD_LINK_LOG_WINDOW_MS, BadLinkLog, isBadLinkClose } from '../../src/daemon/bad-link-log.js';
+import { BAD_LINK_LOG_WINDOW_MS, BadLinkLog, isBadLinkClose } from '../../src/daemon/links/bad-link-log.js';
 import type { LinkClosed } from '../../src/daemon/index.js';
 
 function setup() {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Link } from '../../src/daemon/index.js';
-import { FloodLimiter, LINK_QUEUE_MAX, ORIGIN_QUEUE_MAX } from '../../src/daemon/flood-limits.js';
+import { FloodLimiter, LINK_QUEUE_MAX, ORIGIN_QUEUE_MAX } from '../../src/daemon/flood/flood-limits.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 
 function fakeLink(): { link: Link; calls: string[]; failed: string[] } {

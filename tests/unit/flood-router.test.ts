@@ -8,14 +8,14 @@ import { generateIdentity, systemClock } from '../../src/daemon/index.js';
 import {
   FloodRouter,
   INLINE_PER_TURN,
-  inlineVerifySlot,
   MAX_VERIFYING,
   VERIFY_INLINE_BELOW,
   VERIFY_ON_POOL_ABOVE,
+  VerifyLoad,
   verifyOnPoolNext,
-} from '../../src/daemon/flood-router.js';
+} from '../../src/daemon/flood/flood-router.js';
 import { identityRSignature } from '../helpers/ed25519-edge.js';
-import type { Link } from '../../src/daemon/link.js';
+import type { Link } from '../../src/daemon/links/link.js';
 import { nodeCrypto, rawVerifyBackend } from '../../src/crypto-node/index.js';
 import { encodePayload, newMessageId } from '../../src/wire/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -148,8 +148,9 @@ describe('flood router', () => {
     });
 
     it(`lets at most ${INLINE_PER_TURN} verifications a turn onto the loop`, async () => {
+      const load = new VerifyLoad();
       const taken = () =>
-        Array.from({ length: INLINE_PER_TURN + 20 }, () => inlineVerifySlot()).filter(Boolean).length;
+        Array.from({ length: INLINE_PER_TURN + 20 }, () => load.inlineSlot()).filter(Boolean).length;
       expect(taken()).toBeLessThanOrEqual(INLINE_PER_TURN);
       expect(taken()).toBe(0); // the same turn: its slots are spent (or the loop is saturated)
       await new Promise((resolve) => setImmediate(resolve));

@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistoryReader, matchesSearch } from '../../src/daemon/history-reader.js';
-import { HistoryStore, type StoredMessage } from '../../src/daemon/store.js';
+import { HistoryReader, matchesSearch } from '../../src/daemon/history/history-reader.js';
+import { HistoryStore, type StoredMessage } from '../../src/daemon/history/store.js';
 import { messageIdToString, newMessageId } from '../../src/wire/index.js';
 
 const ALICE = 'a'.repeat(64);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args.js';
 import { runOfflineHistory } from '../../src/cli/offline-history.js';
 import { dataFiles, loadOrCreateIdentity } from '../../src/daemon/index.js';
-import { HistoryStore, type StoredMessage } from '../../src/daemon/store.js';
+import { HistoryStore, type StoredMessage } from '../../src/daemon/history/index.js';
 import { fingerprint, fromHex, messageIdToString, newMessageId } from '../../src/wire/index.js';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FloodSim } from '../../bench/sim/flood-sim.js';
 import { buildGraph, withoutNodes } from '../../bench/sim/graph.js';
-import { OverlayView } from '../../src/daemon/overlay.js';
+import { OverlayView } from '../../src/daemon/links/overlay.js';
 import { DEFAULT_HOPS } from '../../src/wire/index.js';
 
 const N = 200;

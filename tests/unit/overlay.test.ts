@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { buildGraph, distances } from '../../bench/sim/graph.js';
 import { desiredPeers, linkWanted } from '../../src/daemon/index.js';
-import { DEFAULT_DEGREE, OverlayView } from '../../src/daemon/overlay.js';
+import { DEFAULT_DEGREE, OverlayView } from '../../src/daemon/links/overlay.js';
 
 const hexId = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 

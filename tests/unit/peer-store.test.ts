@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateIdentity, KonnectNode, type Logger, MAX_PEERS, PeerTable } from '../../src/daemon/index.js';
-import { MAX_STORED_PEERS, PeerStore } from '../../src/daemon/peer-store.js';
+import { generateIdentity, createNode, type Logger, MAX_PEERS, PeerTable } from '../../src/daemon/index.js';
+import { MAX_STORED_PEERS, PeerStore } from '../../src/daemon/links/peer-store.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -134,7 +134,7 @@ describe('PeerStore', () => {
       const dir = tempDir();
       spoil(join(dir, 'peers.json'));
       const logger = recordingLogger();
-      const node = new KonnectNode({ dataDir: dir, host: '127.0.0.1', port: 0, nick: 'n' }, { logger });
+      const node = createNode({ dataDir: dir, host: '127.0.0.1', port: 0, nick: 'n' }, { logger });
       try {
         await node.start();
         expect(node.running).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkDataDirPath, ensureDataDir } from '../../src/daemon/data-dir.js';
-import { HistoryStore } from '../../src/daemon/store.js';
+import { HistoryStore } from '../../src/daemon/history/store.js';
 import { isKonnectError } from '../../src/wire/index.js';
 
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);

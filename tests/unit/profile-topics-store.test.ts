@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateIdentity, ProfileStore, RoomTopics, silentLogger } from '../../src/daemon/index.js';
-import { MAX_TOPICS, TOPICS_SAVE_DELAY_MS, topicFromFrame } from '../../src/daemon/room-topics.js';
+import { MAX_TOPICS, TOPICS_SAVE_DELAY_MS, topicFromFrame } from '../../src/daemon/rooms/room-topics.js';
 import { parseProfile } from '../../src/daemon/profile-store.js';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
 import { encodePayload, newMessageId, toHex, type TopicPayload } from '../../src/wire/index.js';

@@ -4,7 +4,7 @@
  * and from the next announcer, and the links a graft makes eager again.
  */
 import { describe, expect, it } from 'vitest';
-import type { Link } from '../../src/daemon/link.js';
+import type { Link } from '../../src/daemon/links/link.js';
 import {
   MAX_ANNOUNCED_PER_LINK,
   MAX_LAZY_ORIGINS,
@@ -12,7 +12,7 @@ import {
   MAX_MISSING_PER_LINK,
   PushTree,
   type PushTreeOptions,
-} from '../../src/daemon/push-tree.js';
+} from '../../src/daemon/flood/push-tree.js';
 import { type LinkMessage, MAX_IHAVE_IDS } from '../../src/wire/index.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 

@@ -6,7 +6,11 @@
  * slow machine cannot make work overdue behind their backs.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { noteTraffic, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, whenQuiet } from '../../src/daemon/quiet-turn.js';
+import { QuietTurns, QUIET_SLICE_MS, QUIET_WAIT_MAX_MS } from '../../src/daemon/flood/quiet-turn.js';
+
+const turns = new QuietTurns();
+const noteTraffic = () => turns.noteTraffic();
+const whenQuiet = (work: () => void) => turns.whenQuiet(work);
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -91,5 +95,22 @@ describe('whenQuiet', () => {
     });
     await nextTurn();
     expect(order).toEqual(['outer', 'inner']);
+  });
+
+  it('is an object: traffic noted on one scheduler does not hold the work of another', async () => {
+    const other = new QuietTurns();
+    const stop = busyLinks(); // traffic on `turns` in every turn
+    try {
+      let ran = false;
+      let held = false;
+      other.whenQuiet(() => (ran = true));
+      turns.whenQuiet(() => (held = true));
+      await nextTurn();
+      await nextTurn();
+      expect(ran, 'work on a scheduler without traffic').toBe(true);
+      expect(held, 'work on the busy scheduler').toBe(false);
+    } finally {
+      stop();
+    }
   });
 });

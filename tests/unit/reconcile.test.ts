@@ -18,9 +18,9 @@ import {
   idToText,
   splitBoundaries,
   subRanges,
-} from '../../src/daemon/reconcile.js';
-import { MemorySyncStore, type MemoryEntry } from '../../src/daemon/store-memory.js';
-import { SyncSession, type SyncMessage } from '../../src/daemon/sync-session.js';
+} from '../../src/daemon/history/reconcile.js';
+import { MemorySyncStore, type MemoryEntry } from '../../src/daemon/history/store-memory.js';
+import { SyncSession, type SyncMessage } from '../../src/daemon/history/sync-session.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FRAME_HEADER_BYTES,

@@ -16,7 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistoryStore, type StoredMessage } from '../../src/daemon/store.js';
+import { HistoryStore, type StoredMessage } from '../../src/daemon/history/store.js';
 import { isKonnectError, messageIdToString, newMessageId } from '../../src/wire/index.js';
 
 const NOW = Date.UTC(2025, 0, 2, 3, 4, 5, 678);

@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SYNC_TS, SYNC_FANOUT, idToText } from '../../src/daemon/reconcile.js';
-import { MemorySyncStore, type MemoryEntry } from '../../src/daemon/store-memory.js';
-import { HistoryStore, type StoredMessage } from '../../src/daemon/store.js';
+import { MAX_SYNC_TS, SYNC_FANOUT, idToText } from '../../src/daemon/history/reconcile.js';
+import { MemorySyncStore, type MemoryEntry } from '../../src/daemon/history/store-memory.js';
+import { HistoryStore, type StoredMessage } from '../../src/daemon/history/store.js';
 
 const BASE = 1_750_000_000_000;
 

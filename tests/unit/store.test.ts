@@ -13,8 +13,8 @@ import {
   HistoryStore,
   ftsQuery,
   type StoredMessage,
-} from '../../src/daemon/store.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/daemon/store-schema.js';
+} from '../../src/daemon/history/store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/daemon/history/store-schema.js';
 import { messageIdToString, newMessageId, UsageError } from '../../src/wire/index.js';
 
 const ALICE = 'a'.repeat(64);

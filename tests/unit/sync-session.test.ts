@@ -15,9 +15,9 @@ import {
   MAX_SYNC_TS,
   idToText,
   type SignedMessage,
-} from '../../src/daemon/reconcile.js';
-import { HistoryStore, type StoredMessage } from '../../src/daemon/store.js';
-import { SyncSession, type SyncMessage } from '../../src/daemon/sync-session.js';
+} from '../../src/daemon/history/reconcile.js';
+import { HistoryStore, type StoredMessage } from '../../src/daemon/history/store.js';
+import { SyncSession, type SyncMessage } from '../../src/daemon/history/sync-session.js';
 import { packValue, parseLinkMessage, unpackValue, type LinkMessage } from '../../src/wire/index.js';
 
 const NOW = 1_750_000_000_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../src/daemon/token-bucket.js';
+import { TokenBucket } from '../../src/daemon/flood/token-bucket.js';
 
 describe('TokenBucket', () => {
   it('allows exactly the burst at once, and not one more', () => {

@@ -7,7 +7,7 @@ import { fstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Fdatasync, WalSync } from '../../src/daemon/wal-sync.js';
+import { type Fdatasync, WalSync } from '../../src/daemon/history/wal-sync.js';
 import { StorageError } from '../../src/wire/index.js';
 
 /** An fdatasync whose calls complete only when the test says so. */

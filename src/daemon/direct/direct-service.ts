@@ -1,0 +1,113 @@
+/**
+ * Direct messages (`direct` payloads): sealed to the recipient's X25519 key, sent on a direct link
+ * when there is one and flooded as ciphertext otherwise; opened, stored and answered with a receipt
+ * on arrival.
+ */
+import {
+  type CryptoProvider,
+  decodeDirectPlaintext,
+  directAad,
+  type DirectPayload,
+  encodeDirectPlaintext,
+  fromHex,
+  isKonnectError,
+  newMessageId,
+  type NodeIdHex,
+  openDirect,
+  PAYLOAD_SCHEMAS,
+  sealDirect,
+  toHex,
+  UsageError,
+} from '../../wire/index.js';
+import type { SignedMessage } from '../flood/index.js';
+import type { ChatMessage } from '../chat-api.js';
+import type { NodeContext, NodeService, PayloadKind, Via } from '../services/index.js';
+
+export class DirectService implements NodeService {
+  readonly payloadKinds: readonly PayloadKind<DirectPayload>[];
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly crypto: CryptoProvider,
+  ) {
+    this.payloadKinds = [
+      {
+        kind: 'direct',
+        schema: PAYLOAD_SCHEMAS.direct,
+        // Our own coming back through sync is not opened: it is sealed to the peer.
+        deliver: (payload, signed, via) => this.deliver(payload, signed, via),
+      },
+    ];
+  }
+
+  send(peerId: NodeIdHex, text: string, action: boolean): ChatMessage {
+    const { peerTable, identity, clock, router, writer, self } = this.ctx;
+    const peer = peerTable.get(peerId);
+    if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${peerId.slice(0, 12)}`);
+    if (!peer.xkey)
+      throw new UsageError('UNKNOWN_PEER', `no key known yet for ${peer.nick}; wait until it is online`);
+    const now = clock.now();
+    const id = newMessageId(now);
+    const to = fromHex(peerId);
+    const box = sealDirect(
+      this.crypto,
+      encodeDirectPlaintext({ nick: self.nick, text, action: action || undefined }),
+      peer.xkey,
+      directAad(id, identity.id, to),
+    );
+    const payload: DirectPayload = { kind: 'direct', id, from: identity.id, ts: now, to, box };
+    // A direct link carries it alone; otherwise it floods as ciphertext that only the recipient opens.
+    const signed = router.originate(payload, peer.link ? { only: peer.link, hops: 1 } : {});
+    return writer.storeOwn(payload, signed, { room: null, peer: peerId, text, action, nick: self.nick });
+  }
+
+  private deliver(payload: DirectPayload, signed: SignedMessage, via: Via): boolean {
+    const { identity, logger, writer } = this.ctx;
+    if (toHex(payload.to) !== identity.idHex) return false;
+    const from = toHex(payload.from);
+    let plain;
+    try {
+      plain = decodeDirectPlaintext(
+        openDirect(
+          this.crypto,
+          payload.box,
+          identity.xPrivate,
+          identity.xPublic,
+          directAad(payload.id, payload.from, payload.to),
+        ),
+      );
+    } catch (err) {
+      logger.warn('a direct message did not open', {
+        from: from.slice(0, 12),
+        error: isKonnectError(err) ? err.code : String(err),
+      });
+      return false;
+    }
+    const fresh = writer.storeReceived(
+      signed,
+      {
+        scope: `dm:${from}`,
+        room: null,
+        peer: from,
+        payload,
+        nick: plain.nick,
+        text: plain.text,
+        action: plain.action ?? false,
+      },
+      via,
+    );
+    if (fresh) this.sendReceipt(payload.from, payload.id);
+    return fresh;
+  }
+
+  private sendReceipt(to: Uint8Array, of: Uint8Array): void {
+    const { self, clock, links, router, identity } = this.ctx;
+    if (!self.running) return;
+    const now = clock.now();
+    const link = links.linkTo(toHex(to));
+    router.originate(
+      { kind: 'receipt', id: newMessageId(now), from: identity.id, ts: now, to, of },
+      link ? { only: link, hops: 1 } : {},
+    );
+  }
+}

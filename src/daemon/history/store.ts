@@ -1,0 +1,377 @@
+/**
+ * The history store: every message this node keeps (rooms it is in, its direct conversations), in
+ * SQLite through better-sqlite3. It answers the UI's history queries (pages by (ts, id), full-text
+ * search) and the range queries of reconciliation (reconcile.ts), and applies retention.
+ * Everything is ordered by (ts, id) so every node shows one conversation in the same order.
+ */
+import type { Statement } from 'better-sqlite3';
+import { UsageError, type MessageIdStr, type NodeIdHex } from '../../wire/index.js';
+import type { ChatMessage, HistoryQuery } from '../chat-api.js';
+import {
+  digestFromSums,
+  idFromText,
+  idLanes,
+  isValidRange,
+  rangeLast,
+  type RangeDigest,
+  type SignedMessage,
+  type SyncStore,
+} from './reconcile.js';
+import { openDatabase, type Db } from './store-schema.js';
+import { WalFrames } from './wal-frames.js';
+import { WalSync } from './wal-sync.js';
+import { prepareAll } from './store-statements.js';
+import {
+  checkOptions,
+  DEFAULT_MAX_AGE_MS,
+  DEFAULT_MAX_MESSAGES_PER_SCOPE,
+  type StoreOptions,
+} from './store-options.js';
+import { COLUMNS, ftsQuery, type Row, type StoredMessage, toChat, toStored } from './store-rows.js';
+
+export { ftsQuery, type StoredMessage, toChatMessage } from './store-rows.js';
+export { DEFAULT_MAX_AGE_MS, DEFAULT_MAX_MESSAGES_PER_SCOPE, type StoreOptions } from './store-options.js';
+
+/**
+ * New rows are added to the full-text index about this many at a time (or before a search). Each store
+ * draws its own threshold within ±25 %: nodes fed the same messages (several on one machine, as in the
+ * tests and benchmarks) would otherwise all index in the same millisecond, once every FTS_BATCH rows.
+ */
+export const FTS_BATCH = 512;
+/**
+ * WAL frames a checkpoint by checkpointWhenDue should find: half of SQLite's automatic threshold (1,000
+ * pages), whose checkpoint runs inside whichever commit crosses it (1-2 ms more, up to 5 ms), and a
+ * single-row commit crossed it most often. The automatic one stays as the fallback.
+ */
+export const CHECKPOINT_TARGET_FRAMES = 500;
+/** Batches between two checkpointWhenDue, at least (a reader holding the log back must not make every batch checkpoint). */
+const MIN_CHECKPOINT_BATCHES = 8;
+/** Without a -shm file to read the WAL's length from (wal-frames.ts): a checkpoint every this many batches. */
+const BLIND_CHECKPOINT_BATCHES = 64;
+/** Largest page a history query returns. */
+export const MAX_HISTORY_LIMIT = 10_000;
+const DEFAULT_HISTORY_LIMIT = 100;
+
+export class HistoryStore implements SyncStore {
+  /** The path a corrupt database was moved to when this store was opened, else null. */
+  readonly recoveredFrom: string | null;
+  private readonly db: Db;
+  private readonly maxPerScope: number;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private closed = false;
+  private readonly queries = new Map<string, Statement>();
+  private readonly stmt: ReturnType<typeof prepareAll>;
+  private readonly insertAll: (messages: StoredMessage[]) => string[];
+  /** Flushes the WAL off the event loop; null when the store was opened with synchronous NORMAL. */
+  private readonly walSync: WalSync | null;
+  /**
+   * The greatest id ever stored here (or greater). Ids are UUIDv7 in canonical text, which sorts by
+   * time, so a live message (newer than anything held) is known to be new without a lookup: that
+   * lookup ran twice per received message and was ~15 % of a relay's event-loop time (BENCHMARKS.md).
+   */
+  private maxId: MessageIdStr;
+  /** Rows inserted since the full-text index was last brought up to date (an upper bound). */
+  private unindexed: number;
+  private readonly ftsBatch: number;
+  private batchesSinceCheckpoint = 0;
+  /** The WAL's length in frames, from the -shm file; null for an in-memory database. */
+  private readonly walFrames: WalFrames | null;
+  private readonly indexAll: () => void;
+
+  /** Opens or creates the database file; the caller creates its directory (mode 0700). */
+  static open(file: string, options: StoreOptions = {}): HistoryStore {
+    checkOptions(options); // before the file is opened: a bad option must not leave it open
+    const now = options.now ?? Date.now;
+    const { db, recoveredFrom } = openDatabase(file, now);
+    let walSync: WalSync | null = null;
+    const onDisk = file !== ':memory:' && file !== '';
+    // SQLite's own name for the file: it resolves a symlinked history.db, and so keeps its WAL and
+    // -shm beside the target, not beside the link.
+    let main = file;
+    try {
+      const listed = (db.pragma('database_list') as { name: string; file: string }[]).find(
+        (d) => d.name === 'main',
+      );
+      main = listed?.file || file;
+      if (onDisk && (options.synchronous ?? 'FULL') === 'FULL') walSync = new WalSync(`${main}-wal`);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    const walFrames = onDisk ? WalFrames.open(`${main}-shm`) : null;
+    return new HistoryStore(db, recoveredFrom, walSync, walFrames, options, now);
+  }
+
+  private constructor(
+    db: Db,
+    recoveredFrom: string | null,
+    walSync: WalSync | null,
+    walFrames: WalFrames | null,
+    options: StoreOptions,
+    now: () => number,
+  ) {
+    this.walSync = walSync;
+    this.walFrames = walFrames;
+    this.db = db;
+    this.recoveredFrom = recoveredFrom;
+    this.now = now;
+    this.maxPerScope = options.maxMessagesPerScope ?? DEFAULT_MAX_MESSAGES_PER_SCOPE;
+    this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
+    this.stmt = prepareAll(db);
+    this.maxId = (db.prepare('SELECT MAX(id) FROM messages').pluck().get() as string | null) ?? '';
+    this.insertAll = db.transaction((messages: StoredMessage[]) =>
+      messages.filter((m) => this.insertRow(m)).map((m) => m.id),
+    );
+    this.unindexed = this.stmt.pendingCount.get() as number;
+    this.ftsBatch =
+      options.ftsBatch ?? Math.round(FTS_BATCH * (0.75 + 0.5 * (options.random ?? Math.random)()));
+    this.indexAll = db.transaction(() => {
+      this.stmt.indexPending.run();
+      this.stmt.clearPending.run();
+    });
+  }
+
+  /**
+   * Stores a message; false if its id is already stored. Durable once a later sync() resolves. One row
+   * in a transaction of its own: the full-text index and checkpointWhenDue wait for a batch (the node
+   * writes everything, own messages too, through insertMany).
+   */
+  insert(message: StoredMessage): boolean {
+    const stored = this.insertRow(message);
+    if (stored) this.unindexed++;
+    return stored;
+  }
+
+  /**
+   * Stores many messages in one transaction; returns the ids that were new. The commit survives a
+   * crash of the process; sync() makes it survive power loss too.
+   */
+  insertMany(messages: StoredMessage[]): string[] {
+    const ids = this.insertAll(messages);
+    this.indexWhenDue(ids.length);
+    this.batchesSinceCheckpoint++;
+    return ids;
+  }
+
+  /**
+   * Checkpoints the WAL (PASSIVE: it never waits for readers) once it holds CHECKPOINT_TARGET_FRAMES,
+   * for the batch writer to call where a pause costs nothing (node.ts: after a batch, at a quiet turn),
+   * so that SQLite's own checkpoint rarely runs inside a commit. Returns whether it ran;
+   * throws if SQLite fails it (the rows stay committed, and its automatic checkpoint tries again).
+   */
+  checkpointWhenDue(): boolean {
+    const due = this.walFrames
+      ? this.batchesSinceCheckpoint >= MIN_CHECKPOINT_BATCHES &&
+        this.walFrames.count() >= CHECKPOINT_TARGET_FRAMES
+      : this.batchesSinceCheckpoint >= BLIND_CHECKPOINT_BATCHES;
+    if (!due) return false;
+    this.batchesSinceCheckpoint = 0;
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+    return true;
+  }
+
+  /** Adds every row still waiting to the full-text index (done by itself every ~FTS_BATCH rows). */
+  indexPending(): void {
+    this.indexAll();
+    this.unindexed = 0;
+  }
+
+  /**
+   * Resolves once everything committed before the call is on disk (survives power loss), without
+   * blocking the event loop; concurrent calls share one flush. Rejects with DATABASE_WRITE_FAILED.
+   */
+  sync(): Promise<void> {
+    return this.walSync?.sync() ?? Promise.resolve();
+  }
+
+  has(id: MessageIdStr): boolean {
+    return id <= this.maxId && this.stmt.has.get(id) !== undefined;
+  }
+
+  missing(ids: MessageIdStr[]): MessageIdStr[] {
+    return ids.filter((id) => !this.has(id));
+  }
+
+  get(id: MessageIdStr): StoredMessage | undefined {
+    const row = this.stmt.get.get(id) as Row | undefined;
+    return row && toStored(row);
+  }
+
+  /**
+   * History of one conversation (room or peer) or of all, optionally full-text searched: the newest
+   * `limit` matches before the cursor, returned oldest first.
+   */
+  query(q: HistoryQuery): ChatMessage[] {
+    if (q.room !== undefined && q.peer !== undefined) {
+      throw new UsageError('INVALID_ARGUMENT', 'history: give a room or a peer, not both');
+    }
+    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_HISTORY_LIMIT) {
+      throw new UsageError(
+        'INVALID_ARGUMENT',
+        `history: limit must be an integer from 0 to ${MAX_HISTORY_LIMIT}`,
+      );
+    }
+    const scope = q.room !== undefined ? `room:${q.room}` : q.peer !== undefined ? `dm:${q.peer}` : undefined;
+    const match = q.search === undefined ? undefined : ftsQuery(q.search);
+    if (match === null || limit === 0) return [];
+
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (scope !== undefined) {
+      where.push('m.scope = ?');
+      params.push(scope);
+    }
+    if (q.before !== undefined) {
+      // The cursor is a message's (ts, id); a future-flagged message is placed by its shown_ts.
+      const at = (this.stmt.shownTs.get(q.before.id) as number | undefined) ?? q.before.ts;
+      // `shown_ts <= ?` gives the index a range; the OR only filters within it.
+      where.push('m.shown_ts <= ? AND (m.shown_ts < ? OR m.id < ?)');
+      params.push(at, at, q.before.id);
+    }
+    if (match !== undefined) {
+      if (this.unindexed > 0) {
+        try {
+          this.indexPending();
+        } catch {
+          // The newest rows stay unsearchable until indexing works again (the next search retries);
+          // what is indexed is still searched, and nothing is lost.
+          this.unindexed = 1;
+        }
+      }
+      where.push('m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
+      params.push(match);
+    }
+    const key = `${scope !== undefined}${q.before !== undefined}${match !== undefined}`;
+    let stmt = this.queries.get(key);
+    if (!stmt) {
+      const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+      stmt = this.db.prepare(
+        `SELECT ${COLUMNS} FROM messages m ${filter} ORDER BY m.shown_ts DESC, m.id DESC LIMIT ?`,
+      );
+      this.queries.set(key, stmt);
+    }
+    const rows = stmt.all(...params, limit) as Row[];
+    return rows.reverse().map(toChat);
+  }
+
+  /**
+   * Marks an own direct message to `recipient` delivered; true only when that changed its status.
+   * A receipt signed by anyone but the recipient changes nothing.
+   */
+  markDelivered(id: MessageIdStr, recipient: NodeIdHex): boolean {
+    return this.stmt.markDelivered.run(id, recipient).changes > 0;
+  }
+
+  count(scope?: string): number {
+    return (scope === undefined ? this.stmt.countAll.get() : this.stmt.countScope.get(scope)) as number;
+  }
+
+  scopes(): string[] {
+    return this.stmt.scopes.all() as string[];
+  }
+
+  /** Applies retention (age, then count per scope); returns how many messages were removed. */
+  prune(): number {
+    return this.db.transaction(() => {
+      let removed = 0;
+      const cutoff = this.now() - this.maxAgeMs;
+      for (const scope of this.scopes()) {
+        removed += this.stmt.pruneAge.run(scope, cutoff).changes;
+        removed += this.stmt.pruneCount.run(scope, this.maxPerScope).changes;
+      }
+      return removed;
+    })();
+  }
+
+  /** Checkpoints the WAL and closes; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.walSync?.close();
+    this.db.close();
+    // Only after the connection: closing any descriptor of a file drops the process's POSIX locks on
+    // it, and SQLite holds its locks on the -shm file (wal-frames.ts).
+    this.walFrames?.close();
+  }
+
+  // Reconciliation (SyncStore): ranges are [from, to) of ts, see reconcile.ts.
+
+  rangeDigest(scope: string, from: number, to: number): RangeDigest {
+    if (!isValidRange(from, to)) return digestFromSums(0, [0, 0, 0, 0]);
+    const row = this.stmt.digest.get(scope, from, rangeLast(to)) as number[];
+    return digestFromSums(row[0], row.slice(1));
+  }
+
+  rangeIds(scope: string, from: number, to: number): MessageIdStr[] {
+    if (!isValidRange(from, to)) return [];
+    return this.stmt.rangeIds.all(scope, from, rangeLast(to)) as string[];
+  }
+
+  rangeQuantiles(scope: string, from: number, to: number, parts: number): number[] {
+    if (!isValidRange(from, to) || parts < 2) return [];
+    const count = this.stmt.rangeCount.get(scope, from, rangeLast(to)) as number;
+    if (count === 0) return [];
+    const step = Math.max(1, Math.ceil(count / parts));
+    // The first ts of each part: ranks 1, 1 + step, 1 + 2·step, …
+    return this.stmt.quantiles.all(scope, from, rangeLast(to), step) as number[];
+  }
+
+  /**
+   * One stored room message as it was flooded (to answer a graft). Direct conversations are never
+   * served to others, as in sync.
+   */
+  signedRoomMessage(id: MessageIdStr): SignedMessage | undefined {
+    if (id > this.maxId) return undefined;
+    const row = this.stmt.signedRoomById.get(id) as { payload: Buffer; sig: Buffer } | undefined;
+    return row && { id: idFromText(id), payload: row.payload, sig: row.sig };
+  }
+
+  signedMessages(scope: string, ids: MessageIdStr[]): SignedMessage[] {
+    const out: SignedMessage[] = [];
+    for (const id of ids) {
+      const row = this.stmt.signed.get(id, scope) as { payload: Buffer; sig: Buffer } | undefined;
+      if (row) out.push({ id: idFromText(id), payload: row.payload, sig: row.sig });
+    }
+    return out;
+  }
+
+  private indexWhenDue(added: number): void {
+    this.unindexed += added;
+    if (this.unindexed < this.ftsBatch) return;
+    try {
+      this.indexPending();
+    } catch {
+      // The rows are stored and stay pending: the next search tries again, the next batch after
+      // another batch of rows (not every insert, which would retry the whole backlog each time).
+      this.unindexed = 1;
+    }
+  }
+
+  private insertRow(m: StoredMessage): boolean {
+    if (m.id > this.maxId) this.maxId = m.id;
+    const lanes = idLanes(idFromText(m.id));
+    const info = this.stmt.insert.run(
+      m.id,
+      m.scope,
+      m.room,
+      m.peer,
+      m.from,
+      m.nick,
+      m.ts,
+      m.text,
+      m.action ? 1 : 0,
+      m.own ? 1 : 0,
+      m.status,
+      m.via,
+      m.future ? 1 : 0,
+      m.receivedAt,
+      m.payload,
+      m.sig,
+      ...lanes,
+      m.future ? Math.min(m.ts, m.receivedAt) : m.ts,
+    );
+    return info.changes > 0;
+  }
+}

@@ -1,0 +1,59 @@
+/** Room messages (`chat` payloads): what a person writes to a room, and what arrives for rooms we are in. */
+import { type ChatPayload, newMessageId, PAYLOAD_SCHEMAS, UsageError } from '../../wire/index.js';
+import type { SignedMessage } from '../flood/index.js';
+import type { ChatMessage } from '../chat-api.js';
+import type { NodeContext, NodeService, PayloadKind, Via } from '../services/index.js';
+
+export class ChatService implements NodeService {
+  readonly payloadKinds: readonly PayloadKind<ChatPayload>[];
+
+  constructor(private readonly ctx: NodeContext) {
+    this.payloadKinds = [
+      {
+        kind: 'chat',
+        schema: PAYLOAD_SCHEMAS.chat,
+        ownToo: true, // our own, coming back by sync after a lost database, are kept again
+        deliver: (payload, signed, via) => this.deliver(payload, signed, via),
+      },
+    ];
+  }
+
+  send(room: string, text: string, action: boolean): ChatMessage {
+    const { self, identity, clock, router, writer } = this.ctx;
+    if (!self.inRoom(room))
+      throw new UsageError(
+        'NOT_IN_ROOM',
+        `not in room ${room}: join it first (konnect join ${room}, or /join ${room} in the chat)`,
+      );
+    const now = clock.now();
+    const payload: ChatPayload = {
+      kind: 'chat',
+      id: newMessageId(now),
+      from: identity.id,
+      ts: now,
+      room,
+      nick: self.nick,
+      text,
+      action: action || undefined,
+    };
+    const signed = router.originate(payload);
+    return writer.storeOwn(payload, signed, { room, peer: null, text, action, nick: self.nick });
+  }
+
+  private deliver(payload: ChatPayload, signed: SignedMessage, via: Via): boolean {
+    if (!this.ctx.self.inRoom(payload.room)) return false;
+    return this.ctx.writer.storeReceived(
+      signed,
+      {
+        scope: `room:${payload.room}`,
+        room: payload.room,
+        peer: null,
+        payload,
+        nick: payload.nick,
+        text: payload.text,
+        action: payload.action ?? false,
+      },
+      via,
+    );
+  }
+}

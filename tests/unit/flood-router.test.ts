@@ -13,7 +13,7 @@ import {
   VERIFY_ON_POOL_ABOVE,
   VerifyLoad,
   verifyOnPoolNext,
-} from '../../src/daemon/flood/flood-router.js';
+} from '../../src/daemon/flood/index.js';
 import { identityRSignature } from '../helpers/ed25519-edge.js';
 import type { Link } from '../../src/daemon/links/link.js';
 import { nodeCrypto, rawVerifyBackend } from '../../src/crypto-node/index.js';

@@ -24,21 +24,10 @@ import { type OriginKey, PushTree } from './push-tree.js';
 import { SeenCache } from './seen-cache.js';
 import { RecentMessages } from './recent-messages.js';
 import { VerifyLoad } from './verify-load.js';
-import { MAX_VERIFYING, SignatureCheck } from './signature-check.js';
+import { SignatureCheck } from './signature-check.js';
 import type { Decoded, FloodStats, SignedMessage } from './flood-types.js';
 import type { FloodRouterOptions } from './flood-router-options.js';
 import { floodFrame, originKey, seenKey, signedOfFlood } from './flood-frames.js';
-
-export { MAX_VERIFYING };
-export type { FloodRouterOptions } from './flood-router-options.js';
-export type { Decoded, FloodStats, SignedMessage } from './flood-types.js';
-export {
-  INLINE_PER_TURN,
-  VERIFY_INLINE_BELOW,
-  VERIFY_ON_POOL_ABOVE,
-  VerifyLoad,
-  verifyOnPoolNext,
-} from './verify-load.js';
 
 /** Copies of one message held while its first copy is verified (each from another link, at most). */
 const MAX_COPIES_HELD = 8;

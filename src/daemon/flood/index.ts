@@ -1,6 +1,7 @@
 /** src/daemon/flood: flooding signed messages once per node, lazy push, dedup, signature checks, and the quiet-turn scheduler. */
 export { floodFrame, originKey, seenKey, signedOfFlood } from './flood-frames.js';
-export { FloodRouter, type FloodRouterOptions } from './flood-router.js';
+export { FloodRouter } from './flood-router.js';
+export type { FloodRouterOptions } from './flood-router-options.js';
 export {
   DEFAULT_FLOOD_LIMITS,
   FloodLimiter,

@@ -11,7 +11,6 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
   randomBytes,
@@ -53,9 +52,14 @@ export function rawPublicKey(key: KeyObject): Uint8Array {
   return Uint8Array.from(der.subarray(der.length - 32));
 }
 
-/** The raw 32 bytes (seed or scalar) of an ed25519 or X25519 private key. */
+/**
+ * The raw 32 bytes (seed or scalar) of an ed25519 or X25519 private key: the tail of its PKCS#8 DER.
+ * Not through a JWK export: Node 20 deadlocks when a collection during that export finalizes the
+ * key-generation job of the same key (seen as a test process hung in a futex in ~KeyGenJob).
+ */
 export function rawSecretKey(key: KeyObject): Uint8Array {
-  return Uint8Array.from(Buffer.from(key.export({ format: 'jwk' }).d as string, 'base64url'));
+  const der = key.export({ format: 'der', type: 'pkcs8' });
+  return Uint8Array.from(der.subarray(der.length - 32));
 }
 
 /** Private KeyObjects by the array holding their raw bytes: an identity's keys import once. */
@@ -152,11 +156,15 @@ export const rawVerifyBackend: keyof typeof rawVerifiers = rawVerifiers.libsodiu
 /** The CryptoProvider's verify: libsodium where it loads, else node:crypto under libsodium's rules. */
 export const verifyRaw: RawVerify = rawVerifiers.libsodium ?? rawVerifiers['node:crypto'];
 
+/**
+ * A key pair from 32 random bytes: any 32 bytes are an ed25519 seed or an X25519 secret (RFC 8032,
+ * RFC 7748 clamp them). No generateKeyPairSync: its job object, finalized by a collection while a key
+ * of it is exported, deadlocks Node 20 (see rawSecretKey).
+ */
 function rawPair(type: 'ed25519' | 'x25519'): RawKeyPair {
-  const pair = type === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('x25519');
-  const secretKey = rawSecretKey(pair.privateKey);
-  secretKeys.set(secretKey, pair.privateKey);
-  return { secretKey, publicKey: rawPublicKey(pair.publicKey) };
+  const secretKey = Uint8Array.from(randomBytes(32));
+  const prefix = type === 'ed25519' ? ED25519_PKCS8_PREFIX : X25519_PKCS8_PREFIX;
+  return { secretKey, publicKey: rawPublicKey(createPublicKey(secretKeyObject(secretKey, prefix))) };
 }
 
 /** A provider over node:crypto with the given verification (verifyRaw by default). */

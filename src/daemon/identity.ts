@@ -4,7 +4,7 @@
  * used is an error the user must resolve: it is never silently replaced, since that would change who
  * this node is and lose its direct conversations.
  */
-import { createPrivateKey, generateKeyPairSync, type KeyObject, createPublicKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject, createPublicKey } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { nodeCrypto, rawPublicKey, rawSecretKey } from '../crypto-node/index.js';
 import { fingerprint, StorageError, toHex, type NodeIdHex } from '../wire/index.js';
@@ -31,9 +31,16 @@ interface IdentityFile {
 }
 
 export function generateIdentity(): Identity {
-  const ed = generateKeyPairSync('ed25519');
-  const x = generateKeyPairSync('x25519');
-  return fromKeys(ed.privateKey, x.privateKey);
+  const ed = nodeCrypto.ed25519Keygen();
+  const x = nodeCrypto.x25519Keygen();
+  return {
+    id: ed.publicKey,
+    idHex: toHex(ed.publicKey),
+    fingerprint: fingerprint(nodeCrypto, ed.publicKey),
+    signingKey: ed.secretKey,
+    xPublic: x.publicKey,
+    xPrivate: x.secretKey,
+  };
 }
 
 function fromKeys(signingKey: KeyObject, xPrivate: KeyObject): Identity {

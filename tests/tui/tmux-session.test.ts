@@ -134,5 +134,5 @@ describe.skipIf(!hasTmux)('konnect in a terminal (tmux)', () => {
         return true; // no sessions left: the server exited
       }
     }, 'both chat sessions to quit');
-  }, 120_000);
+  }, 300_000); // a safety net: 22 s on a quiet machine, 65 s while the suite runs three files at once
 });

@@ -135,7 +135,7 @@ export type ChatEvent =
   | { type: 'connection'; state: 'lost' | 'restored'; reason: string };
 
 /**
- * Each method also has a row in CHAT_METHODS (chat-methods.ts): the schemas of its arguments, from which
+ * Each method also has a row in CHAT_METHODS (control/chat-methods.ts): the schemas of its arguments, from which
  * every transport serves it and derives its client. The compiler asks for the row.
  */
 export interface ChatApi {

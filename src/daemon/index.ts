@@ -17,13 +17,16 @@ export type {
 } from './services/index.js';
 export { MessageWriter, type MessageToStore } from './history/index.js';
 export { QuietTurns, VerifyLoad } from './flood/index.js';
-export { NodeChatApi } from './node-chat-api.js';
-export { ControlServer, socketAnswers } from './control-server.js';
-export { ControlClient, remoteApi } from './control-client.js';
-export { ControlConnection } from './control-connection.js';
-export { CONTROL_MAX_FRAME_BYTES, HISTORY_PAGE } from './control-protocol.js';
-export { CHAT_METHODS } from './chat-methods.js';
 export {
+  NodeChatApi,
+  ControlServer,
+  socketAnswers,
+  ControlClient,
+  remoteApi,
+  ControlConnection,
+  CONTROL_MAX_FRAME_BYTES,
+  HISTORY_PAGE,
+  CHAT_METHODS,
   MethodSession,
   call,
   arg,
@@ -36,8 +39,9 @@ export {
   type EventsSpec,
   type MethodTable,
   type RemoteCalls,
-} from './method-table.js';
-export { AttachedClient, type AttachedClientOptions } from './attached-client.js';
+  AttachedClient,
+  type AttachedClientOptions,
+} from './control/index.js';
 export { ProfileStore, type Profile } from './profile-store.js';
 export { parseProfile } from './profile-store.js';
 export { parsePeerFile } from './links/index.js';

@@ -46,7 +46,7 @@ export interface NodeOptions {
 export interface NodeComponents {
   /** @default systemClock */
   clock?: Clock;
-  /** For jitter. @default Math.random */
+  /** For jitter, and to seed the node's message-id counter. @default Math.random */
   random?: () => number;
   /** @default silentLogger */
   logger?: Logger;

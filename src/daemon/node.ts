@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import {
   checkMessageText,
   MAX_ROOMS,
+  MessageIdGenerator,
   messageIdToString,
   type NodeIdHex,
   PROTOCOL_VERSION,
@@ -148,6 +149,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       identity: this.identity,
       clock: this.clock,
       random: parts.random,
+      ids: new MessageIdGenerator(parts.random),
       logger: this.logger,
       peerTable: this.peerTable,
       links: this.links,

@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { type Clock, systemClock, type Timer } from '../clock/index.js';
 import { SERVICE_DOMAIN, SERVICE_PROTOCOL, SERVICE_TYPE } from './mdns-records.js';
 import {
   defaultBonjourFactory,
@@ -77,12 +78,13 @@ export function probeMulticast(
   interfaceAddress: string | undefined,
   timeoutMs: number,
   bonjourFactory: BonjourFactory = defaultBonjourFactory,
+  clock: Clock = systemClock,
 ): Promise<MulticastProbeResult> {
   return new Promise((resolve) => {
     let finished = false;
     let browser: BrowserLike | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const startedAt = Date.now();
+    let timer: Timer | undefined;
+    const startedAt = clock.now();
     // A random message id tells our own looped-back query from anybody else's.
     const queryId = randomInt(1, 0x10000);
     const result: MulticastProbeResult = { received: false, ownQuerySeen: false, from: [] };
@@ -95,7 +97,7 @@ export function probeMulticast(
     const finish = () => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
       browser?.stop();
       bonjour.destroy(() => resolve(result));
     };
@@ -105,7 +107,7 @@ export function probeMulticast(
     });
     socket?.on('warning', (err: Error) => fail(err.message));
     socket?.on('packet', (packet, rinfo) => {
-      if (!result.received) result.firstPacketMs = Date.now() - startedAt;
+      if (!result.received) result.firstPacketMs = clock.now() - startedAt;
       result.received = true;
       if (packet.type === 'query' && packet.id === queryId) result.ownQuerySeen = true;
       if (!result.from.includes(rinfo.address)) result.from.push(rinfo.address);
@@ -119,6 +121,6 @@ export function probeMulticast(
     } else {
       browser = bonjour.find({ type: SERVICE_TYPE, protocol: SERVICE_PROTOCOL });
     }
-    timer = setTimeout(finish, timeoutMs);
+    timer = clock.setTimeout(finish, timeoutMs);
   });
 }

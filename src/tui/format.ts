@@ -71,6 +71,10 @@ export function resolveNoColor(option: boolean | undefined, env: NodeJS.ProcessE
   return value !== undefined && value !== '';
 }
 
+/**
+ * The last nick's compiled pattern: a memo of a pure function (the answer depends only on the
+ * arguments), so no caller can observe it; it saves compiling a Unicode regex per rendered line.
+ */
 let mentionCache: { nick: string; pattern: RegExp } = { nick: '', pattern: /$^/ };
 
 /** Whether `text` mentions `nick` as a word (case-insensitive; letters and digits of any script). */

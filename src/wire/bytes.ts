@@ -5,7 +5,9 @@ const encoder = new TextEncoder();
 /**
  * Small arrays are carved out of shared slabs, as Node does for its Buffers: a frame per relayed
  * message as its own ArrayBuffer cost an allocation of memory outside the heap and a finalizer for
- * the collector, each time. A held frame keeps its slab (8 KiB) alive, no more.
+ * the collector, each time. A held frame keeps its slab (8 KiB) alive, no more. The slab is a pool, not
+ * state a caller can see: pieces never overlap, each caller fills every byte of its own, and which slab a
+ * piece came from changes no result.
  */
 const SLAB_BYTES = 8192;
 const SLAB_MAX_PIECE = SLAB_BYTES >>> 1;

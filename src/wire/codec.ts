@@ -164,7 +164,9 @@ const PAIRWISE_KEYS = 16;
 /**
  * Where the keys of the maps being checked start and end, as a stack shared by the nested calls (a
  * map's keys take 2 × count slots above its parent's): checked maps are on every frame's path, and
- * two arrays per map were a large share of what a relayed message allocated.
+ * two arrays per map were a large share of what a relayed message allocated. It is scratch space, not
+ * state a caller can see: the check is synchronous, each call restores keyTop in `finally` (a throw too),
+ * so between calls it is always 0 and no result depends on an earlier call.
  */
 const keyBounds = new Int32Array(2 * PAIRWISE_KEYS * (MAX_NESTING_DEPTH + 1));
 let keyTop = 0;

@@ -8,23 +8,39 @@ export type MessageIdStr = string;
 /** 64 lower-case hex characters: an ed25519 public key. */
 export type NodeIdHex = string;
 
-/** The last id made here: ids made within one millisecond count up from it (see newMessageId). */
-const last = { msecs: -1, seq: 0 };
+/**
+ * Makes UUIDv7 message ids. Ids of one millisecond increase in the order they are made (RFC 9562 §6.2,
+ * method 1: a counter seeded at random), so lines pasted at once keep their order everywhere: history
+ * orders by (ts, id). The counter belongs to whoever owns the generator (a node owns one, fed by its
+ * `random` component), not to the module, so two nodes in one process do not share it.
+ */
+export class MessageIdGenerator {
+  private msecs = -1;
+  private seq = 0;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  /** A new id for a message stamped `msecs`. */
+  next(msecs: number): Uint8Array {
+    const out = new Uint8Array(MESSAGE_ID_BYTES);
+    if (msecs === this.msecs && this.seq < 0x7fffffff) this.seq++;
+    // A fresh millisecond (or a clock set back): a random start in the lower half leaves 2^30 steps.
+    else this.seq = Math.floor(this.random() * 0x40000000);
+    this.msecs = msecs;
+    v7({ msecs, seq: this.seq }, out);
+    return out;
+  }
+}
 
 /**
- * A new UUIDv7 for a message stamped `msecs` (default now). Ids of one millisecond increase in the
- * order they are made (RFC 9562 §6.2, method 1: a counter seeded at random), so lines pasted at once
- * keep their order everywhere: history orders by (ts, id), and uuid's v7 gives a random counter when
- * it is handed the time.
+ * The generator behind `newMessageId`, for tests and tools that make ids outside a node. The daemon does
+ * not use it (each node owns its own), so no node's ids depend on what else ran in the process.
  */
+const toolIds = new MessageIdGenerator();
+
+/** A new UUIDv7 stamped `msecs` (default now), from a generator shared by tests and tools. */
 export function newMessageId(msecs: number = Date.now()): Uint8Array {
-  const out = new Uint8Array(MESSAGE_ID_BYTES);
-  if (msecs === last.msecs && last.seq < 0x7fffffff) last.seq++;
-  // A fresh millisecond (or a clock set back): a random start in the lower half leaves 2^30 steps.
-  else last.seq = Math.floor(Math.random() * 0x40000000);
-  last.msecs = msecs;
-  v7({ msecs, seq: last.seq }, out);
-  return out;
+  return toolIds.next(msecs);
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   type PublishConfig,
   type SelfAdvertisement,
 } from '../../src/discovery/index.js';
+import { type Clock, systemClock } from '../../src/clock/index.js';
 import { KonnectError, UsageError } from '../../src/wire/index.js';
 import { discoveryComplianceSuite } from '../helpers/discovery-compliance.js';
 import { waitFor } from '../helpers/wait.js';
@@ -654,6 +655,30 @@ describe('probeMulticast', () => {
       error: 'sending the query failed: send ENETUNREACH 224.0.0.251:5353',
     });
     expect(made[0].destroyed).toBe(true);
+  });
+
+  it('takes its time and its timeout from the clock it is handed', async () => {
+    let now = 1_000;
+    let timeout: { fn: () => void; ms: number } | undefined;
+    const clock: Clock = {
+      ...systemClock,
+      now: () => now,
+      setTimeout: (fn, ms) => {
+        timeout = { fn, ms };
+        return {};
+      },
+      clearTimeout: () => {},
+    };
+    const { factory } = probeFactory((socket) =>
+      later(() => {
+        now += 37;
+        socket.emit('packet', { type: 'query', id: socket.sent[0].id }, { address: '10.0.0.1' });
+        timeout?.fn();
+      }),
+    );
+    const result = await probeMulticast(undefined, 1_500, factory, clock);
+    expect(timeout?.ms).toBe(1_500);
+    expect(result).toMatchObject({ received: true, ownQuerySeen: true, firstPacketMs: 37 });
   });
 });
 

@@ -11,7 +11,6 @@ import {
   encodeDirectPlaintext,
   fromHex,
   isKonnectError,
-  newMessageId,
   type NodeIdHex,
   openDirect,
   PAYLOAD_SCHEMAS,
@@ -41,13 +40,13 @@ export class DirectService implements NodeService {
   }
 
   send(peerId: NodeIdHex, text: string, action: boolean): ChatMessage {
-    const { peerTable, identity, clock, router, writer, self } = this.ctx;
+    const { peerTable, identity, clock, router, writer, self, ids } = this.ctx;
     const peer = peerTable.get(peerId);
     if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${peerId.slice(0, 12)}`);
     if (!peer.xkey)
       throw new UsageError('UNKNOWN_PEER', `no key known yet for ${peer.nick}; wait until it is online`);
     const now = clock.now();
-    const id = newMessageId(now);
+    const id = ids.next(now);
     const to = fromHex(peerId);
     const box = sealDirect(
       this.crypto,
@@ -101,12 +100,12 @@ export class DirectService implements NodeService {
   }
 
   private sendReceipt(to: Uint8Array, of: Uint8Array): void {
-    const { self, clock, links, router, identity } = this.ctx;
+    const { self, clock, links, router, identity, ids } = this.ctx;
     if (!self.running) return;
     const now = clock.now();
     const link = links.linkTo(toHex(to));
     router.originate(
-      { kind: 'receipt', id: newMessageId(now), from: identity.id, ts: now, to, of },
+      { kind: 'receipt', id: ids.next(now), from: identity.id, ts: now, to, of },
       link ? { only: link, hops: 1 } : {},
     );
   }

@@ -4,13 +4,7 @@
  * every online peer's latest to a new neighbour at once, so a mesh that was apart learns the other
  * part without waiting for the next heartbeat.
  */
-import {
-  newMessageId,
-  PAYLOAD_SCHEMAS,
-  type PresenceEvent,
-  type PresencePayload,
-  toHex,
-} from '../../wire/index.js';
+import { PAYLOAD_SCHEMAS, type PresenceEvent, type PresencePayload, toHex } from '../../wire/index.js';
 import type { Timer } from '../../clock/index.js';
 import type { SignedMessage } from '../flood/index.js';
 import type { Link } from '../links/index.js';
@@ -59,11 +53,11 @@ export class PresenceService implements NodeService {
 
   /** Floods our presence now. */
   announce(event: PresenceEvent, old?: string): void {
-    const { clock, identity, self, router } = this.ctx;
+    const { clock, identity, self, router, ids } = this.ctx;
     const now = clock.now();
     this.own = router.originate({
       kind: 'presence',
-      id: newMessageId(now),
+      id: ids.next(now),
       from: identity.id,
       ts: now,
       event,

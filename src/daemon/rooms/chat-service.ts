@@ -1,5 +1,5 @@
 /** Room messages (`chat` payloads): what a person writes to a room, and what arrives for rooms we are in. */
-import { type ChatPayload, newMessageId, PAYLOAD_SCHEMAS, UsageError } from '../../wire/index.js';
+import { type ChatPayload, PAYLOAD_SCHEMAS, UsageError } from '../../wire/index.js';
 import type { SignedMessage } from '../flood/index.js';
 import type { ChatMessage } from '../chat-api.js';
 import type { NodeContext, NodeService, PayloadKind, Via } from '../services/index.js';
@@ -19,7 +19,7 @@ export class ChatService implements NodeService {
   }
 
   send(room: string, text: string, action: boolean): ChatMessage {
-    const { self, identity, clock, router, writer } = this.ctx;
+    const { self, identity, clock, router, writer, ids } = this.ctx;
     if (!self.inRoom(room))
       throw new UsageError(
         'NOT_IN_ROOM',
@@ -28,7 +28,7 @@ export class ChatService implements NodeService {
     const now = clock.now();
     const payload: ChatPayload = {
       kind: 'chat',
-      id: newMessageId(now),
+      id: ids.next(now),
       from: identity.id,
       ts: now,
       room,

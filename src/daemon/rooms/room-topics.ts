@@ -5,14 +5,7 @@
  * first neighbour. Topics of rooms this node is not in are kept too (bounded), so it can pass them on
  * and `/list` can show them.
  */
-import {
-  decodePayload,
-  MAX_TOPIC_CHARS,
-  newMessageId,
-  type TopicPayload,
-  toHex,
-  UsageError,
-} from '../../wire/index.js';
+import { decodePayload, MAX_TOPIC_CHARS, type TopicPayload, toHex, UsageError } from '../../wire/index.js';
 import { verifyRaw } from '../../crypto-node/index.js';
 import type { RoomTopic } from '../chat-api.js';
 import type { SignedMessage } from '../flood/index.js';
@@ -39,6 +32,7 @@ const unb64 = (s: unknown): Buffer | null => (typeof s === 'string' ? Buffer.fro
 
 /** The payload of a topic this node sets, after checking what the person typed. */
 export function newTopicPayload(
+  id: Uint8Array,
   from: Uint8Array,
   now: number,
   room: string,
@@ -47,7 +41,7 @@ export function newTopicPayload(
 ): TopicPayload {
   if ([...topic].length > MAX_TOPIC_CHARS)
     throw new UsageError('INVALID_ARGUMENT', `a topic is at most ${MAX_TOPIC_CHARS} characters`);
-  return { kind: 'topic', id: newMessageId(now), from, ts: now, room, nick, topic };
+  return { kind: 'topic', id, from, ts: now, room, nick, topic };
 }
 
 /** What a topic payload shows. */

@@ -28,10 +28,11 @@ export class TopicService implements NodeService {
 
   /** Floods a topic for a room we are in; the latest set (by time) wins on every node. */
   set(room: string, topic: string): void {
-    const { self, identity, clock, router } = this.ctx;
+    const { self, identity, clock, router, ids } = this.ctx;
     if (!self.inRoom(room))
       throw new UsageError('NOT_IN_ROOM', `not in room ${room}; join it first to set its topic`);
-    const payload = newTopicPayload(identity.id, clock.now(), room, self.nick, topic);
+    const now = clock.now();
+    const payload = newTopicPayload(ids.next(now), identity.id, now, room, self.nick, topic);
     this.take(payload, router.originate(payload));
   }
 

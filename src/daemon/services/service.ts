@@ -6,7 +6,7 @@
  * kinds and calls it at the points below; adding a kind is one service file and one line in the list
  * of services (node.ts), or one entry in `components.services`.
  */
-import type { AnyPayload, Check } from '../../wire/index.js';
+import type { AnyPayload, Check, MessageIdGenerator } from '../../wire/index.js';
 import type { Clock } from '../../clock/index.js';
 import type { ChatEvent } from '../chat-api.js';
 import type { Identity } from '../identity.js';
@@ -32,6 +32,8 @@ export interface NodeContext {
   readonly clock: Clock;
   /** A number in [0, 1), for jitter. */
   readonly random: () => number;
+  /** The node's message ids (time-ordered within a millisecond), fed by `random`. */
+  readonly ids: MessageIdGenerator;
   readonly logger: Logger;
   readonly peerTable: PeerTable;
   readonly links: LinkManager;

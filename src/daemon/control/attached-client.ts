@@ -5,8 +5,8 @@
  * NO_DAEMON while detached, keeps trying the data directory's socket, and when a node answers there
  * again re-subscribes and says `restored`, so the UI re-reads what it shows.
  */
-import { KonnectError } from '../wire/index.js';
-import type { ChatApi, ChatEvent } from './chat-api.js';
+import { KonnectError } from '../../wire/index.js';
+import type { ChatApi, ChatEvent } from '../chat-api.js';
 import { CHAT_METHODS } from './chat-methods.js';
 import { ControlClient } from './control-client.js';
 import { forwardCalls, type RemoteCalls } from './method-table.js';

@@ -17,8 +17,8 @@ import {
   bool,
   WireError,
   isPlainObject,
-} from '../wire/index.js';
-import type { ChatApi, ConversationRef } from './chat-api.js';
+} from '../../wire/index.js';
+import type { ChatApi, ConversationRef } from '../chat-api.js';
 import { arg, call, events, fields, type MethodTable } from './method-table.js';
 
 /** Longest name-like argument (room, nick, peer query, node id) the node is asked to judge. */

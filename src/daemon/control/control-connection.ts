@@ -4,7 +4,7 @@
  * from a method table and send them through `request` (see control-client.ts).
  */
 import { connect, type Socket } from 'node:net';
-import { encodeFrame, ERROR_CODES, type ErrorCode, FrameDecoder, KonnectError } from '../wire/index.js';
+import { encodeFrame, ERROR_CODES, type ErrorCode, FrameDecoder, KonnectError } from '../../wire/index.js';
 import {
   CONTROL_MAX_FRAME_BYTES,
   type ControlEvent,

@@ -6,7 +6,7 @@
  * transport. Nothing here knows sockets or frames: the control socket uses it, and a web transport can
  * reuse it as it is.
  */
-import { type Check, isKonnectError, isPlainObject, UsageError } from '../wire/index.js';
+import { type Check, isKonnectError, isPlainObject, UsageError } from '../../wire/index.js';
 
 /** Where one positional argument travels in a request's `params` map, and what it must match. */
 export type ArgSpec<T> =

@@ -8,11 +8,11 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { encodeFrame, FrameDecoder, isKonnectError, KonnectError } from '../wire/index.js';
-import type { ChatApi } from './chat-api.js';
+import { encodeFrame, FrameDecoder, isKonnectError, KonnectError } from '../../wire/index.js';
+import type { ChatApi } from '../chat-api.js';
 import { CHAT_METHODS } from './chat-methods.js';
 import { CONTROL_MAX_FRAME_BYTES, errorReply, parseControlRequest } from './control-protocol.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logger.js';
 import { MethodSession, type MethodTable } from './method-table.js';
 
 /** How long a connection whose framing broke may stay open to read why, before it is cut. */

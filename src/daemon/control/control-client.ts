@@ -3,7 +3,7 @@
  * attached TUI use. Its calls are derived from CHAT_METHODS, the table the daemon serves, so a new
  * ChatApi method needs nothing here. Closing it disconnects; the daemon goes on.
  */
-import type { ChatApi, ChatEvent, ChatMessage, HistoryQuery } from './chat-api.js';
+import type { ChatApi, ChatEvent, ChatMessage, HistoryQuery } from '../chat-api.js';
 import { CHAT_METHODS } from './chat-methods.js';
 import { ControlConnection } from './control-connection.js';
 import { HISTORY_PAGE } from './control-protocol.js';

@@ -7,8 +7,8 @@
  * Which methods exist and what their params hold is the method table's business (chat-methods.ts); this
  * file knows only the envelope.
  */
-import { isPlainObject, type KonnectError, object, text, uint, WireError } from '../wire/index.js';
-import type { ChatEvent } from './chat-api.js';
+import { isPlainObject, type KonnectError, object, text, uint, WireError } from '../../wire/index.js';
+import type { ChatEvent } from '../chat-api.js';
 
 /** Largest control frame: a page of history (HISTORY_PAGE messages of up to 16 KiB text) fits. */
 export const CONTROL_MAX_FRAME_BYTES = 16 * 1024 * 1024;

@@ -9,8 +9,8 @@ import type {
   NodeIdHex,
   PeerInfo,
   RoomTopic,
-} from './chat-api.js';
-import type { KonnectNode } from './node.js';
+} from '../chat-api.js';
+import type { KonnectNode } from '../node.js';
 
 export class NodeChatApi implements ChatApi {
   constructor(private readonly node: KonnectNode) {}

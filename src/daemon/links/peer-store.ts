@@ -6,10 +6,11 @@
  * moved aside with a warning and the node starts with an empty table: it is a cache, never a reason
  * not to start.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { NICK_PATTERN, type NodeIdHex } from '../../wire/index.js';
 import { parseHostPort } from './addresses.js';
 import type { Logger } from '../logger.js';
+import { writePrivateFileAtomic } from '../profile-store.js';
 import {
   type FoundBy,
   MAX_ADDRESSES,
@@ -93,7 +94,7 @@ export class PeerStore {
     const key = snapshotKey(records);
     if (key === this.lastKey && !force) return;
     try {
-      writeAtomically(
+      writePrivateFileAtomic(
         this.file,
         JSON.stringify({ version: PEER_FILE_VERSION, peers: records }, null, 1) + '\n',
       );
@@ -186,22 +187,4 @@ function checkRecord(raw: unknown): StoredPeer | null {
       : [],
     lastSeen: typeof r.lastSeen === 'number' && Number.isFinite(r.lastSeen) ? r.lastSeen : null,
   };
-}
-
-/** Temporary file (0600), flushed to disk, renamed over the old one: a crash leaves one or the other. */
-function writeAtomically(file: string, text: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  try {
-    unlinkSync(temp);
-  } catch {
-    // usually absent; a leftover of a crash is replaced
-  }
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
 }

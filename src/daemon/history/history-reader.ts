@@ -9,22 +9,11 @@ import { nodeCrypto } from '../../crypto-node/index.js';
 import { fingerprint, fromHex, KonnectError, StorageError, UsageError } from '../../wire/index.js';
 import type { ChatMessage, HistoryQuery, PeerInfo } from '../chat-api.js';
 import { ftsQuery, MAX_HISTORY_LIMIT } from './store.js';
+import type { Row as StoredRow } from './store-rows.js';
 import { SCHEMA_VERSION, type Db } from './store-schema.js';
 
-interface Row {
-  id: string;
-  room: string | null;
-  peer: string | null;
-  origin: string;
-  nick: string;
-  ts: number;
-  text: string;
-  action: number;
-  own: number;
-  status: 'sent' | 'delivered' | null;
-  via: 'local' | 'live' | 'sync';
-  future: number;
-}
+/** The columns a history query reads (store-rows.ts has the whole row). */
+type Row = Omit<StoredRow, 'scope' | 'received_at' | 'payload' | 'sig'>;
 
 export class HistoryReader {
   private constructor(

@@ -114,6 +114,7 @@ export async function runBench(args: Args, log: (line: string) => void): Promise
     await ctx.releaseMeshes();
   }
   report.seconds = (performance.now() - started) / 1000;
+  report.loadAtEnd = machineFacts().loadAverage;
   return report;
 }
 

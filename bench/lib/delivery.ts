@@ -72,6 +72,22 @@ export class DeliveryTracker {
     return ok;
   }
 
+  /**
+   * What a user feels: for each message, the latency to the LAST node that got it ("reached everyone").
+   * A message that did not reach every other node has no such latency: it is counted in `unreached`,
+   * never dropped from the figures silently.
+   */
+  reachedEveryone(): { latencies: number[]; unreached: number } {
+    const others = this.mesh.nodes.length - 1;
+    const latencies: number[] = [];
+    let unreached = 0;
+    for (const s of this.sent.values()) {
+      if (s.deliveries === others) latencies.push(s.last);
+      else unreached++;
+    }
+    return { latencies, unreached };
+  }
+
   /** Latest delivery latency over all messages, ms. */
   worst(): number {
     let worst = 0;

@@ -37,6 +37,8 @@ export interface BenchReport {
   quick: boolean;
   startedAt: string;
   seconds: number;
+  /** 1-minute load average when the run ended: with the one at start, how busy the machine was. */
+  loadAtEnd?: number;
   scenarios: ScenarioResult[];
 }
 

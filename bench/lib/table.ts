@@ -18,6 +18,7 @@ export function renderReport(report: BenchReport): string {
   const lines: string[] = [];
   lines.push(`konnect benchmarks${report.quick ? ' (quick)' : ''}`);
   lines.push(`machine: ${machineLine(report.machine)}`);
+  if (report.loadAtEnd !== undefined) lines.push(`load average at the end: ${report.loadAtEnd}`);
   lines.push(`command: ${report.command}`);
   lines.push(`run:     ${report.startedAt}, ${Math.round(report.seconds)} s`);
   const labelWidth = Math.max(44, ...report.scenarios.flatMap((s) => s.figures.map((f) => f.label.length)));

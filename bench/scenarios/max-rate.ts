@@ -1,6 +1,6 @@
 /**
  * Scenario 2: the highest rate an in-process mesh sustains with zero loss, N = 10 and N = 50, and its
- * ratio to the signature-verification bound (cores × verifications/s ÷ N: every node runs on the one
+ * ratio to the signature-verification bound (cores × verifications/s ÷ (N − 1): every node runs on the one
  * event loop of this process, and signatures are verified on libuv's thread pool, which spreads them
  * over every core). A trial sends a fixed count at a rate, origins taking turns; it passes when
  * every node delivered every message within LOSS_BOUND_MS of its sending. The rate is searched by
@@ -117,7 +117,7 @@ export const maxRateScenario: Scenario = {
         figure(`n${n}-max-rate`, `max zero-loss rate, N=${n}`, best, 'msg/s'),
         figure(
           `n${n}-bound`,
-          `verification bound (${cores} cores × verify/s ÷ N), N=${n}`,
+          `verification bound (${cores} cores × verify/s ÷ (N − 1)), N=${n}`,
           Math.round(bound),
           'msg/s',
         ),

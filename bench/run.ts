@@ -101,6 +101,7 @@ export async function runBench(args: Args, log: (line: string) => void): Promise
         result.figures = out.figures;
         result.notes = out.notes ?? [];
         if (out.skipped) result.skipped = out.skipped;
+        if (out.failed?.length) result.error = `FAILED: ${out.failed.join('; ')}`;
       } catch (err) {
         result.error = (err as Error)?.stack ?? String(err);
       }

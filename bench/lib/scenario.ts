@@ -8,6 +8,11 @@ export interface ScenarioOutput {
   notes?: string[];
   /** Set when the scenario cannot run here; the reason is printed instead of figures. */
   skipped?: string;
+  /**
+   * Parts of the scenario that failed, each with why: the run is reported as failed (exit 1, FAILED in
+   * the table) while the figures of the parts that worked are kept.
+   */
+  failed?: string[];
 }
 
 export interface Scenario {

@@ -40,7 +40,10 @@ export function renderReport(report: BenchReport): string {
   const all = report.scenarios.flatMap((s) => s.figures);
   const met = all.filter((f) => verdict(f) === 'met').length;
   const missed = all.filter((f) => verdict(f) === 'missed');
+  const failed = report.scenarios.filter((s) => s.error);
   lines.push('');
+  if (failed.length)
+    lines.push(`FAILED: ${failed.length} scenario(s) (${failed.map((s) => s.id).join(', ')})`);
   lines.push(
     `targets: ${met} met, ${missed.length} missed${missed.length ? ` (${missed.map((f) => f.label).join('; ')})` : ''}`,
   );

@@ -86,6 +86,9 @@ export interface NodeStatus {
     /** Links closed for staying over their limit (RATE_LIMITED). */
     linksClosed: number;
   };
+  // ---- web (issue 17) ----
+  /** The chat page's address (`http://HOST:PORT/`), or null when the node serves no page. */
+  web?: string | null;
 }
 
 /** A room's topic: the latest one set (last writer wins by its timestamp). */

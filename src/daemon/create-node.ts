@@ -12,6 +12,7 @@ import { loadOrCreateIdentity } from './identity.js';
 import { silentLogger } from './logger.js';
 import { KonnectNode } from './node.js';
 import type { NodeComponents, NodeOptions } from './node-options.js';
+import { webService } from './web/index.js';
 
 export function createNode(init: NodeOptions, components: NodeComponents = {}): KonnectNode {
   ensureDataDir(init.dataDir);
@@ -40,7 +41,7 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
     crypto: components.crypto ?? nodeCrypto,
     quietTurns: components.quietTurns ?? new QuietTurns(),
     verifyLoad: components.verifyLoad ?? new VerifyLoad(),
-    services: components.services ?? [],
+    services: [...(components.services ?? []), ...(init.web ? [webService(init.web, init.host)] : [])],
   });
 }
 

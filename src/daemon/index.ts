@@ -62,6 +62,14 @@ export {
 } from './links/index.js';
 export { LinkManager, DEFAULT_PORT } from './links/index.js';
 export {
+  CONTENT_SECURITY_POLICY,
+  WS_CLOSE,
+  WS_PATH,
+  WsLinkSocket,
+  webService,
+  type WebOptions,
+} from './web/index.js';
+export {
   FloodRouter,
   type SignedMessage,
   type FloodStats,

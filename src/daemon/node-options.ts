@@ -12,6 +12,7 @@ import type { Identity } from './identity.js';
 import type { LinkTimings } from './links/index.js';
 import type { Logger } from './logger.js';
 import type { ServiceFactory } from './services/index.js';
+import type { WebOptions } from './web/index.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -41,6 +42,8 @@ export interface NodeOptions {
   lazyPush?: boolean;
   /** Work one link and one origin may cause (flood/flood-limits.ts). @default DEFAULT_FLOOD_LIMITS */
   floodLimits?: Partial<FloodLimits>;
+  /** Serve the chat page and browser links on the mesh port (src/daemon/web). @default off */
+  web?: WebOptions;
 }
 
 export interface NodeComponents {

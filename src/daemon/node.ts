@@ -250,6 +250,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       startedAt: this.startedAt,
       directs: [...this.directs],
       floodLimited: limitCounts(this.router.stats),
+      ...Object.assign({ web: null }, ...this.services.map((s) => s.status?.())),
     };
   }
 

@@ -93,6 +93,15 @@ export class Dialer {
     });
   }
 
+  /** A dial of a --peer address came up: its id is known and its failures forgotten. */
+  linked(address: string, id: NodeIdHex): void {
+    const target = this.opts.targets.get(address);
+    if (!target) return;
+    target.id = id;
+    target.failures = 0;
+    target.lastError = null;
+  }
+
   recordFailure(address: string, id: NodeIdHex | null, reason: string): void {
     const now = this.opts.clock.now();
     const target = this.opts.targets.get(address);

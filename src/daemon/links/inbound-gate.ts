@@ -21,6 +21,16 @@ export class InboundGate {
     return true;
   }
 
+  /** Takes a slot for a connection from `source`, freed by the returned function (once, however often called). */
+  take(source: string): (() => void) | null {
+    if (!this.admit(source)) return null;
+    let held = true;
+    return () => {
+      if (held) this.release(source);
+      held = false;
+    };
+  }
+
   /** The handshake ended (up or closed): its slot is free. */
   release(source: string): void {
     this.pending--;

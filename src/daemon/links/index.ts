@@ -9,14 +9,8 @@ export {
 export { Dialer, STATIC_BACKOFF_MAX_MS, type DialerOptions, type StaticTarget } from './dialer.js';
 export { InboundGate, MAX_PENDING_PER_SOURCE } from './inbound-gate.js';
 export { type LinkManagerOptions } from './link-manager-options.js';
-export {
-  DEFAULT_MAX_LINKS,
-  DEFAULT_PORT,
-  LinkManager,
-  isDuplicateBye,
-  isOverlayBye,
-  type LinkManagerEvents,
-} from './link-manager.js';
+export { DEFAULT_MAX_LINKS, DEFAULT_PORT, LinkManager, type LinkManagerEvents } from './link-manager.js';
+export { isDuplicateBye, isOverlayBye } from './link-closes.js';
 export { LinkMessageTable, type LinkMessageHandler, type LinkMessageKind } from './link-message-table.js';
 export {
   DEFAULT_LINK_TIMINGS,
@@ -25,6 +19,7 @@ export {
   type LinkClosed,
   type LinkEvents,
   type LinkOptions,
+  type LinkSocket,
   type LinkTimings,
 } from './link.js';
 export { listen } from './listen.js';

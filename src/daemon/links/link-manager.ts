@@ -9,7 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { type LinkMessage, type NodeIdHex, sanitizeLabel } from '../../wire/index.js';
 import type { Candidate } from '../../discovery/types.js';
 import type { Timer } from '../../clock/index.js';
-import { Link, type LinkClosed } from './link.js';
+import { Link, type LinkClosed, type LinkSocket } from './link.js';
+import { isDuplicateBye, isOverlayBye } from './link-closes.js';
 import { DEFAULT_DEGREE, desiredPeers, linkWanted } from './overlay.js';
 import { BadLinkLog, isBadLinkClose } from './bad-link-log.js';
 import { formatHostPort, parseHostPort } from './addresses.js';
@@ -23,11 +24,6 @@ import type { LinkManagerOptions } from './link-manager-options.js';
 export const DEFAULT_PORT = 7420;
 /** Hard cap on up links; the overlay keeps far fewer (about degree + 1), this bounds what others can open. */
 export const DEFAULT_MAX_LINKS = 64;
-export { MAX_PENDING_PER_SOURCE } from './inbound-gate.js';
-export { STATIC_BACKOFF_MAX_MS } from './dialer.js';
-
-export type { LinkManagerOptions } from './link-manager-options.js';
-
 export interface LinkManagerEvents {
   'link:up': [Link];
   'link:down': [Link, LinkClosed];
@@ -55,6 +51,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   private readonly blocked = new Set<NodeIdHex>();
   private readonly badLinks: BadLinkLog;
   private stopped = false;
+  /** Up links that are leaves (browsers): held in `up` but outside the overlay's counts. */
+  private leafCount = 0;
+  /** Sorts each inbound connection (the web module: konnect, HTTP or WebSocket); none takes all as links. */
+  private sorter: ((socket: Socket) => void) | null = null;
+  private extraConnections = 0;
   port = 0;
 
   constructor(opts: LinkManagerOptions) {
@@ -71,6 +72,20 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.exchange = new PeerExchange(opts.peers, opts.clock);
     this.inbound = new InboundGate(opts.maxPendingHandshakes ?? 16);
     this.messages.handle('peers', (_link, message) => this.exchange.take(message.peers));
+  }
+
+  /** Up links of the overlay (leaves left out). */
+  private get meshLinks(): number {
+    return this.up.size - this.leafCount;
+  }
+
+  /**
+   * Hands inbound connections to `sorter`, which gives konnect ones back through acceptLink();
+   * `more` connections than links and handshakes are then let in (the sorter bounds them).
+   */
+  sortInbound(sorter: (socket: Socket) => void, more: number): void {
+    this.sorter = sorter;
+    this.extraConnections = more;
   }
 
   get selfId(): NodeIdHex {
@@ -93,8 +108,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   async start(): Promise<number> {
     const host = this.opts.host ?? '0.0.0.0';
     const wanted = this.opts.port ?? DEFAULT_PORT;
-    const server = createServer((socket) => this.accept(socket));
-    server.maxConnections = this.maxLinks + (this.opts.maxPendingHandshakes ?? 16);
+    const server = createServer((socket) => (this.sorter ? this.sorter(socket) : this.acceptLink(socket)));
+    server.maxConnections = this.maxLinks + (this.opts.maxPendingHandshakes ?? 16) + this.extraConnections;
     await listen(server, host, wanted, this.opts.port !== undefined, this.opts.logger);
     server.on('error', (err) => this.opts.logger.error('listening socket error', { error: err.message }));
     this.server = server;
@@ -177,7 +192,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (this.stopped || !this.server) return;
     const now = this.opts.clock.now();
     const peers = this.opts.peers;
-    const eligible = peers.eligible(now).map((p) => p.id);
+    const eligible = peers
+      .eligible(now)
+      .filter((p) => !p.link?.leaf)
+      .map((p) => p.id);
     const want = desiredPeers(this.selfId, eligible, { degree: this.degree });
     for (const id of want) {
       const entry = peers.get(id);
@@ -189,13 +207,13 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         this.blocked.has(id)
       )
         continue;
-      if (this.up.size + this.pending.size >= this.maxLinks) break;
+      if (this.meshLinks + this.pending.size >= this.maxLinks) break;
       const address = entry.addresses[entry.failures % entry.addresses.length];
       this.dialer.dial(address, id);
     }
     // A node cut off from everyone keeps trying whom it knew, however often they failed before:
     // they may all have been down at once (a power cut, a restarted switch).
-    if (this.up.size === 0 && this.pending.size === 0) {
+    if (this.meshLinks === 0 && this.pending.size === 0) {
       for (const entry of peers.all()) {
         if (entry.nextDialAt > now || entry.addresses.length === 0 || this.blocked.has(entry.id)) continue;
         if (this.dialer.dialing >= this.degree) break;
@@ -210,43 +228,56 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
         // one we do not reach is dialled for as long as this node runs, whatever failed before.
         const entry = peers.get(target.id);
         const reached = entry !== undefined && peers.isOnline(entry, now);
-        if (reached && this.up.size >= Math.min(this.degree, eligible.length)) continue;
+        if (reached && this.meshLinks >= Math.min(this.degree, eligible.length)) continue;
       }
       this.dialer.dial(target.address, target.id);
     }
-    if (this.up.size > this.degree) {
+    if (this.meshLinks > this.degree) {
       for (const [id, link] of this.up) {
-        if (this.up.size <= this.degree) break;
-        if (now - link.upAt < 15_000) continue;
+        if (this.meshLinks <= this.degree) break;
+        if (link.leaf || now - link.upAt < 15_000) continue;
         if (!linkWanted(this.selfId, id, eligible, { degree: this.degree })) link.close('overlay');
       }
     }
     for (const link of this.up.values()) {
-      if (this.exchange.stale(link)) this.exchange.send(link);
+      if (!link.leaf && this.exchange.stale(link)) this.exchange.send(link);
     }
     this.opts.peerStore?.save(peers);
   }
 
-  private accept(socket: Socket): void {
-    const source = socket.remoteAddress ?? '?';
-    if (this.stopped || this.up.size >= this.maxLinks || !this.inbound.admit(source)) {
-      socket.destroy();
-      return;
-    }
-    const link = this.startLink(socket, 'inbound', null, null);
-    link.once('closed', () => this.inbound.release(source));
-    link.once('up', () => this.inbound.release(source));
+  /** An inbound konnect connection over TCP (straight from the listener, or from the sorter). */
+  acceptLink(socket: Socket): void {
+    if (!this.acceptInbound(socket, false, socket.remoteAddress ?? '?')) socket.destroy();
+  }
+
+  /**
+   * An inbound leaf (a browser's WebSocket, adapted): its handshake takes a slot of the same gate as
+   * TCP's. False when none is free (the caller refuses the connection).
+   */
+  acceptLeaf(socket: LinkSocket, source: string): boolean {
+    return this.acceptInbound(socket, true, source);
+  }
+
+  private acceptInbound(socket: LinkSocket, leaf: boolean, source: string): boolean {
+    const release =
+      this.stopped || (!leaf && this.meshLinks >= this.maxLinks) ? null : this.inbound.take(source);
+    if (!release) return false;
+    const link = this.startLink(socket, 'inbound', null, null, leaf);
+    link.once('closed', release).once('up', release);
+    return true;
   }
 
   private startLink(
-    socket: Socket,
+    socket: LinkSocket,
     direction: 'inbound' | 'outbound',
     dialedAddress: string | null,
     dialedId: NodeIdHex | null,
+    leaf = false,
   ): Link {
     const link = new Link({
       socket,
       direction,
+      leaf,
       identity: this.opts.identity,
       hello: this.opts.hello,
       clock: this.opts.clock,
@@ -272,16 +303,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     const id = link.remoteIdHex!;
     const hello = link.remoteHello!;
+    // A leaf's advertised port is ignored: it is never dialled nor passed on.
     const listenAddress =
-      dialedAddress ?? (hello.port > 0 ? formatHostPort(link.remoteAddress, hello.port) : undefined);
-    if (dialedAddress) {
-      const target = this.staticTargets.get(dialedAddress);
-      if (target) {
-        target.id = id;
-        target.failures = 0;
-        target.lastError = null;
-      }
-    }
+      dialedAddress ??
+      (hello.port > 0 && !link.leaf ? formatHostPort(link.remoteAddress, hello.port) : undefined);
+    if (dialedAddress) this.dialer.linked(dialedAddress, id);
     if (this.blocked.has(id)) {
       link.close('blocked');
       return;
@@ -299,32 +325,20 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       // state) but marked as replaced, not lost.
       existing.close('duplicate');
     }
-    if (this.up.size >= this.maxLinks) {
+    if (!link.leaf && this.meshLinks >= this.maxLinks) {
       link.fail('LINK_LIMIT', `this node holds ${this.maxLinks} links`);
       return;
     }
     this.up.set(id, link);
-    const entry = this.opts.peers.upsert(id, {
-      nick: hello.nick,
-      signed: true,
-      address: listenAddress,
-      foundBy:
-        link.direction === 'inbound'
-          ? 'inbound'
-          : dialedAddress && this.staticTargets.has(dialedAddress)
-            ? 'static'
-            : undefined,
-    });
-    if (entry) {
-      entry.link = link;
-      entry.xkey = hello.xkey;
-      entry.rooms = hello.rooms;
-      entry.failures = 0;
-      entry.lastError = null;
-      entry.left = false;
-      entry.lastSeen = this.opts.clock.now();
-      if (listenAddress && dialedAddress) this.opts.peers.confirmAddress(entry, listenAddress);
-    }
+    if (link.leaf) this.leafCount++;
+    const foundBy =
+      link.direction === 'inbound'
+        ? 'inbound'
+        : dialedAddress && this.staticTargets.has(dialedAddress)
+          ? 'static'
+          : undefined;
+    const confirm = listenAddress !== undefined && dialedAddress !== null;
+    const entry = this.opts.peers.linkUp(link, listenAddress, foundBy, confirm, this.opts.clock.now());
     link.on('message', (message) => {
       if (entry) entry.lastSeen = this.opts.clock.now();
       if (!this.messages.dispatch(link, message))
@@ -338,7 +352,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       address: link.remoteAddress,
     });
     this.emit('link:up', link);
-    this.exchange.send(link);
+    if (!link.leaf) this.exchange.send(link);
   }
 
   private onClosed(
@@ -351,6 +365,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const id = link.remoteIdHex;
     if (id && this.up.get(id) === link) {
       this.up.delete(id);
+      if (link.leaf) this.leafCount--;
       const entry = this.opts.peers.get(id);
       // Both ends dialled at once and the peer kept the other link, still in its handshake here:
       // the peer has not gone anywhere.
@@ -381,14 +396,4 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       }
     }
   }
-}
-
-/** Closed, by either end, because the overlay keeps other links: both nodes are alive and in the mesh. */
-export function isOverlayBye(closed: LinkClosed): boolean {
-  return closed.code === 'BYE' && closed.reason === 'overlay';
-}
-
-/** This link was closed, by either end, because the other one between the same two nodes is kept (see onUp). */
-export function isDuplicateBye(closed: LinkClosed): boolean {
-  return closed.code === 'BYE' && closed.reason === 'duplicate';
 }

@@ -1,5 +1,4 @@
 /** What a link is given and what it reports: its timings, options, events and how it closed. */
-import type { Socket } from 'node:net';
 import type { ErrorCode, HelloMessage, LinkMessage } from '../../wire/index.js';
 import type { Clock } from '../../clock/clock.js';
 import type { Identity } from '../identity.js';
@@ -23,8 +22,35 @@ export const DEFAULT_LINK_TIMINGS: LinkTimings = {
   idleTimeoutMs: 3000,
 };
 
+/**
+ * What a link needs of its connection: a TCP socket has it all; a WebSocket is adapted to it
+ * (src/daemon/web/ws-link-socket.ts) so the same handshake, keepalive and bounds run on both.
+ */
+export interface LinkSocket {
+  readonly remoteAddress?: string;
+  /** Bytes written and not yet taken by the kernel. */
+  readonly writableLength: number;
+  setNoDelay(noDelay?: boolean): unknown;
+  cork(): void;
+  uncork(): void;
+  /** Called with whole frames (length prefix and body), one or more per call. */
+  write(data: Uint8Array): boolean;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'close' | 'end' | 'drain', listener: () => void): unknown;
+}
+
 export interface LinkOptions {
-  socket: Socket;
+  socket: LinkSocket;
+  /**
+   * A leaf (a browser over WebSocket): relayed for and synced with, but outside the overlay: not
+   * counted in its degree, not told to others in peer exchange, never dialled. @default false
+   */
+  leaf?: boolean;
   direction: 'inbound' | 'outbound';
   identity: Identity;
   /** What this node says of itself in its hello (read when the link starts). */

@@ -4,7 +4,6 @@
  * and timers; whatever goes wrong, it ends in exactly one 'closed' event.
  */
 import { EventEmitter } from 'node:events';
-import type { Socket } from 'node:net';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   encodeFrame,
@@ -28,6 +27,7 @@ import {
   type LinkClosed,
   type LinkEvents,
   type LinkOptions,
+  type LinkSocket,
   type LinkTimings,
 } from './link-types.js';
 
@@ -37,6 +37,7 @@ export {
   type LinkClosed,
   type LinkEvents,
   type LinkOptions,
+  type LinkSocket,
   type LinkTimings,
 } from './link-types.js';
 
@@ -44,6 +45,8 @@ export class Link extends EventEmitter<LinkEvents> {
   readonly number: number;
   readonly direction: 'inbound' | 'outbound';
   readonly remoteAddress: string;
+  /** A browser's WebSocket link: outside the overlay (link-types.ts). */
+  readonly leaf: boolean;
   state: 'handshake' | 'up' | 'closed' = 'handshake';
   remoteHello: HelloMessage | undefined;
   remoteIdHex: NodeIdHex | undefined;
@@ -52,7 +55,7 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Frames this link sent that failed verification (counted against it). */
   badMessages = 0;
 
-  private readonly socket: Socket;
+  private readonly socket: LinkSocket;
   private readonly opts: LinkOptions;
   private readonly timings: LinkTimings;
   private readonly decoder: FrameDecoder;
@@ -74,6 +77,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.opts = opts;
     this.socket = opts.socket;
     this.direction = opts.direction;
+    this.leaf = opts.leaf ?? false;
     this.number = opts.number ?? 0;
     this.timings = { ...DEFAULT_LINK_TIMINGS, ...opts.timings };
     this.decoder = new FrameDecoder({ maxFrameBytes: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });

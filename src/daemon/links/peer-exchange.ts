@@ -29,8 +29,9 @@ export class PeerExchange {
     this.sentVersion.set(link, this.peers.version);
     const records: PeerRecord[] = [];
     for (const entry of this.peers.all()) {
-      if (entry.id === link.remoteIdHex || entry.addresses.length === 0 || !this.peers.isOnline(entry, now))
-        continue;
+      // A leaf (a browser) is never announced: nobody is to dial it.
+      if (entry.id === link.remoteIdHex || entry.addresses.length === 0 || entry.link?.leaf) continue;
+      if (!this.peers.isOnline(entry, now)) continue;
       records.push({
         id: fromHex(entry.id),
         addrs: entry.addresses.slice(0, 8),

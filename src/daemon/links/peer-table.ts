@@ -157,6 +157,33 @@ export class PeerTable {
   }
 
   /** Moves a confirmed address to the front so it is dialled first next time. */
+  /** A link to `link`'s node came up (its hello proven): the entry learns what the hello said. */
+  linkUp(
+    link: Link,
+    listenAddress: string | undefined,
+    foundBy: FoundBy | undefined,
+    confirm: boolean,
+    now: number,
+  ): PeerEntry | undefined {
+    const hello = link.remoteHello!;
+    const entry = this.upsert(link.remoteIdHex!, {
+      nick: hello.nick,
+      signed: true,
+      address: listenAddress,
+      foundBy,
+    });
+    if (!entry) return undefined;
+    entry.link = link;
+    entry.xkey = hello.xkey;
+    entry.rooms = hello.rooms;
+    entry.failures = 0;
+    entry.lastError = null;
+    entry.left = false;
+    entry.lastSeen = now;
+    if (listenAddress && confirm) this.confirmAddress(entry, listenAddress);
+    return entry;
+  }
+
   confirmAddress(entry: PeerEntry, address: string): void {
     entry.addresses = [address, ...entry.addresses.filter((a) => a !== address)].slice(0, MAX_ADDRESSES);
   }

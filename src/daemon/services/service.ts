@@ -8,7 +8,7 @@
  */
 import type { AnyPayload, Check, MessageIdGenerator } from '../../wire/index.js';
 import type { Clock } from '../../clock/index.js';
-import type { ChatEvent } from '../chat-api.js';
+import type { ChatEvent, NodeStatus } from '../chat-api.js';
 import type { Identity } from '../identity.js';
 import type { Logger } from '../logger.js';
 import type { FloodRouter, SignedMessage } from '../flood/index.js';
@@ -67,6 +67,8 @@ export interface NodeService {
   linkUp?(link: Link): void;
   /** A link closed (not one replaced by a duplicate's twin: those are not reported). */
   linkDown?(link: Link): void;
+  /** What it adds to the node's status (the web service: the page's address). */
+  status?(): Partial<NodeStatus>;
 }
 
 export type ServiceFactory = (context: NodeContext) => NodeService;

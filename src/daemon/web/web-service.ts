@@ -1,0 +1,32 @@
+/**
+ * The web side as a node service (`webService(options)(context)`): it takes the mesh port's inbound
+ * connections to sort them (web-server.ts), reports the page's address in the node's status, and
+ * drops its HTTP connections when the node stops (the link manager closes the WebSocket links).
+ */
+import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/index.js';
+import type { NodeService, ServiceFactory } from '../services/index.js';
+import { webLimits, type WebOptions } from './web-options.js';
+import { WebServer } from './web-server.js';
+import { webUrl } from './web-address.js';
+
+/** The web service of a node bound to `host` (the node's `init.host`). */
+export function webService(options: WebOptions, host = '0.0.0.0'): ServiceFactory {
+  return (context): NodeService & { server: WebServer } => {
+    const limits = webLimits(options, DEFAULT_MAX_FRAME_BYTES);
+    const server = new WebServer(options.root, context.links, limits, context.logger);
+    // Set before the node listens: no connection reaches the link manager unsorted.
+    context.links.sortInbound((socket) => server.sort(socket), limits.maxConnections + limits.maxWebSockets);
+    let url: string | null = null;
+    return {
+      server,
+      start() {
+        url = webUrl(host, context.links.port);
+        context.logger.info(`web: ${url}`);
+      },
+      stop() {
+        server.stop();
+      },
+      status: () => ({ web: url }),
+    };
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * A browser's WebSocket link on the mesh port (PROTOCOL.md §18): a Node `ws` client with a node
+ * identity completes the real handshake on `/ws`, exchanges room messages with a two-node TCP mesh,
+ * and stays a leaf (not in peer exchange, never dialled, its port ignored).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateIdentity, type Link } from '../../src/daemon/index.js';
+import { decodePayload, type LinkMessage } from '../../src/wire/index.js';
+import { floodFrames } from '../helpers/flooder.js';
+import { TestMesh } from '../helpers/mesh.js';
+import { waitFor } from '../helpers/wait.js';
+import { wsLink } from '../helpers/ws-link.js';
+
+let mesh: TestMesh | undefined;
+const links: Link[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const l of links.splice(0)) l.destroy();
+  await mesh?.destroy();
+  mesh = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function webRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'konnect-web-'));
+  dirs.push(root);
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>konnect</title>');
+  return root;
+}
+
+/** Chat texts in the floods a link received. */
+function chatTexts(messages: LinkMessage[]): string[] {
+  const out: string[] = [];
+  for (const m of messages) {
+    if (m.kind !== 'flood') continue;
+    const payload = decodePayload(m.payload);
+    if (payload?.kind === 'chat') out.push(payload.text);
+  }
+  return out;
+}
+
+describe('WebSocket links on the mesh port', () => {
+  it('a ws client with a node identity exchanges room messages with a two-node TCP mesh', async () => {
+    const root = webRoot();
+    mesh = await TestMesh.start(2, { nodeOptions: (i) => (i === 0 ? { web: { root } } : {}) });
+    await mesh.waitConnected(30_000);
+    const [a, b] = mesh.nodes;
+    expect(a.node.status().web).toBe(`http://${a.address}/`);
+    expect(b.node.status().web).toBeNull();
+
+    const phone = generateIdentity();
+    const link = await wsLink(a.address, { identity: phone, nick: 'phone', port: 9 });
+    links.push(link);
+    const got: LinkMessage[] = [];
+    link.on('message', (m) => got.push(m));
+
+    // Browser → mesh: a signed room message reaches the node it is not linked to.
+    const [frame] = floodFrames(phone, 1);
+    link.sendFrame(frame);
+    await waitFor(
+      () => b.received.some((m) => m.from === phone.idHex),
+      'the browser message to reach the far node',
+      { timeoutMs: 30_000 },
+    );
+    // Mesh → browser: the far node's message reaches the browser over its WebSocket.
+    b.node.send({ kind: 'room', room: 'lobby' }, 'hello phone');
+    await waitFor(() => chatTexts(got).includes('hello phone'), 'the far node message over the WebSocket', {
+      timeoutMs: 30_000,
+    });
+
+    // A leaf: linked at a, its advertised port ignored, never told to b, not counted as a mesh link.
+    const entry = a.node.peerTable.get(phone.idHex)!;
+    expect(entry.link?.leaf).toBe(true);
+    expect(entry.addresses).toEqual([]);
+    expect(b.node.peerTable.get(phone.idHex)?.addresses ?? []).toEqual([]);
+    expect(a.node.links.links().filter((l) => !l.leaf)).toHaveLength(1);
+  });
+});

@@ -11,6 +11,8 @@ import { BY_CONV, BY_TS, committed, type IdbEnv, MESSAGES, request } from './idb
 /** History rows a query returns at most. */
 export const MAX_HISTORY_LIMIT = 1000;
 export const DEFAULT_HISTORY_LIMIT = 100;
+/** Newest rows looked through for own direct messages without a receipt. */
+const UNDELIVERED_SCAN = 5000;
 
 export interface StoredRow extends ChatMessage {
   /** The store's conversation: 'room:<name>' or 'dm:<peer id hex>' (the sync scope). */
@@ -46,12 +48,19 @@ export class PeerStore {
   /** Stores a row unless its id is held; true when it was new. */
   async add(row: StoredRow): Promise<boolean> {
     const tx = this.db.transaction(MESSAGES, 'readwrite');
-    const store = tx.objectStore(MESSAGES);
     const done = committed(tx);
-    const held = await request(store.getKey(row.id));
-    if (held === undefined) store.add(row);
+    const req = tx.objectStore(MESSAGES).add(row);
+    let held = false;
+    req.onerror = (event) => {
+      // Already stored (a copy by another path): not an error, and the transaction goes on.
+      if (req.error?.name === 'ConstraintError') {
+        held = true;
+        event.preventDefault();
+        event.stopPropagation();
+      }
+    };
     await done;
-    return held === undefined;
+    return !held;
   }
 
   async has(id: MessageIdStr): Promise<boolean> {
@@ -67,14 +76,18 @@ export class PeerStore {
   /** Marks an own direct message delivered; the row, or undefined when it is not held or not own. */
   async markDelivered(id: MessageIdStr): Promise<StoredRow | undefined> {
     const tx = this.db.transaction(MESSAGES, 'readwrite');
-    const store = tx.objectStore(MESSAGES);
     const done = committed(tx);
-    const row = (await request(store.get(id))) as StoredRow | undefined;
+    const store = tx.objectStore(MESSAGES);
+    const req = store.get(id);
     let changed: StoredRow | undefined;
-    if (row && row.own && row.direct && row.status !== 'delivered') {
-      changed = { ...row, status: 'delivered' };
-      store.put(changed);
-    }
+    // Read and write in one callback, so the transaction is surely still active for the write.
+    req.onsuccess = () => {
+      const row = req.result as StoredRow | undefined;
+      if (row && row.own && row.direct && row.status !== 'delivered') {
+        changed = { ...row, status: 'delivered' };
+        store.put(changed);
+      }
+    };
     await done;
     return changed;
   }
@@ -127,13 +140,14 @@ export class PeerStore {
   /** Own direct messages still waiting for a receipt, newest `limit` (sent again on a new link). */
   async undelivered(limit: number): Promise<StoredRow[]> {
     const out: StoredRow[] = [];
+    let scanned = 0;
     const index = this.db.transaction(MESSAGES, 'readonly').objectStore(MESSAGES).index(BY_TS);
     await new Promise<void>((resolve, reject) => {
       const cursorReq = index.openCursor(null, 'prev');
       cursorReq.onerror = () => reject(cursorReq.error ?? new Error('IndexedDB cursor failed'));
       cursorReq.onsuccess = () => {
         const cursor = cursorReq.result;
-        if (!cursor || out.length >= limit) return resolve();
+        if (!cursor || out.length >= limit || ++scanned > UNDELIVERED_SCAN) return resolve();
         const row = cursor.value as StoredRow;
         if (row.own && row.direct && row.status === 'sent') out.push(row);
         cursor.continue();

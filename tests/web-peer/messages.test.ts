@@ -127,6 +127,26 @@ describe('web peer messages', () => {
     }
   });
 
+  it('learns and sets room topics', async () => {
+    const { mesh, bridge } = await start();
+    const node = mesh.nodes[0];
+    node.node.setTopic('lobby', 'set at the terminal');
+    const web = await page(bridge.url);
+    await waitLinked(web);
+    // The node sends the topics it holds on each new link.
+    await waitFor(
+      async () => (await web.peer.topics()).find((t) => t.topic === 'set at the terminal'),
+      'the page to learn the topic',
+    );
+    await web.peer.setTopic('lobby', 'set in the page');
+    expect((await web.peer.topics()).map((t) => t.topic)).toEqual(['set in the page']);
+    await waitFor(
+      () =>
+        node.node.topics.list().find((t) => t.topic === 'set in the page' && t.from === web.peer.identity.id),
+      'the node to take the page topic',
+    );
+  });
+
   it('keeps its identity and history when reopened', async () => {
     const { mesh, bridge } = await start();
     const first = await page(bridge.url, { nick: undefined });

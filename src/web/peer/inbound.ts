@@ -40,6 +40,8 @@ export interface InboundContext {
   stored(row: StoredRow): void;
   /** Sends a receipt for a direct message just opened. */
   sendReceipt(of: Uint8Array, to: Uint8Array): void;
+  /** A peer came (back) online: own direct messages it has not confirmed may go again. */
+  peerBack(peer: string): void;
   /** A message broke a rule and was dropped. */
   rejected(err: Error): void;
   topics: Map<string, RoomTopic & { idText: string }>;
@@ -208,6 +210,7 @@ export class Inbound {
     const taken = this.ctx.peers.takePresence(p, Date.now());
     if (!taken) return;
     const { peer, wasOnline } = taken;
+    if (!peer.left && (!wasOnline || p.event === 'join')) this.ctx.peerBack(peer.id);
     this.ctx.emit({ type: 'peer', peer: this.ctx.peers.info(peer, Date.now()) });
     if (p.event === 'join' || p.event === 'leave' || p.event === 'nick') {
       this.ctx.emit({

@@ -125,6 +125,7 @@ export class WebPeer implements ChatApi {
       stored: (row) => this.sync.stored(row),
       sendReceipt: (of, to) => this.sendReceipt(of, to),
       rejected: (err) => this.rejected(err),
+      peerBack: (peer) => void this.resendUndelivered(this.link, peer),
       topics: this.topicMap,
     });
   }
@@ -298,7 +299,7 @@ export class WebPeer implements ChatApi {
         this.rooms,
       )
       .catch((err) => this.rejected(err as Error));
-    void this.resendUndelivered(link, hello.id);
+    void this.resendUndelivered(link);
   }
 
   private linkDown(link: WsLink, closed: WsLinkClosed): void {
@@ -337,9 +338,13 @@ export class WebPeer implements ChatApi {
     this.flood(signed, direct ? 1 : DEFAULT_HOPS);
   }
 
-  private async resendUndelivered(link: WsLink, nodeId: Uint8Array): Promise<void> {
-    const rows = await this.parts.store.undelivered(RESEND_UNDELIVERED);
-    for (const body of resendBodies(rows, toHex(nodeId)))
+  /** Own direct messages without a receipt (to `only`, or to anyone), sent again on `link`. */
+  private async resendUndelivered(link: WsLink | null, only?: NodeIdHex): Promise<void> {
+    if (!link?.remoteHello) return;
+    const rows = (await this.parts.store.undelivered(RESEND_UNDELIVERED)).filter(
+      (row) => only === undefined || row.peer === only,
+    );
+    for (const body of resendBodies(rows, toHex(link.remoteHello.id)))
       if (this.link !== link || !link.sendBody(body)) return;
   }
 

@@ -11,6 +11,7 @@ import {
   encodePayload,
   fromHex,
   newMessageId,
+  packValue,
   type ChatPayload,
 } from '../../src/wire/index.js';
 import { TestMesh } from '../helpers/mesh.js';
@@ -78,6 +79,36 @@ describe('web peer connection', () => {
       { timeoutMs: 60_000 },
     );
     expect(connection(web, 'lost')).toBe(1);
+  });
+
+  it('moves to another node it has heard of when its own stays away', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    bridge = await WsBridge.start(mesh.nodes[0].node.status().port);
+    const second = await WsBridge.start(mesh.nodes[1].node.status().port);
+    try {
+      web = await openTestPage(bridge.url);
+      await waitLinked(web);
+      // As if the node told the page of its neighbour in a peer exchange (§8).
+      bridge.inject(
+        packValue({
+          kind: 'peers',
+          peers: [{ id: fromHex(mesh.nodes[1].node.identity.idHex), addrs: [`127.0.0.1:${second.port}`] }],
+        }),
+      );
+      await waitFor(() => web!.peer.nodeUrls.includes(second.url), 'the page to learn the other node');
+      await bridge.close();
+      bridge = undefined;
+      await waitFor(() => connection(web!, 'restored') === 1, 'the page to link to the other node', {
+        timeoutMs: 60_000,
+      });
+      expect(web.peer.url).toBe(second.url);
+      const other = mesh.nodes[1];
+      const sent = other.node.send({ kind: 'room', room: 'lobby' }, 'from the other node');
+      await waitFor(() => web!.received.find((m) => m.id === sent.id), 'the page to hear the other node');
+    } finally {
+      await second.close();
+    }
   });
 
   it('drops a forged message with a clear error and keeps its link', async () => {

@@ -46,6 +46,11 @@ export class LinkKeeper {
     return this.urls[this.urlAt];
   }
 
+  /** Every endpoint known, the first one the page was opened from. */
+  get known(): readonly string[] {
+    return this.urls;
+  }
+
   get up(): boolean {
     return this.link?.state === 'up';
   }

@@ -28,7 +28,6 @@ import {
   MAX_ROOMS,
   NICK_PATTERN,
   type NodeIdHex,
-  PROTOCOL_VERSION,
   ROOM_PATTERN,
   toHex,
   UsageError,
@@ -39,6 +38,7 @@ import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.
 import { LinkKeeper } from './link-keeper.js';
 import { floodBody, Outbound, resendBodies, type Signed } from './outbound.js';
 import { PeerList } from './peer-list.js';
+import { webStatus } from './web-status.js';
 import type { PeerStore, StoredRow } from './peer-store.js';
 import { PeerSync } from './peer-sync.js';
 import { saveNick, type WebIdentity } from './web-identity.js';
@@ -149,6 +149,11 @@ export class WebPeer implements ChatApi {
     return this.keeper.url;
   }
 
+  /** The nodes' endpoints the page may link to, its own first. */
+  get nodeUrls(): readonly string[] {
+    return this.keeper.known;
+  }
+
   /** Starts linking (called once by openWebPeer). */
   start(): void {
     this.keeper.connect();
@@ -157,23 +162,16 @@ export class WebPeer implements ChatApi {
   // ---- ChatApi ----
 
   async status(): Promise<NodeStatus> {
-    const url = new URL(this.url);
-    return {
-      id: this.parts.identity.idHex,
-      fingerprint: this.parts.identity.fingerprint,
+    return webStatus({
+      identity: this.parts.identity,
       nick: this.nick,
-      host: url.hostname,
-      port: 0,
-      rooms: [...this.rooms],
-      links: this.connected ? 1 : 0,
+      url: this.url,
+      rooms: this.rooms,
+      connected: this.connected,
       peers: this.peerList.all().length,
-      dataDir: 'indexeddb',
-      version: 'web',
-      protocol: PROTOCOL_VERSION,
-      mdns: false,
       startedAt: this.startedAt,
-      directs: [...this.openDirects],
-    };
+      directs: this.openDirects,
+    });
   }
 
   async peers(): Promise<PeerInfo[]> {

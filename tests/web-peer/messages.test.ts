@@ -127,6 +127,28 @@ describe('web peer messages', () => {
     }
   });
 
+  it('catches up on a room it joins later by sync', async () => {
+    mesh = await TestMesh.start(1, { nodeOptions: () => ({ rooms: ['lobby', 'dev'] }) });
+    bridge = await WsBridge.start(mesh.nodes[0].node.status().port);
+    const node = mesh.nodes[0];
+    const before = node.node.send({ kind: 'room', room: 'dev' }, 'said before you came');
+    const web = await page(bridge.url);
+    await waitLinked(web);
+    expect(await web.peer.history({ room: 'dev' })).toEqual([]);
+    await web.peer.joinRoom('dev');
+    const got = await waitFor(() => web.received.find((m) => m.id === before.id), 'the page to catch up');
+    expect(got).toMatchObject({ via: 'sync', room: 'dev' });
+    expect((await web.peer.status()).rooms).toEqual(['lobby', 'dev']);
+    await waitFor(
+      () =>
+        node.node
+          .peers()
+          .find((p) => p.id === web.peer.identity.id)
+          ?.rooms.includes('dev'),
+      'the node to see the page in the room',
+    );
+  });
+
   it('learns and sets room topics', async () => {
     const { mesh, bridge } = await start();
     const node = mesh.nodes[0];

@@ -226,7 +226,7 @@ export class WebPeer implements ChatApi {
       throw new UsageError('INVALID_ARGUMENT', `at most ${MAX_ROOMS} rooms`);
     this.rooms.push(room);
     await putMeta(this.parts.db, 'rooms', this.rooms);
-    this.announce('join');
+    this.announce('here'); // as a node does when its rooms change
     const node = this.link?.remoteHello && this.peerList.get(toHex(this.link.remoteHello.id));
     if (node) this.sync.roomJoined(room, node.rooms);
   }
@@ -236,7 +236,7 @@ export class WebPeer implements ChatApi {
     if (at < 0) return;
     this.rooms.splice(at, 1);
     await putMeta(this.parts.db, 'rooms', this.rooms);
-    this.announce('join');
+    this.announce('here'); // as a node does when its rooms change
   }
 
   async setTopic(room: string, topic: string): Promise<void> {

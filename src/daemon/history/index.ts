@@ -25,7 +25,7 @@ export {
   digestSplit,
   digestsEqual,
   idFromText,
-  idLanes,
+  idLanesWith,
   idToText,
   initialRanges,
   isUnitRange,
@@ -39,7 +39,10 @@ export {
   type SignedMessage,
   type SyncStore,
 } from './reconcile.js';
+export { idLanes, nodeSha256 } from './id-lanes.js';
 export { MemorySyncStore, type MemoryEntry } from './store-memory.js';
+export { RangeIndex } from './range-index.js';
+export { TypedEmitter } from './typed-emitter.js';
 export {
   DEFAULT_MAX_AGE_MS,
   DEFAULT_MAX_MESSAGES_PER_SCOPE,

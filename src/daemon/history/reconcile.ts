@@ -73,8 +73,9 @@
  * A side that finished a scope holds every message of the window the other held when it answered,
  * except forged ones (dropped on verification) and ones either side pruned meanwhile.
  */
-import * as nodeCrypto from 'node:crypto';
 import {
+  equalBytes,
+  fromHex,
   MAX_SYNC_IDS,
   MAX_SYNC_MESSAGES,
   MAX_SYNC_RANGES,
@@ -130,30 +131,29 @@ export interface SyncStore {
 }
 
 /**
- * SHA-256 in one call. `crypto.hash` (Node 20.12 and later) makes no Hash object: every stored row
- * hashes its id, and a Hash object per row was native garbage for the collector. Older Node 20
- * releases fall back to createHash.
+ * The four 32-bit lanes a digest sums, read from SHA-256(id). The hash comes from the caller (the
+ * node's native one, id-lanes.ts; the browser's noble one through its CryptoProvider), so this file
+ * loads no crypto library and runs in a page too.
  */
-const sha256: (data: Uint8Array) => Buffer =
-  typeof nodeCrypto.hash === 'function'
-    ? (data) => nodeCrypto.hash('sha256', data, 'buffer')
-    : (data) => nodeCrypto.createHash('sha256').update(data).digest();
-
-/** The four 32-bit lanes of SHA-256(id) a digest sums. */
-export function idLanes(id: Uint8Array): [number, number, number, number] {
+export function idLanesWith(
+  sha256: (data: Uint8Array) => Uint8Array,
+  id: Uint8Array,
+): [number, number, number, number] {
   const h = sha256(id);
-  return [h.readUInt32BE(0), h.readUInt32BE(4), h.readUInt32BE(8), h.readUInt32BE(12)];
+  const view = new DataView(h.buffer, h.byteOffset, 16);
+  return [view.getUint32(0), view.getUint32(4), view.getUint32(8), view.getUint32(12)];
 }
 
 /** Builds a digest from a count and four lane sums (any non-negative integers; reduced mod 2^32). */
 export function digestFromSums(count: number, sums: readonly number[]): RangeDigest {
-  const hash = Buffer.alloc(SYNC_HASH_BYTES);
-  for (let lane = 0; lane < 4; lane++) hash.writeUInt32BE(sums[lane] % 2 ** 32, lane * 4);
-  return { count, hash: new Uint8Array(hash.buffer, hash.byteOffset, hash.length) };
+  const hash = new Uint8Array(SYNC_HASH_BYTES);
+  const view = new DataView(hash.buffer);
+  for (let lane = 0; lane < 4; lane++) view.setUint32(lane * 4, sums[lane] % 2 ** 32);
+  return { count, hash };
 }
 
 export function digestsEqual(a: RangeDigest, b: RangeDigest): boolean {
-  return a.count === b.count && Buffer.compare(a.hash, b.hash) === 0;
+  return a.count === b.count && equalBytes(a.hash, b.hash);
 }
 
 /**
@@ -170,8 +170,7 @@ const ID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 /** The 16 bytes of a canonical (lower-case) UUID text. */
 export function idFromText(id: MessageIdStr): Uint8Array {
   if (!ID_TEXT.test(id)) throw new UsageError('INVALID_ARGUMENT', `not a canonical message id: ${id}`);
-  const out = Buffer.from(id.replace(/-/g, ''), 'hex');
-  return new Uint8Array(out.buffer, out.byteOffset, MESSAGE_ID_BYTES);
+  return fromHex(id.replace(/-/g, '')).subarray(0, MESSAGE_ID_BYTES);
 }
 
 export function isValidRange(from: number, to: number): boolean {

@@ -10,13 +10,13 @@ import type { ChatMessage, HistoryQuery } from '../chat-api.js';
 import {
   digestFromSums,
   idFromText,
-  idLanes,
   isValidRange,
   rangeLast,
   type RangeDigest,
   type SignedMessage,
   type SyncStore,
 } from './reconcile.js';
+import { idLanes } from './id-lanes.js';
 import { openDatabase, type Db } from './store-schema.js';
 import { WalFrames } from './wal-frames.js';
 import { WalSync } from './wal-sync.js';

@@ -3,7 +3,7 @@
  * for every scope the two nodes share, hands what it fetches to the node (which verifies and stores
  * it), and reports when each scope and the whole session are finished.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from './typed-emitter.js';
 import {
   MAX_SYNC_MESSAGES,
   type LinkMessage,
@@ -105,7 +105,7 @@ interface ScopeState {
   reported: boolean;
 }
 
-export class SyncSession extends EventEmitter<SyncSessionEvents> {
+export class SyncSession extends TypedEmitter<SyncSessionEvents> {
   private readonly transport: SyncTransport;
   private readonly host: SyncHost;
   private readonly initiator: boolean;

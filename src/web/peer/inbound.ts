@@ -1,0 +1,235 @@
+/**
+ * What the page does with a signed message from the mesh, flooded live or fetched by history sync:
+ * dedup, decode, check that the payload's id is the envelope's, verify the origin's signature with
+ * noble under libsodium's strict rules (PROTOCOL.md §9.2), then deliver it by kind: room messages and
+ * direct messages (opened here, §11) are stored and shown, receipts mark own direct messages
+ * delivered, presence updates the peer list, topics are kept per room. A page is a leaf: it relays
+ * nothing. A message that breaks a rule is dropped with an error naming why; nothing else changes.
+ */
+import type { ChatEvent, ChatMessage, RoomTopic } from '../../daemon/chat-api.js';
+import {
+  type CryptoProvider,
+  CryptoError,
+  decodeDirectPlaintext,
+  decodePayloadWithOrigin,
+  directAad,
+  equalBytes,
+  FUTURE_SKEW_MS,
+  messageIdToString,
+  openDirect,
+  type Payload,
+  toHex,
+  WireError,
+} from '../../wire/index.js';
+import type { SignedMessage } from '../../daemon/history/reconcile.js';
+import type { PeerList } from './peer-list.js';
+import type { PeerStore, StoredRow } from './peer-store.js';
+import type { WebIdentity } from './web-identity.js';
+
+/** Ids remembered as seen (the store catches anything older). */
+const SEEN_MAX = 20_000;
+
+export interface InboundContext {
+  identity: WebIdentity;
+  crypto: CryptoProvider;
+  store: PeerStore;
+  peers: PeerList;
+  inRoom(room: string): boolean;
+  emit(event: ChatEvent): void;
+  /** A stored row, to add to the sync index. */
+  stored(row: StoredRow): void;
+  /** Sends a receipt for a direct message just opened. */
+  sendReceipt(of: Uint8Array, to: Uint8Array): void;
+  /** A message broke a rule and was dropped. */
+  rejected(err: Error): void;
+  topics: Map<string, RoomTopic & { idText: string }>;
+}
+
+export class Inbound {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly ctx: InboundContext) {}
+
+  /** Marks an id seen (own messages, so their echo is not taken again). */
+  markSeen(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value!);
+  }
+
+  /**
+   * Takes one signed message. `scope` (sync only) is the conversation it must belong to. Resolves to
+   * whether it was new and kept.
+   */
+  async accept(signed: SignedMessage, via: 'live' | 'sync', scope?: string): Promise<boolean> {
+    const idText = messageIdToString(signed.id);
+    if (this.seen.has(idText)) return false;
+    let payload: Payload | null;
+    try {
+      const decoded = decodePayloadWithOrigin(signed.payload);
+      if (!equalBytes(decoded.origin.id, signed.id))
+        throw new WireError('SCHEMA_INVALID', `payload id differs from the envelope's (${idText})`);
+      if (!this.ctx.crypto.verify(signed.payload, signed.sig, decoded.origin.from))
+        throw new WireError('SIGNATURE_INVALID', `message ${idText} is not signed by its origin`);
+      payload = decoded.payload;
+    } catch (err) {
+      this.ctx.rejected(err as Error);
+      return false;
+    }
+    if (scope !== undefined && !this.belongs(payload, scope)) return false;
+    this.markSeen(idText);
+    if (!payload) return false; // a kind this version does not know: verified, not shown
+    switch (payload.kind) {
+      case 'chat':
+        return this.chat(payload, signed, idText, via);
+      case 'direct':
+        return this.direct(payload, signed, idText, via);
+      case 'receipt':
+        await this.receipt(payload.from, payload.to, payload.of);
+        return false;
+      case 'presence':
+        this.presence(payload);
+        return false;
+      case 'topic':
+        this.topic(payload, idText);
+        return false;
+    }
+  }
+
+  /** A synced message must be of the scope it was offered under (a peer may push anything). */
+  private belongs(payload: Payload | null, scope: string): boolean {
+    if (!payload) return false;
+    if (scope.startsWith('room:')) return payload.kind === 'chat' && `room:${payload.room}` === scope;
+    if (!scope.startsWith('dm:') || payload.kind !== 'direct') return false;
+    const me = this.ctx.identity.id;
+    const other = scope.slice(3);
+    return (
+      (equalBytes(payload.to, me) && toHex(payload.from) === other) ||
+      (equalBytes(payload.from, me) && toHex(payload.to) === other)
+    );
+  }
+
+  private base(ts: number, via: 'live' | 'sync') {
+    return { ts, via, future: ts > Date.now() + FUTURE_SKEW_MS, status: null } as const;
+  }
+
+  private async chat(
+    p: Extract<Payload, { kind: 'chat' }>,
+    signed: SignedMessage,
+    id: string,
+    via: 'live' | 'sync',
+  ): Promise<boolean> {
+    if (!this.ctx.inRoom(p.room)) return false;
+    const from = toHex(p.from);
+    const message: ChatMessage = {
+      id,
+      room: p.room,
+      peer: null,
+      direct: false,
+      from,
+      nick: p.nick,
+      text: p.text,
+      action: p.action === true,
+      own: from === this.ctx.identity.idHex,
+      ...this.base(p.ts, via),
+    };
+    return this.keep(message, `room:${p.room}`, signed);
+  }
+
+  private async direct(
+    p: Extract<Payload, { kind: 'direct' }>,
+    signed: SignedMessage,
+    id: string,
+    via: 'live' | 'sync',
+  ): Promise<boolean> {
+    const { identity, crypto } = this.ctx;
+    // Not ours to open (relayed past us), or our own sent from elsewhere: nothing to show.
+    if (!equalBytes(p.to, identity.id)) return false;
+    let plain;
+    try {
+      const opened = openDirect(
+        crypto,
+        p.box,
+        identity.xSecret,
+        identity.xPublic,
+        directAad(p.id, p.from, p.to),
+      );
+      plain = decodeDirectPlaintext(opened);
+    } catch (err) {
+      this.ctx.rejected(
+        err instanceof CryptoError || err instanceof WireError
+          ? err
+          : new CryptoError('SEAL_INVALID', `direct message ${id} does not open`, { cause: err }),
+      );
+      return false;
+    }
+    const from = toHex(p.from);
+    const message: ChatMessage = {
+      id,
+      room: null,
+      peer: from,
+      direct: true,
+      from,
+      nick: plain.nick,
+      text: plain.text,
+      action: plain.action === true,
+      own: false,
+      ...this.base(p.ts, via),
+    };
+    const fresh = await this.keep(message, `dm:${from}`, signed);
+    if (fresh) this.ctx.sendReceipt(p.id, p.from);
+    return fresh;
+  }
+
+  private async keep(message: ChatMessage, conv: string, signed: SignedMessage): Promise<boolean> {
+    const row: StoredRow = {
+      ...message,
+      conv,
+      payload: Uint8Array.from(signed.payload),
+      sig: Uint8Array.from(signed.sig),
+    };
+    if (!(await this.ctx.store.add(row))) return false;
+    this.ctx.stored(row);
+    this.ctx.emit({ type: 'message', message });
+    return true;
+  }
+
+  private async receipt(from: Uint8Array, to: Uint8Array, of: Uint8Array): Promise<void> {
+    if (!equalBytes(to, this.ctx.identity.id)) return;
+    const ofText = messageIdToString(of);
+    const row = await this.ctx.store.get(ofText);
+    // Only the message's recipient can mark it delivered.
+    if (!row || row.peer !== toHex(from)) return;
+    if (await this.ctx.store.markDelivered(ofText))
+      this.ctx.emit({ type: 'receipt', id: ofText, peer: row.peer });
+  }
+
+  private presence(p: Extract<Payload, { kind: 'presence' }>): void {
+    if (equalBytes(p.from, this.ctx.identity.id)) return;
+    const taken = this.ctx.peers.takePresence(p, Date.now());
+    if (!taken) return;
+    const { peer, wasOnline } = taken;
+    this.ctx.emit({ type: 'peer', peer: this.ctx.peers.info(peer, Date.now()) });
+    if (p.event === 'join' || p.event === 'leave' || p.event === 'nick') {
+      this.ctx.emit({
+        type: 'presence',
+        peer: peer.id,
+        nick: p.nick,
+        event: p.event,
+        rooms: p.rooms,
+        oldNick: p.old,
+      });
+    } else if (!wasOnline) {
+      this.ctx.emit({ type: 'presence', peer: peer.id, nick: p.nick, event: 'join', rooms: p.rooms });
+    }
+  }
+
+  /** The latest (ts, id) wins; a topic from more than FUTURE_SKEW_MS ahead is not taken (§10). */
+  private topic(p: Extract<Payload, { kind: 'topic' }>, idText: string): void {
+    if (p.ts > Date.now() + FUTURE_SKEW_MS) return;
+    const held = this.ctx.topics.get(p.room);
+    if (held && (held.ts > p.ts || (held.ts === p.ts && held.idText >= idText))) return;
+    const topic = { room: p.room, topic: p.topic, from: toHex(p.from), nick: p.nick, ts: p.ts };
+    this.ctx.topics.set(p.room, { ...topic, idText });
+    this.ctx.emit({ type: 'topic', topic });
+  }
+}

@@ -1,0 +1,117 @@
+/// <reference lib="dom" />
+/**
+ * Keeps the page linked: one WsLink at a time; when it drops (or cannot be made) it says so once
+ * ('connection' lost), tries again after a bounded exponential backoff with jitter (250 ms to 5 s),
+ * and says 'restored' when a link is up again. After repeated failures it moves on to another node of
+ * the mesh it has heard of (peer exchange gives their `host:port`; each serves the page's WebSocket on
+ * its mesh port).
+ */
+import type { ChatEvent } from '../../daemon/chat-api.js';
+import type { CryptoProvider, HelloMessage, LinkMessage } from '../../wire/index.js';
+import { backoffMs, hostPortOf, type WebPeerTimings, wsUrlOf } from './options.js';
+import type { WebIdentity } from './web-identity.js';
+import { WsLink, type WsLinkClosed } from './ws-link.js';
+
+/** Other nodes' endpoints remembered for a failover. */
+const MAX_URLS = 16;
+
+export interface LinkKeeperOptions {
+  url: string;
+  WebSocket: typeof WebSocket;
+  identity: WebIdentity;
+  crypto: CryptoProvider;
+  timings: WebPeerTimings;
+  hello: () => { nick: string; rooms: string[] };
+  emit(event: ChatEvent): void;
+  up(link: WsLink, hello: HelloMessage): void;
+  down(link: WsLink, closed: WsLinkClosed): void;
+  message(link: WsLink, message: LinkMessage): void;
+  protocolError(err: Error): void;
+}
+
+export class LinkKeeper {
+  link: WsLink | null = null;
+  private readonly urls: string[];
+  private urlAt = 0;
+  private failures = 0;
+  private lost = false;
+  private stopped = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly opts: LinkKeeperOptions) {
+    this.urls = [opts.url];
+  }
+
+  get url(): string {
+    return this.urls[this.urlAt];
+  }
+
+  get up(): boolean {
+    return this.link?.state === 'up';
+  }
+
+  /** Remembers nodes from a peer exchange as places to go when this one stays away. */
+  learn(addresses: readonly string[]): void {
+    for (const address of addresses) {
+      const url = wsUrlOf(address);
+      if (!this.urls.includes(url) && this.urls.length < MAX_URLS) this.urls.push(url);
+    }
+  }
+
+  connect(): void {
+    if (this.stopped) return;
+    const link: WsLink = new WsLink({
+      url: this.url,
+      WebSocket: this.opts.WebSocket,
+      identity: this.opts.identity,
+      crypto: this.opts.crypto,
+      hello: this.opts.hello,
+      timings: this.opts.timings,
+      handlers: {
+        onUp: (hello) => {
+          if (this.link !== link) return;
+          this.failures = 0;
+          if (this.lost) {
+            this.lost = false;
+            this.opts.emit({
+              type: 'connection',
+              state: 'restored',
+              reason: `linked to ${hello.nick} at ${hostPortOf(this.url)}`,
+            });
+          }
+          this.opts.up(link, hello);
+        },
+        onMessage: (message) => {
+          if (this.link === link) this.opts.message(link, message);
+        },
+        onClosed: (closed) => this.closed(link, closed),
+        onProtocolError: (err) => this.opts.protocolError(err),
+      },
+    });
+    this.link = link;
+  }
+
+  private closed(link: WsLink, closed: WsLinkClosed): void {
+    if (this.link !== link) return;
+    this.link = null;
+    this.opts.down(link, closed);
+    if (this.stopped) return;
+    if (!closed.wasUp) this.failures++;
+    if (!this.lost) {
+      this.lost = true;
+      this.opts.emit({ type: 'connection', state: 'lost', reason: `${closed.code}: ${closed.reason}` });
+    }
+    if (this.failures >= this.opts.timings.failoverAfter && this.urls.length > 1) {
+      this.urlAt = (this.urlAt + 1) % this.urls.length;
+      this.failures = 0;
+    }
+    this.timer = setTimeout(() => this.connect(), backoffMs(this.failures, this.opts.timings));
+  }
+
+  stop(reason: string): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.link?.close(reason);
+    this.link = null;
+  }
+}

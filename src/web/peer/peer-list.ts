@@ -1,0 +1,107 @@
+/**
+ * Who the page knows: peers learned from their signed presence (nick, X25519 key, rooms) and the node
+ * it is linked to, as the ChatApi's PeerInfo. A peer is online while linked or heard within 75 s, as
+ * the reference shows it.
+ */
+import type { PeerInfo } from '../../daemon/chat-api.js';
+import {
+  type CryptoProvider,
+  fingerprint,
+  fromHex,
+  type NodeIdHex,
+  type PresencePayload,
+  toHex,
+} from '../../wire/index.js';
+
+/** A peer not heard from for this long is shown offline. */
+export const OFFLINE_AFTER_MS = 75_000;
+
+export interface KnownPeer {
+  id: NodeIdHex;
+  fingerprint: string;
+  nick: string;
+  xkey: Uint8Array | null;
+  rooms: string[];
+  lastSeen: number | null;
+  /** ts of the last presence taken, to drop replays. */
+  presenceTs: number | null;
+  left: boolean;
+  addresses: string[];
+  foundBy: PeerInfo['foundBy'];
+}
+
+export class PeerList {
+  private readonly peers = new Map<NodeIdHex, KnownPeer>();
+  /** The node the page is linked to now, and the link's round-trip time. */
+  linked: { id: NodeIdHex; rttMs: () => number | null } | null = null;
+
+  constructor(private readonly crypto: Pick<CryptoProvider, 'sha256'>) {}
+
+  get(id: NodeIdHex): KnownPeer | undefined {
+    return this.peers.get(id);
+  }
+
+  all(): KnownPeer[] {
+    return [...this.peers.values()];
+  }
+
+  /** The entry of `id`, made when first seen. */
+  upsert(id: NodeIdHex, nick: string, foundBy: PeerInfo['foundBy'][number]): KnownPeer {
+    let peer = this.peers.get(id);
+    if (!peer) {
+      peer = {
+        id,
+        fingerprint: fingerprint(this.crypto, fromHex(id)),
+        nick,
+        xkey: null,
+        rooms: [],
+        lastSeen: null,
+        presenceTs: null,
+        left: false,
+        addresses: [],
+        foundBy: [],
+      };
+      this.peers.set(id, peer);
+    }
+    if (!peer.foundBy.includes(foundBy)) peer.foundBy.push(foundBy);
+    return peer;
+  }
+
+  /** Takes a verified presence; false for a replay of an older one while the peer is around. */
+  takePresence(payload: PresencePayload, now: number): { peer: KnownPeer; wasOnline: boolean } | null {
+    const id = toHex(payload.from);
+    const known = this.peers.get(id);
+    if (known?.presenceTs != null && payload.ts <= known.presenceTs && this.isOnline(known, now)) return null;
+    const peer = this.upsert(id, payload.nick, 'presence');
+    const wasOnline = this.isOnline(peer, now);
+    peer.nick = payload.nick;
+    peer.xkey = Uint8Array.from(payload.xkey);
+    peer.rooms = [...payload.rooms];
+    peer.presenceTs = payload.ts;
+    peer.left = payload.event === 'leave';
+    peer.lastSeen = peer.left ? null : now;
+    return { peer, wasOnline };
+  }
+
+  isOnline(peer: KnownPeer, now: number): boolean {
+    if (this.linked?.id === peer.id) return true;
+    return !peer.left && peer.lastSeen !== null && now - peer.lastSeen < OFFLINE_AFTER_MS;
+  }
+
+  info(peer: KnownPeer, now: number): PeerInfo {
+    const linked = this.linked?.id === peer.id;
+    return {
+      id: peer.id,
+      fingerprint: peer.fingerprint,
+      nick: peer.nick,
+      addresses: [...peer.addresses],
+      linked,
+      online: this.isOnline(peer, now),
+      foundBy: [...peer.foundBy],
+      rttMs: linked ? this.linked!.rttMs() : null,
+      lastSeen: peer.lastSeen,
+      rooms: [...peer.rooms],
+      lastError: null,
+    };
+  }
+}

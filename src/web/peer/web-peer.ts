@@ -1,0 +1,392 @@
+/// <reference lib="dom" />
+/**
+ * The browser peer: a member of the mesh with its own key, linked by one WebSocket to the node that
+ * served the page, behind the same ChatApi the terminal UI uses. It keeps its identity and history in
+ * IndexedDB, writes and signs its own messages, opens its own direct messages, catches up by history
+ * sync, and when its link drops it says so ('connection' lost / restored) and reconnects with a
+ * bounded backoff, moving to another known node after repeated failures.
+ */
+import type {
+  ChatApi,
+  ChatEvent,
+  ChatMessage,
+  ConversationRef,
+  HistoryQuery,
+  NodeStatus,
+  PeerInfo,
+  RoomTopic,
+} from '../../daemon/chat-api.js';
+import { resolvePeerQuery } from '../../daemon/links/resolve-peer.js';
+import type { SyncMessage } from '../../daemon/history/sync-session.js';
+import {
+  checkMessageText,
+  type CryptoProvider,
+  DEFAULT_HOPS,
+  equalBytes,
+  type HelloMessage,
+  type LinkMessage,
+  MAX_ROOMS,
+  NICK_PATTERN,
+  type NodeIdHex,
+  PROTOCOL_VERSION,
+  ROOM_PATTERN,
+  toHex,
+  UsageError,
+} from '../../wire/index.js';
+import { putMeta } from './idb.js';
+import { Inbound } from './inbound.js';
+import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
+import { LinkKeeper } from './link-keeper.js';
+import { floodBody, Outbound, resendBodies, type Signed } from './outbound.js';
+import { PeerList } from './peer-list.js';
+import type { PeerStore, StoredRow } from './peer-store.js';
+import { PeerSync } from './peer-sync.js';
+import { saveNick, type WebIdentity } from './web-identity.js';
+import type { WsLink, WsLinkClosed } from './ws-link.js';
+
+const SYNC_KINDS = new Set(['sync-digest', 'sync-ids', 'sync-want', 'sync-msgs', 'sync-done']);
+/** Own direct messages without a receipt sent again on each new link (receivers drop duplicates). */
+const RESEND_UNDELIVERED = 50;
+
+export interface WebPeerParts {
+  db: IDBDatabase;
+  store: PeerStore;
+  identity: WebIdentity;
+  crypto: CryptoProvider;
+  nick: string | null;
+  rooms: string[];
+  openDirects: NodeIdHex[];
+  options: WebPeerOptions;
+  timings: WebPeerTimings;
+  WebSocket: typeof WebSocket;
+}
+
+export class WebPeer implements ChatApi {
+  needsNick: boolean;
+  /** Messages and frames dropped for breaking a rule since the page opened. */
+  protocolErrors = 0;
+  lastProtocolError: Error | null = null;
+  private nick: string;
+  private readonly rooms: string[];
+  private openDirects: NodeIdHex[];
+  private readonly listeners = new Set<(event: ChatEvent) => void>();
+  private readonly peerList: PeerList;
+  private readonly inbound: Inbound;
+  private readonly outbound: Outbound;
+  private readonly sync: PeerSync;
+  private readonly topicMap = new Map<string, RoomTopic & { idText: string }>();
+  private readonly keeper: LinkKeeper;
+  private closed = false;
+  private badOnLink = 0;
+  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  private announcedJoin = false;
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly parts: WebPeerParts) {
+    const { identity, crypto, store } = parts;
+    this.needsNick = parts.nick === null;
+    this.nick = parts.nick ?? `web-${identity.fingerprint.slice(0, 4)}`;
+    this.rooms = [...parts.rooms];
+    this.openDirects = [...parts.openDirects];
+    this.peerList = new PeerList(crypto);
+    this.outbound = new Outbound(identity, crypto);
+    this.sync = new PeerSync({
+      crypto,
+      store,
+      ownId: identity.id,
+      inRoom: (room) => this.rooms.includes(room),
+      ingest: async (scope, messages) => {
+        let n = 0;
+        for (const m of messages) if (await this.inbound.accept(m, 'sync', scope)) n++;
+        return n;
+      },
+      emit: (event) => this.emit(event),
+    });
+    this.keeper = new LinkKeeper({
+      url: parts.options.url,
+      WebSocket: parts.WebSocket,
+      identity,
+      crypto,
+      timings: parts.timings,
+      hello: () => ({ nick: this.nick, rooms: [...this.rooms] }),
+      emit: (event) => this.emit(event),
+      up: (link, hello) => this.linkUp(link, hello),
+      down: (link, closed) => this.linkDown(link, closed),
+      message: (_link, message) => this.onMessage(message),
+      protocolError: (err) => this.rejected(err),
+    });
+    this.inbound = new Inbound({
+      identity,
+      crypto,
+      store,
+      peers: this.peerList,
+      inRoom: (room) => this.rooms.includes(room),
+      emit: (event) => this.emit(event),
+      stored: (row) => this.sync.stored(row),
+      sendReceipt: (of, to) => this.sendReceipt(of, to),
+      rejected: (err) => this.rejected(err),
+      topics: this.topicMap,
+    });
+  }
+
+  /** This page's id (hex), fingerprint and nick. */
+  get identity(): { id: NodeIdHex; fingerprint: string; nick: string } {
+    return { id: this.parts.identity.idHex, fingerprint: this.parts.identity.fingerprint, nick: this.nick };
+  }
+
+  /** The link to a node is up. */
+  get connected(): boolean {
+    return this.keeper.up;
+  }
+
+  private get link(): WsLink | null {
+    return this.keeper.link;
+  }
+
+  /** The URL the page links to now (another known node's after a failover). */
+  get url(): string {
+    return this.keeper.url;
+  }
+
+  /** Starts linking (called once by openWebPeer). */
+  start(): void {
+    this.keeper.connect();
+  }
+
+  // ---- ChatApi ----
+
+  async status(): Promise<NodeStatus> {
+    const url = new URL(this.url);
+    return {
+      id: this.parts.identity.idHex,
+      fingerprint: this.parts.identity.fingerprint,
+      nick: this.nick,
+      host: url.hostname,
+      port: 0,
+      rooms: [...this.rooms],
+      links: this.connected ? 1 : 0,
+      peers: this.peerList.all().length,
+      dataDir: 'indexeddb',
+      version: 'web',
+      protocol: PROTOCOL_VERSION,
+      mdns: false,
+      startedAt: this.startedAt,
+      directs: [...this.openDirects],
+    };
+  }
+
+  async peers(): Promise<PeerInfo[]> {
+    const now = Date.now();
+    return this.peerList.all().map((p) => this.peerList.info(p, now));
+  }
+
+  history(query: HistoryQuery): Promise<ChatMessage[]> {
+    return this.parts.store.history(query);
+  }
+
+  async send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
+    checkMessageText(text);
+    this.requireNick();
+    const action = options.action === true;
+    let made: { signed: Signed; row: StoredRow };
+    let hops = DEFAULT_HOPS;
+    if (to.kind === 'room') {
+      if (!this.rooms.includes(to.room)) throw new UsageError('INVALID_ARGUMENT', `not in room ${to.room}`);
+      made = this.outbound.chat(to.room, this.nick, text, action);
+    } else {
+      const peer = this.peerList.get(to.peer);
+      if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${to.peer.slice(0, 12)}`);
+      made = this.outbound.direct(to.peer, peer.xkey, this.nick, text, action);
+      // Linked to the recipient itself: one hop (§11).
+      if (this.link?.remoteHello && toHex(this.link.remoteHello.id) === to.peer) hops = 1;
+    }
+    // Stored before it is sent: what a person wrote is kept even if the link is down (sync sends it later).
+    await this.parts.store.add(made.row);
+    this.sync.stored(made.row);
+    this.inbound.markSeen(made.signed.idText);
+    this.flood(made.signed, hops);
+    const { conv: _c, payload: _p, sig: _s, ...message } = made.row;
+    this.emit({ type: 'message', message });
+    return message;
+  }
+
+  async setNick(nick: string): Promise<void> {
+    if (!NICK_PATTERN.test(nick))
+      throw new UsageError('INVALID_ARGUMENT', 'a nick is 1 to 32 letters, digits, _ . or -');
+    const old = this.nick;
+    await saveNick(this.parts.db, nick);
+    this.nick = nick;
+    this.needsNick = false;
+    if (old !== nick) this.announce('nick', old);
+  }
+
+  async joinRoom(room: string): Promise<void> {
+    checkRoom(room);
+    if (this.rooms.includes(room)) return;
+    if (this.rooms.length >= MAX_ROOMS)
+      throw new UsageError('INVALID_ARGUMENT', `at most ${MAX_ROOMS} rooms`);
+    this.rooms.push(room);
+    await putMeta(this.parts.db, 'rooms', this.rooms);
+    this.announce('join');
+    const node = this.link?.remoteHello && this.peerList.get(toHex(this.link.remoteHello.id));
+    if (node) this.sync.roomJoined(room, node.rooms);
+  }
+
+  async leaveRoom(room: string): Promise<void> {
+    const at = this.rooms.indexOf(room);
+    if (at < 0) return;
+    this.rooms.splice(at, 1);
+    await putMeta(this.parts.db, 'rooms', this.rooms);
+    this.announce('join');
+  }
+
+  async setTopic(room: string, topic: string): Promise<void> {
+    if (!this.rooms.includes(room)) throw new UsageError('INVALID_ARGUMENT', `not in room ${room}`);
+    this.requireNick();
+    const signed = this.outbound.sign({ kind: 'topic', room, nick: this.nick, topic });
+    await this.inbound.accept(signed, 'live');
+    this.flood(signed, DEFAULT_HOPS);
+  }
+
+  async topics(): Promise<RoomTopic[]> {
+    return [...this.topicMap.values()].map(({ idText: _i, ...t }) => t);
+  }
+
+  async setOpenDirects(peers: NodeIdHex[]): Promise<void> {
+    this.openDirects = [...peers];
+    await putMeta(this.parts.db, 'openDirects', this.openDirects);
+  }
+
+  async resolvePeer(query: string): Promise<PeerInfo> {
+    return resolvePeerQuery(await this.peers(), query);
+  }
+
+  subscribe(listener: (event: ChatEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.connected) this.announce('leave');
+    this.closed = true;
+    clearTimeout(this.presenceTimer);
+    this.sync.linkDown();
+    this.keeper.stop('page closed');
+    this.parts.db.close();
+  }
+
+  // ---- the link ----
+
+  private linkUp(link: WsLink, hello: HelloMessage): void {
+    this.badOnLink = 0;
+    const nodeId = toHex(hello.id);
+    const node = this.peerList.upsert(nodeId, hello.nick, 'static');
+    node.nick = hello.nick;
+    node.xkey = Uint8Array.from(hello.xkey);
+    node.rooms = [...hello.rooms];
+    const address = hostPortOf(this.url);
+    if (!node.addresses.includes(address)) node.addresses.unshift(address);
+    this.peerList.linked = { id: nodeId, rttMs: () => link.rttMs };
+    this.emit({ type: 'link:up', peer: nodeId, nick: hello.nick });
+    this.announce(this.announcedJoin ? 'here' : 'join');
+    this.announcedJoin = true;
+    void this.sync
+      .linkUp(
+        { send: (m) => link.send(m), remoteId: hello.id, remoteNick: hello.nick },
+        hello.rooms,
+        this.rooms,
+      )
+      .catch((err) => this.rejected(err as Error));
+    void this.resendUndelivered(link, hello.id);
+  }
+
+  private linkDown(link: WsLink, closed: WsLinkClosed): void {
+    this.sync.linkDown();
+    clearTimeout(this.presenceTimer);
+    if (closed.wasUp && link.remoteHello) {
+      this.peerList.linked = null;
+      this.emit({
+        type: 'link:down',
+        peer: toHex(link.remoteHello.id),
+        nick: link.remoteHello.nick,
+        reason: closed.reason,
+      });
+    }
+  }
+
+  private onMessage(message: LinkMessage): void {
+    if (message.kind === 'flood') {
+      void this.inbound.accept(message, 'live').catch((err) => this.rejected(err as Error));
+    } else if (SYNC_KINDS.has(message.kind)) {
+      this.sync.handle(message as SyncMessage);
+    } else if (message.kind === 'peers') {
+      this.keeper.learn(message.peers.flatMap((p) => p.addrs));
+    }
+    // ihave, graft and prune never come: the page's hello asks for no lazy push.
+  }
+
+  private flood(signed: { id: Uint8Array; payload: Uint8Array; sig: Uint8Array }, hops: number): void {
+    if (this.link?.state === 'up') this.link.sendBody(floodBody(signed, hops));
+  }
+
+  private sendReceipt(of: Uint8Array, to: Uint8Array): void {
+    const signed = this.outbound.sign({ kind: 'receipt', to, of });
+    this.inbound.markSeen(signed.idText);
+    const direct = this.link?.remoteHello && equalBytes(this.link.remoteHello.id, to);
+    this.flood(signed, direct ? 1 : DEFAULT_HOPS);
+  }
+
+  private async resendUndelivered(link: WsLink, nodeId: Uint8Array): Promise<void> {
+    const rows = await this.parts.store.undelivered(RESEND_UNDELIVERED);
+    for (const body of resendBodies(rows, toHex(nodeId)))
+      if (this.link !== link || !link.sendBody(body)) return;
+  }
+
+  /** Floods our presence now and schedules the next heartbeat. */
+  private announce(event: 'join' | 'here' | 'nick' | 'leave', old?: string): void {
+    if (!this.connected) return;
+    const signed = this.outbound.sign({
+      kind: 'presence',
+      event,
+      nick: this.nick,
+      xkey: this.parts.identity.xPublic,
+      rooms: [...this.rooms],
+      old,
+    });
+    this.inbound.markSeen(signed.idText);
+    this.flood(signed, DEFAULT_HOPS);
+    clearTimeout(this.presenceTimer);
+    if (event === 'leave') return;
+    const interval = this.parts.timings.presenceIntervalMs * (0.8 + 0.4 * Math.random());
+    this.presenceTimer = setTimeout(() => this.announce('here'), interval);
+  }
+
+  private rejected(err: Error): void {
+    this.protocolErrors++;
+    this.lastProtocolError = err;
+    this.parts.options.onProtocolError?.(err);
+    // As a node does (§9.2 step 5): a link that keeps sending forgeries is closed.
+    if ((err as { code?: string }).code === 'SIGNATURE_INVALID' && ++this.badOnLink >= 20)
+      this.link?.fail('SIGNATURE_INVALID', 'too many invalid messages');
+  }
+
+  private requireNick(): void {
+    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
+  }
+
+  private emit(event: ChatEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure is its own; the others still hear the event
+      }
+    }
+  }
+}
+
+function checkRoom(room: string): void {
+  if (!ROOM_PATTERN.test(room))
+    throw new UsageError('INVALID_ARGUMENT', 'a room is 1 to 48 lower-case letters, digits, _ . or -');
+}

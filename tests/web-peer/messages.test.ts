@@ -1,0 +1,151 @@
+/**
+ * The browser peer as a member of the mesh: room messages both ways with a terminal node, direct
+ * messages between a page and a node and between two pages (delivered, marked delivered, and the
+ * serving node carrying and storing only ciphertext), and a page reopened with its identity and history.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestMesh } from '../helpers/mesh.js';
+import { waitFor } from '../helpers/wait.js';
+import { openTestPage, type TestPage, waitLinked } from '../helpers/web-peer.js';
+import { WsBridge } from '../helpers/ws-bridge.js';
+
+let mesh: TestMesh | undefined;
+let bridge: WsBridge | undefined;
+const pages: TestPage[] = [];
+
+afterEach(async () => {
+  await Promise.allSettled(pages.splice(0).map((p) => p.peer.close()));
+  await bridge?.close();
+  bridge = undefined;
+  await mesh?.destroy();
+  mesh = undefined;
+});
+
+async function start(n = 1): Promise<{ mesh: TestMesh; bridge: WsBridge }> {
+  mesh = await TestMesh.start(n);
+  if (n > 1) await mesh.waitConnected();
+  bridge = await WsBridge.start(mesh.nodes[0].node.status().port);
+  return { mesh, bridge };
+}
+
+async function page(url: string, options: Parameters<typeof openTestPage>[1] = {}): Promise<TestPage> {
+  const p = await openTestPage(url, options);
+  pages.push(p);
+  return p;
+}
+
+describe('web peer messages', () => {
+  it('exchanges room messages with a terminal node both ways', async () => {
+    const { mesh, bridge } = await start();
+    const web = await page(bridge.url);
+    await waitLinked(web);
+    const node = mesh.nodes[0];
+    expect(web.peer.needsNick).toBe(false);
+    expect(web.peer.identity.fingerprint).toMatch(/^[a-z2-7]{4}-[a-z2-7]{4}$/);
+
+    const fromNode = node.node.send({ kind: 'room', room: 'lobby' }, 'hello from the terminal');
+    const got = await waitFor(() => web.received.find((m) => m.id === fromNode.id), 'the page to get it');
+    expect(got).toMatchObject({ text: 'hello from the terminal', room: 'lobby', own: false, via: 'live' });
+
+    const fromWeb = await web.peer.send({ kind: 'room', room: 'lobby' }, 'hello from the page');
+    expect(fromWeb).toMatchObject({ own: true, via: 'local', from: web.peer.identity.id });
+    const atNode = await waitFor(() => node.received.find((m) => m.id === fromWeb.id), 'the node to get it');
+    expect(atNode).toMatchObject({ text: 'hello from the page', from: web.peer.identity.id, nick: 'webby' });
+
+    // The node knows the page as a peer, with the page's own fingerprint.
+    const known = await waitFor(
+      () => node.node.peers().find((p) => p.id === web.peer.identity.id),
+      'the node to know the page',
+    );
+    expect(known.fingerprint).toBe(web.peer.identity.fingerprint);
+    const history = await web.peer.history({ room: 'lobby' });
+    expect(history.map((m) => m.text)).toEqual(['hello from the terminal', 'hello from the page']);
+  });
+
+  it('delivers direct messages between a page and a node, with receipts both ways', async () => {
+    const { mesh, bridge } = await start();
+    const web = await page(bridge.url);
+    await waitLinked(web);
+    const node = mesh.nodes[0];
+    const webId = web.peer.identity.id;
+    await waitFor(() => node.node.peers().find((p) => p.id === webId), 'the node to learn the page key');
+
+    const toWeb = node.node.send({ kind: 'direct', peer: webId }, 'psst, page');
+    const got = await waitFor(() => web.received.find((m) => m.id === toWeb.id), 'the page to open it');
+    expect(got).toMatchObject({ text: 'psst, page', direct: true, peer: node.node.identity.idHex });
+    await waitFor(
+      () => node.events.some((e) => e.type === 'receipt' && e.id === toWeb.id),
+      'the node to get the page receipt',
+    );
+
+    const toNode = await web.peer.send({ kind: 'direct', peer: node.node.identity.idHex }, 'psst, node');
+    expect(toNode.status).toBe('sent');
+    const atNode = await waitFor(() => node.received.find((m) => m.id === toNode.id), 'the node to open it');
+    expect(atNode).toMatchObject({ text: 'psst, node', direct: true, peer: webId });
+    await waitFor(
+      () => web.events.some((e) => e.type === 'receipt' && e.id === toNode.id),
+      'the page to get the node receipt',
+    );
+    const mine = await web.peer.history({ peer: node.node.identity.idHex });
+    expect(mine.find((m) => m.id === toNode.id)?.status).toBe('delivered');
+  });
+
+  it('delivers a direct message between two pages through a node that sees only ciphertext', async () => {
+    const { mesh, bridge } = await start();
+    const alice = await page(bridge.url, { nick: 'alice' });
+    const bob = await page(bridge.url, { nick: 'bob' });
+    await waitLinked(alice);
+    await waitLinked(bob);
+    const bobId = bob.peer.identity.id;
+    await waitFor(async () => (await alice.peer.peers()).find((p) => p.id === bobId), 'alice to know bob');
+    const secret = 'the page secret ' + Math.random().toString(36).slice(2);
+
+    const sent = await alice.peer.send({ kind: 'direct', peer: bobId }, secret);
+    const got = await waitFor(() => bob.received.find((m) => m.id === sent.id), 'bob to open it');
+    expect(got).toMatchObject({ text: secret, nick: 'alice', peer: alice.peer.identity.id });
+    await waitFor(
+      () => alice.events.some((e) => e.type === 'receipt' && e.id === sent.id),
+      'alice to get the receipt',
+    );
+    expect((await alice.peer.history({ peer: bobId }))[0]).toMatchObject({
+      id: sent.id,
+      status: 'delivered',
+    });
+
+    // The relaying node: nothing it received, nothing it stored, holds the plaintext.
+    const needle = Buffer.from(secret);
+    const node = mesh.nodes[0];
+    expect(node.received.some((m) => m.id === sent.id)).toBe(false);
+    expect(bridge.toNode.length).toBeGreaterThan(0);
+    for (const bytes of bridge.toNode) expect(bytes.includes(needle)).toBe(false);
+    node.node.history({ room: 'lobby' }); // flush pending writes
+    for (const file of readdirSync(node.dataDir)) {
+      const content = readFileSync(join(node.dataDir, file));
+      expect(content.includes(needle), `${file} of the node holds the plaintext`).toBe(false);
+    }
+  });
+
+  it('keeps its identity and history when reopened', async () => {
+    const { mesh, bridge } = await start();
+    const first = await page(bridge.url, { nick: undefined });
+    expect(first.peer.needsNick).toBe(true);
+    await first.peer.setNick('carol');
+    expect(first.peer.needsNick).toBe(false);
+    await waitLinked(first);
+    const node = mesh.nodes[0];
+    const sent = node.node.send({ kind: 'room', room: 'lobby' }, 'remember me');
+    await waitFor(() => first.received.find((m) => m.id === sent.id), 'the page to get it');
+    const own = await first.peer.send({ kind: 'room', room: 'lobby' }, 'and me');
+    const identity = first.peer.identity;
+    await first.peer.close();
+
+    const again = await page(bridge.url, { idb: first.idb, nick: undefined });
+    expect(again.peer.identity).toEqual(identity);
+    expect(again.peer.needsNick).toBe(false);
+    const history = await again.peer.history({ room: 'lobby' });
+    expect(history.map((m) => m.id)).toEqual([sent.id, own.id]);
+    expect(history[1]).toMatchObject({ own: true, text: 'and me' });
+  });
+});

@@ -154,9 +154,16 @@ export function waitForText(page: Page, text: string, timeoutMs = 30_000): Promi
   );
 }
 
-/** Types into the composer and presses Enter. */
-export async function sendLine(page: Page, text: string): Promise<void> {
+/** Types into the composer (Shift+Enter between `lines`) and presses Enter. */
+export async function sendLine(page: Page, ...lines: string[]): Promise<void> {
   await page.focus('.composer textarea');
-  await page.keyboard.type(text);
+  for (const [i, line] of lines.entries()) {
+    if (i > 0) {
+      await page.keyboard.down('Shift');
+      await page.keyboard.press('Enter');
+      await page.keyboard.up('Shift');
+    }
+    await page.keyboard.type(line);
+  }
   await page.keyboard.press('Enter');
 }

@@ -91,12 +91,13 @@ export class ChatController implements ControllerPort {
     model.changed('now');
     // Round-trip times and mesh reachability change without events: re-read the peers now and then.
     this.peerTimer = setInterval(() => void this.refreshPeers(), PEER_REFRESH_MS);
-    this.peerTimer.unref();
+    // Node's timer is unref'd so it keeps no process alive; a browser's timer is a number.
+    (this.peerTimer as { unref?: () => void }).unref?.();
     const active = model.active;
     if (active) await this.loadInitial(active);
   }
 
-  private peerTimer: NodeJS.Timeout | null = null;
+  private peerTimer: ReturnType<typeof setInterval> | null = null;
   /** The line being run failed because no node was attached. */
   private lineLost = false;
 

@@ -18,7 +18,8 @@ import type { ViewContext } from './history-view.js';
 import { InputHistory } from './input-history.js';
 import { EMPTY_INPUT, type InputState } from './input-line.js';
 import { fingerprint, fromHex, sanitizeLabel, sanitizeText } from '../wire/index.js';
-import { nodeCrypto } from '../crypto-node/index.js';
+// noble's SHA-256 (the digest Node's gives): the model is bundled into the web page too, where Node's is not.
+import { sha256 } from '@noble/hashes/sha2.js';
 
 export interface SelfInfo {
   id: NodeIdHex;
@@ -88,7 +89,7 @@ export class ChatModel {
 
   private version = 0;
   private readonly listeners = new Set<() => void>();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
   private lastFlush = 0;
   private readonly frameMs: number;
   private nickIndex: Map<string, Set<NodeIdHex>> | null = null;
@@ -272,7 +273,7 @@ export class ChatModel {
     // A key the node does not list (a stranger in history) gets its fingerprint all the same.
     return (
       this.peers.get(id)?.fingerprint ??
-      (/^[0-9a-f]{64}$/.test(id) ? fingerprint(nodeCrypto, fromHex(id)) : id.slice(0, 8))
+      (/^[0-9a-f]{64}$/.test(id) ? fingerprint({ sha256 }, fromHex(id)) : id.slice(0, 8))
     );
   }
 

@@ -1,0 +1,17 @@
+/**
+ * The web page's entry (bundled by scripts/build-web.mjs): opens the browser's own peer on the node
+ * that served the page (ws://HOST:PORT/ws, PROTOCOL.md §18) and draws the chat on it.
+ */
+import './styles.css';
+import { openWebPeer } from '../peer/index.js';
+import { boot } from './boot.js';
+
+const container = document.getElementById('root');
+if (!container) throw new Error('the page has no #root element');
+const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+openWebPeer({ url }).then(
+  (peer) => boot(container, peer),
+  (err: unknown) => {
+    container.textContent = `konnect could not start in this browser: ${err instanceof Error ? err.message : String(err)}`;
+  },
+);

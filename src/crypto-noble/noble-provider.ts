@@ -11,7 +11,8 @@
  * decodes with noble's strict point decoding and checks libsodium's equation and rules itself.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { chacha20poly1305, xchacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { scrypt } from '@noble/hashes/scrypt.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -73,4 +74,8 @@ export const nobleCrypto: CryptoProvider = {
   hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
   chacha20Poly1305Seal: (key, nonce, plaintext, aad) => chacha20poly1305(key, nonce, aad).encrypt(plaintext),
   chacha20Poly1305Open: (key, nonce, sealed, aad) => chacha20poly1305(key, nonce, aad).decrypt(sealed),
+  scrypt: (password, salt, { N, r, p }, length) => scrypt(password, salt, { N, r, p, dkLen: length }),
+  xchacha20Poly1305Seal: (key, nonce, plaintext, aad) =>
+    xchacha20poly1305(key, nonce, aad).encrypt(plaintext),
+  xchacha20Poly1305Open: (key, nonce, sealed, aad) => xchacha20poly1305(key, nonce, aad).decrypt(sealed),
 };

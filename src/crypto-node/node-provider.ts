@@ -14,6 +14,7 @@ import {
   hkdfSync,
   type KeyObject,
   randomBytes,
+  scryptSync,
   sign as cryptoSign,
   verify as cryptoVerify,
 } from 'node:crypto';
@@ -26,6 +27,7 @@ import {
   strictEd25519,
   X25519_KEY_BYTES,
 } from '../wire/index.js';
+import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { loadSodium } from './sodium.js';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -213,7 +215,32 @@ export function createNodeCrypto(
       decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     },
+    // scrypt's memory is 128·N·r bytes (32 MiB for a room key): node:crypto's default cap is exactly that.
+    scrypt: (password, salt, { N, r, p }, length) =>
+      new Uint8Array(scryptSync(password, salt, length, { N, r, p, maxmem: 256 * N * r })),
+    xchacha20Poly1305Seal,
+    xchacha20Poly1305Open,
   };
+}
+
+/** libsodium's XChaCha20-Poly1305 where it loads, @noble/ciphers' (the same construction) otherwise. */
+function xchacha20Poly1305Seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array) {
+  if (!sodium) return xchacha20poly1305(key, nonce, aad).encrypt(plaintext);
+  if (key.length !== 32 || nonce.length !== 24)
+    throw new CryptoError('KEY_INVALID', 'XChaCha20 key or nonce');
+  const out = new Uint8Array(plaintext.length + TAG_BYTES);
+  sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(out, plaintext, aad, null, nonce, key);
+  return out;
+}
+
+function xchacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array) {
+  if (!sodium) return xchacha20poly1305(key, nonce, aad).decrypt(sealed);
+  if (sealed.length < TAG_BYTES) throw new CryptoError('SEAL_INVALID', 'shorter than a tag');
+  if (key.length !== 32 || nonce.length !== 24)
+    throw new CryptoError('KEY_INVALID', 'XChaCha20 key or nonce');
+  const out = new Uint8Array(sealed.length - TAG_BYTES);
+  sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(out, null, sealed, aad, nonce, key);
+  return out;
 }
 
 /** The node's provider: what the daemon passes to the wire. */

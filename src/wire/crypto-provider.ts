@@ -48,4 +48,23 @@ export interface CryptoProvider {
   ): Uint8Array;
   /** The plaintext of ciphertext ‖ tag; throws (any error) when the tag does not authenticate. */
   chacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+  // ---- private rooms (PROTOCOL.md §19) ----
+  /** scrypt (RFC 7914) of `password` and `salt` with cost N (a power of two), block size r, parallelism p. */
+  scrypt(password: Uint8Array, salt: Uint8Array, params: ScryptParams, length: number): Uint8Array;
+  /** XChaCha20-Poly1305 (24-byte nonce, libsodium's crypto_aead_xchacha20poly1305_ietf): ciphertext ‖ tag. */
+  xchacha20Poly1305Seal(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+  ): Uint8Array;
+  /** The plaintext of ciphertext ‖ tag; throws (any error) when the tag does not authenticate. */
+  xchacha20Poly1305Open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+}
+
+/** scrypt's cost parameters. */
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
 }

@@ -11,7 +11,7 @@ export * from './messages.js';
 export * from './payloads.js';
 export * from './ids.js';
 export * from './crypto.js';
-export type { CryptoProvider, RawKeyPair } from './crypto-provider.js';
+export type { CryptoProvider, RawKeyPair, ScryptParams } from './crypto-provider.js';
 export {
   ED25519_L,
   hasSmallOrder,
@@ -23,3 +23,4 @@ export {
 export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';
 export * from './message-text.js';
+export * from './private-room.js';

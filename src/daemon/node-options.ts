@@ -41,6 +41,8 @@ export interface NodeOptions {
   lazyPush?: boolean;
   /** Work one link and one origin may cause (flood/flood-limits.ts). @default DEFAULT_FLOOD_LIMITS */
   floodLimits?: Partial<FloodLimits>;
+  /** Send read markers for direct messages shown on screen (PROTOCOL.md §20). @default true */
+  readReceipts?: boolean;
 }
 
 export interface NodeComponents {

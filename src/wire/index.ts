@@ -23,3 +23,6 @@ export {
 export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';
 export * from './message-text.js';
+// Trust, read and seen markers (PROTOCOL.md §20)
+export { safetyCode, SAFETY_CODE_LABEL, SAFETY_CODE_GROUPS } from './safety-code.js';
+export * from './markers.js';

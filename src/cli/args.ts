@@ -76,6 +76,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'do not use mDNS discovery (static --peer and peer exchange only)',
     commands: NODE_COMMANDS,
   },
+  'no-read-receipts': {
+    type: 'boolean',
+    help: 'do not tell peers when their direct messages were read on screen',
+    commands: NODE_COMMANDS,
+  },
   interface: {
     type: 'string',
     arg: 'NAME|ADDR',

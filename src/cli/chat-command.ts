@@ -23,6 +23,7 @@ const NODE_FLAGS = [
   'host',
   'peer',
   'no-mdns',
+  'no-read-receipts',
   'interface',
   'degree',
   'max-links',

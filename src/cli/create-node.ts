@@ -77,6 +77,7 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
       port: numbers.port,
       degree: numbers.degree,
       maxLinks: numbers.maxLinks,
+      readReceipts: !v['no-read-receipts'],
       store: { maxMessagesPerScope: numbers.maxMessagesPerScope, maxAgeMs: numbers.maxAgeMs },
     },
     { logger, discoveries },

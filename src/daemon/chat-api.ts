@@ -7,6 +7,12 @@ import type { MessageIdStr, NodeIdHex } from '../wire/index.js';
 
 export type { MessageIdStr, NodeIdHex };
 
+/**
+ * What this node makes of a key using a nick (PROTOCOL.md §20): the nick's pinned key ('known'), that
+ * key verified by its safety code ('verified'), or another key than the one pinned ('new-key').
+ */
+export type TrustState = 'known' | 'verified' | 'new-key';
+
 /** Where a message belongs: a room, or the direct conversation with one peer. */
 export type ConversationRef = { kind: 'room'; room: string } | { kind: 'direct'; peer: NodeIdHex };
 
@@ -28,12 +34,19 @@ export interface ChatMessage {
   action: boolean;
   /** Written by this node. */
   own: boolean;
-  /** For own direct messages: 'sent' until a receipt arrives, then 'delivered'. */
-  status: 'sent' | 'delivered' | null;
+  /** For own direct messages: 'sent' until a receipt arrives, then 'delivered', then 'read' (§20). */
+  status: 'sent' | 'delivered' | 'read' | null;
   /** How this node got it: written here, flooded live, or learned by history sync. */
   via: 'local' | 'live' | 'sync';
   /** Timestamp is more than FUTURE_SKEW_MS ahead of the receiver's clock when it arrived. */
   future: boolean;
+  /** Another's message: what its key is to the nick it used (§20); null or absent for own messages. */
+  trust?: TrustState | null;
+  /**
+   * Own room message: how many of the room's members online when it was sent hold it (seen markers,
+   * §20); null when not known (another's message, or sent before this node last started).
+   */
+  seen?: { count: number; of: number } | null;
 }
 
 export interface PeerInfo {
@@ -54,6 +67,22 @@ export interface PeerInfo {
   rooms: string[];
   /** Why the last attempt to link failed (e.g. 'refused', 'timed out', 'version mismatch'). */
   lastError: string | null;
+  /** Its key against the key pinned for its nick (§20); null when its nick is not pinned (a hint). */
+  trust?: TrustState | null;
+  /** The key pinned for its nick (hex node id), its own or another's; null when none. */
+  pinnedKey?: NodeIdHex | null;
+  /** When the pinned key was first seen with this nick. */
+  firstSeen?: number | null;
+  /** When this peer's key was verified by its safety code; null when not verified. */
+  verifiedAt?: number | null;
+}
+
+/** The code two people compare to verify each other's keys (/verify, §20). */
+export interface SafetyCode {
+  peer: PeerInfo;
+  /** 6 groups of 5 digits, the same on both sides. */
+  code: string;
+  ownFingerprint: string;
 }
 
 export interface NodeStatus {
@@ -131,6 +160,10 @@ export type ChatEvent =
   | { type: 'sync'; peer: NodeIdHex; nick: string; count: number; scope: string }
   | { type: 'status'; status: NodeStatus }
   | { type: 'topic'; topic: RoomTopic }
+  /** §20: own direct messages to `peer` up to (ts, id) were read there. */
+  | { type: 'read'; peer: NodeIdHex; ts: number; id: MessageIdStr }
+  /** §20: how many hold own room message `id` changed. */
+  | { type: 'seen'; id: MessageIdStr; room: string; count: number; of: number }
   /**
    * Only from a client of a daemon (never from a node): the daemon went away ('lost': calls fail
    * with NO_DAEMON until it is back) or a daemon for the same data directory answers again.
@@ -162,4 +195,14 @@ export interface ChatApi {
   subscribe(listener: (event: ChatEvent) => void): () => void;
   /** Releases the client (a control-socket client disconnects; the daemon goes on). */
   close(): Promise<void>;
+
+  // ---- Trust, read and seen markers (PROTOCOL.md §20) ----
+  /** Accepts a peer's key for its nick (/trust): re-pins the nick to it. */
+  trustPeer(query: string): Promise<PeerInfo>;
+  /** The safety code of this node's key and a peer's, to compare face to face (/verify). */
+  safetyCode(query: string): Promise<SafetyCode>;
+  /** Marks a peer's key verified (the codes matched): pinned and shown as verified everywhere. */
+  verifyPeer(query: string): Promise<PeerInfo>;
+  /** Which conversation the person has on screen (null: none); direct ones get read markers. */
+  setShownConversation(ref: ConversationRef | null): Promise<void>;
 }

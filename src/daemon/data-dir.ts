@@ -75,6 +75,9 @@ export const dataFiles = (dir: string) => ({
   topics: join(dir, 'topics.json'),
   /** The peer table, so a restarted node redials whom it knew (peer-store.ts). */
   peers: join(dir, 'peers.json'),
+  /** Pinned keys and how far peers read our direct messages (trust/, PROTOCOL.md §20). */
+  pins: join(dir, 'pins.json'),
+  reads: join(dir, 'reads.json'),
 });
 
 /**

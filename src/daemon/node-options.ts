@@ -44,6 +44,8 @@ export interface NodeOptions {
   floodLimits?: Partial<FloodLimits>;
   /** Serve the chat page and browser links on the mesh port (src/daemon/web). @default off */
   web?: WebOptions;
+  /** Send read markers for direct messages shown on screen (PROTOCOL.md §20). @default true */
+  readReceipts?: boolean;
 }
 
 export interface NodeComponents {

@@ -36,6 +36,7 @@ import { ProfileStore } from './profile-store.js';
 import { ChatService, RoomTopics, TopicService } from './rooms/index.js';
 import { DirectService, ReceiptService } from './direct/index.js';
 import { PresenceService } from './presence/index.js';
+import { Trust } from './trust/index.js';
 import { type NodeContext, type NodeService, PayloadKinds } from './services/index.js';
 import { checkNick, checkRoom, defaultNick } from './names.js';
 import type { NodeOptions, NodeParts } from './node-options.js';
@@ -61,6 +62,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   readonly router: FloodRouter;
   readonly store: HistoryStore;
   readonly topics: RoomTopics;
+  readonly trust: Trust;
   private readonly opts: NodeOptions;
   private readonly discoveries: Discovery[];
   private readonly writer: MessageWriter;
@@ -163,13 +165,12 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     this.chat = new ChatService(context);
     this.direct = new DirectService(context, parts.crypto);
     this.topicService = new TopicService(context, this.topics);
-    const receipts = new ReceiptService(context);
+    this.trust = new Trust(context, { ...parts, files, readReceipts: opts.readReceipts, node: this });
     const deliver = this.kinds.deliver.bind(this.kinds);
     this.sync = opts.sync === false ? null : new SyncService(context, this.store, deliver);
     const added = parts.services.map((factory) => factory(context));
-    this.services = [this.presence, this.chat, this.direct, receipts, this.topicService];
-    if (this.sync) this.services.push(this.sync);
-    this.services.push(...added);
+    this.services = [this.presence, this.chat, this.direct, new ReceiptService(context), this.topicService];
+    this.services.push(...this.trust.services, ...(this.sync ? [this.sync] : []), ...added);
     for (const service of this.services) this.kinds.add(service);
     // The one table of link message kinds (the link manager took `peers`, history sync `sync-*`).
     this.links.messages.handle('flood', (link, message) => this.router.handle(message, link));

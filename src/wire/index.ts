@@ -24,3 +24,7 @@ export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObj
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';
 export * from './message-text.js';
 export * from './private-room.js';
+// Trust, read and seen markers (PROTOCOL.md §20)
+export { safetyCode, SAFETY_CODE_LABEL, SAFETY_CODE_GROUPS } from './safety-code.js';
+export * from './markers.js';
+export * from './names.js';

@@ -15,9 +15,10 @@ import type {
   NodeStatus,
   PeerInfo,
   RoomTopic,
+  SafetyCode,
 } from '../../src/daemon/index.js';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
-import { checkMessageText, fingerprint, fromHex, UsageError } from '../../src/wire/index.js';
+import { checkMessageText, fingerprint, fromHex, safetyCode, UsageError } from '../../src/wire/index.js';
 
 export interface FakeCall {
   method: keyof ChatApi;
@@ -310,5 +311,35 @@ export class FakeChatApi implements ChatApi {
   async close(): Promise<void> {
     this.record('close', []);
     this.listeners.clear();
+  }
+
+  // ---- Trust, read and seen markers (PROTOCOL.md §20) ----
+  /** What setShownConversation last told. */
+  shown: ConversationRef | null = null;
+
+  async trustPeer(query: string): Promise<PeerInfo> {
+    this.record('trustPeer', [query]);
+    const peer = await this.resolvePeer(query);
+    const trusted: PeerInfo = { ...peer, trust: 'known', pinnedKey: peer.id, verifiedAt: null };
+    return this.addPeer(trusted);
+  }
+
+  async safetyCode(query: string): Promise<SafetyCode> {
+    this.record('safetyCode', [query]);
+    const peer = await this.resolvePeer(query);
+    const code = safetyCode(nodeCrypto, fromHex(this.self.id), fromHex(peer.id));
+    return { peer, code, ownFingerprint: this.self.fingerprint };
+  }
+
+  async verifyPeer(query: string): Promise<PeerInfo> {
+    this.record('verifyPeer', [query]);
+    const peer = await this.resolvePeer(query);
+    const verified: PeerInfo = { ...peer, trust: 'verified', pinnedKey: peer.id, verifiedAt: this.tick() };
+    return this.addPeer(verified);
+  }
+
+  async setShownConversation(ref: ConversationRef | null): Promise<void> {
+    this.record('setShownConversation', [ref]);
+    this.shown = ref;
   }
 }

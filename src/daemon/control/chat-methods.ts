@@ -46,6 +46,10 @@ const conversation: Check<ConversationRef> = (value, path) => {
   throw new WireError('SCHEMA_INVALID', `${path}: expected {kind: "room", room} or {kind: "direct", peer}`);
 };
 
+/** A conversation, or none (null travels as an absent field). */
+const shownConversation: Check<ConversationRef | null> = (value, path) =>
+  value === undefined || value === null ? null : conversation(value, path);
+
 const historyQuery = object({
   room: optional(name),
   peer: optional(name),
@@ -67,4 +71,9 @@ export const CHAT_METHODS: MethodTable<ChatApi> = {
   setOpenDirects: call(arg('peers', list(name, MAX_OPEN_DIRECTS))),
   resolvePeer: call(arg('query', name)),
   subscribe: events('unsubscribe'),
+  // Trust, read and seen markers (PROTOCOL.md §20)
+  trustPeer: call(arg('query', name)),
+  safetyCode: call(arg('query', name)),
+  verifyPeer: call(arg('query', name)),
+  setShownConversation: call(arg('ref', shownConversation)),
 };

@@ -1,4 +1,8 @@
-/** ChatApi over an in-process KonnectNode (the TUI without a separate daemon). */
+/**
+ * ChatApi over an in-process KonnectNode (the TUI without a separate daemon, and what the control
+ * socket serves). Messages, peers and events leave through the node's trust services (trust/), so
+ * every view carries the same NEW KEY marks, 'read' and "seen by N/M".
+ */
 import type {
   ChatApi,
   ChatEvent,
@@ -9,6 +13,7 @@ import type {
   NodeIdHex,
   PeerInfo,
   RoomTopic,
+  SafetyCode,
 } from '../chat-api.js';
 import type { KonnectNode } from '../node.js';
 
@@ -19,13 +24,13 @@ export class NodeChatApi implements ChatApi {
     return this.node.status();
   }
   async peers(): Promise<PeerInfo[]> {
-    return this.node.peers();
+    return this.node.peers().map((p) => this.node.trust.peer(p));
   }
   async history(query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.node.history(query);
+    return this.node.history(query).map((m) => this.node.trust.message(m));
   }
   async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
-    return this.node.sendDurable(to, text, options);
+    return this.node.trust.message(await this.node.sendDurable(to, text, options));
   }
   async setNick(nick: string): Promise<void> {
     this.node.setNick(nick);
@@ -46,13 +51,28 @@ export class NodeChatApi implements ChatApi {
     this.node.setOpenDirects(peers);
   }
   async resolvePeer(query: string): Promise<PeerInfo> {
-    return this.node.resolvePeer(query);
+    return this.node.trust.peer(this.node.resolvePeer(query));
   }
   subscribe(listener: (event: ChatEvent) => void): () => void {
-    this.node.on('event', listener);
-    return () => this.node.off('event', listener);
+    const decorated = (event: ChatEvent) => listener(this.node.trust.event(event));
+    this.node.on('event', decorated);
+    return () => this.node.off('event', decorated);
   }
   async close(): Promise<void> {
     // the node's owner stops it
+  }
+
+  // ---- Trust, read and seen markers (PROTOCOL.md §20) ----
+  async trustPeer(query: string): Promise<PeerInfo> {
+    return this.node.trust.trustPeer(query);
+  }
+  async safetyCode(query: string): Promise<SafetyCode> {
+    return this.node.trust.safetyCode(query);
+  }
+  async verifyPeer(query: string): Promise<PeerInfo> {
+    return this.node.trust.verifyPeer(query);
+  }
+  async setShownConversation(ref: ConversationRef | null): Promise<void> {
+    this.node.trust.setShown(ref ?? null);
   }
 }

@@ -15,11 +15,13 @@ import type {
   NodeStatus,
   PeerInfo,
   RoomTopic,
+  SafetyCode,
 } from '../../daemon/chat-api.js';
 import { resolvePeerQuery } from '../../daemon/links/resolve-peer.js';
 import type { SyncMessage } from '../../daemon/history/sync-session.js';
 import {
   checkMessageText,
+  checkRoom,
   type CryptoProvider,
   DEFAULT_HOPS,
   equalBytes,
@@ -28,11 +30,12 @@ import {
   MAX_ROOMS,
   NICK_PATTERN,
   type NodeIdHex,
-  ROOM_PATTERN,
   toHex,
   UsageError,
 } from '../../wire/index.js';
 import { putMeta } from './idb.js';
+import { Listeners } from './listeners.js';
+import { pageSafetyCode, pinsUnavailable } from './page-trust.js';
 import { Inbound } from './inbound.js';
 import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
 import { LinkKeeper } from './link-keeper.js';
@@ -69,7 +72,7 @@ export class WebPeer implements ChatApi {
   private nick: string;
   private readonly rooms: string[];
   private openDirects: NodeIdHex[];
-  private readonly listeners = new Set<(event: ChatEvent) => void>();
+  private readonly listeners = new Listeners<ChatEvent>();
   private readonly peerList: PeerList;
   private readonly inbound: Inbound;
   private readonly outbound: Outbound;
@@ -219,8 +222,8 @@ export class WebPeer implements ChatApi {
     if (old !== nick) this.announce('nick', old);
   }
 
-  async joinRoom(room: string): Promise<void> {
-    checkRoom(room);
+  async joinRoom(name: string): Promise<void> {
+    const room = checkRoom(name);
     if (this.rooms.includes(room)) return;
     if (this.rooms.length >= MAX_ROOMS)
       throw new UsageError('INVALID_ARGUMENT', `at most ${MAX_ROOMS} rooms`);
@@ -260,9 +263,20 @@ export class WebPeer implements ChatApi {
     return resolvePeerQuery(await this.peers(), query);
   }
 
+  async safetyCode(query: string): Promise<SafetyCode> {
+    return pageSafetyCode(this.parts.crypto, this.parts.identity, await this.resolvePeer(query));
+  }
+  async trustPeer(_query: string): Promise<PeerInfo> {
+    return pinsUnavailable('trusting a new key');
+  }
+  async verifyPeer(_query: string): Promise<PeerInfo> {
+    return pinsUnavailable('marking a key verified');
+  }
+  /** The page sends no read markers yet (page-trust.ts). */
+  async setShownConversation(_ref: ConversationRef | null): Promise<void> {}
+
   subscribe(listener: (event: ChatEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -379,17 +393,6 @@ export class WebPeer implements ChatApi {
   }
 
   private emit(event: ChatEvent): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch {
-        // a listener's failure is its own; the others still hear the event
-      }
-    }
+    this.listeners.emit(event);
   }
-}
-
-function checkRoom(room: string): void {
-  if (!ROOM_PATTERN.test(room))
-    throw new UsageError('INVALID_ARGUMENT', 'a room is 1 to 48 lower-case letters, digits, _ . or -');
 }

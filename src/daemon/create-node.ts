@@ -11,6 +11,7 @@ import { HistoryStore, type StoreOptions } from './history/index.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { silentLogger } from './logger.js';
 import { KonnectNode } from './node.js';
+import { fileService } from './files/index.js';
 import type { NodeComponents, NodeOptions } from './node-options.js';
 
 export function createNode(init: NodeOptions, components: NodeComponents = {}): KonnectNode {
@@ -30,6 +31,7 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
       );
     }
   }
+  const crypto = components.crypto ?? nodeCrypto;
   return new KonnectNode(init, {
     identity,
     clock,
@@ -37,10 +39,11 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
     logger,
     store,
     discoveries: components.discoveries ?? [],
-    crypto: components.crypto ?? nodeCrypto,
+    crypto,
     quietTurns: components.quietTurns ?? new QuietTurns(),
     verifyLoad: components.verifyLoad ?? new VerifyLoad(),
-    services: components.services ?? [],
+    // Files (PROTOCOL.md §21) are a service like any other, so node.ts does not know of them.
+    services: [fileService(init.files ?? {}, init.dataDir, crypto), ...(components.services ?? [])],
   });
 }
 

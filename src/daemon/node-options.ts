@@ -12,6 +12,7 @@ import type { Identity } from './identity.js';
 import type { LinkTimings } from './links/index.js';
 import type { Logger } from './logger.js';
 import type { ServiceFactory } from './services/index.js';
+import type { FileOptions } from './files/index.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -41,6 +42,8 @@ export interface NodeOptions {
   lazyPush?: boolean;
   /** Work one link and one origin may cause (flood/flood-limits.ts). @default DEFAULT_FLOOD_LIMITS */
   floodLimits?: Partial<FloodLimits>;
+  /** Sharing files: what is kept, fetched without asking, and where it lands (files/file-service.ts). */
+  files?: FileOptions;
 }
 
 export interface NodeComponents {

@@ -23,3 +23,5 @@ export {
 export { type Check, object, list, optional, text, uint, bool, bytes, isPlainObject } from './schema.js';
 export { sanitizeText, sanitizeLabel, type SanitizeOptions } from './sanitize.js';
 export * from './message-text.js';
+export * from './file-tree.js';
+export * from './file-messages.js';

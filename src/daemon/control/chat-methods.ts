@@ -67,4 +67,8 @@ export const CHAT_METHODS: MethodTable<ChatApi> = {
   setOpenDirects: call(arg('peers', list(name, MAX_OPEN_DIRECTS))),
   resolvePeer: call(arg('query', name)),
   subscribe: events('unsubscribe'),
+  // files (PROTOCOL.md §21): a path on the daemon's machine, and an id prefix or a message id
+  sendFile: call(arg('to', conversation), arg('path', text(4096))),
+  files: call(),
+  getFile: call(arg('id', name)),
 };

@@ -11,6 +11,8 @@ import type {
   RoomTopic,
 } from '../chat-api.js';
 import type { KonnectNode } from '../node.js';
+import type { FileInfo } from '../chat-api.js';
+import { filesOf } from '../files/index.js';
 
 export class NodeChatApi implements ChatApi {
   constructor(private readonly node: KonnectNode) {}
@@ -54,5 +56,15 @@ export class NodeChatApi implements ChatApi {
   }
   async close(): Promise<void> {
     // the node's owner stops it
+  }
+  // files (PROTOCOL.md §21)
+  async sendFile(to: ConversationRef, path: string): Promise<FileInfo> {
+    return filesOf(this.node).send(to, path);
+  }
+  async files(): Promise<FileInfo[]> {
+    return filesOf(this.node).list();
+  }
+  async getFile(id: string): Promise<FileInfo> {
+    return filesOf(this.node).get(id);
   }
 }

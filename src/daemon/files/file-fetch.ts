@@ -213,9 +213,9 @@ export class FileFetcher {
       this.lied(fetch, link, `chunk ${index} does not match its hash`);
       return;
     }
+    fetch.fetched++; // every chunk that came, even one held already: what a resume must not repeat
     if (!this.store.holds(fetch.root, index)) {
       this.store.writeChunk(fetch.root, index, fetch.shape.offset(index), data);
-      fetch.fetched++;
       fetch.sinceHave++;
     }
     if (this.done(fetch)) return;

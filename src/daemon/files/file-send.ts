@@ -30,6 +30,8 @@ export async function offerFile(
   maxFileBytes: number,
   to: ConversationRef,
   path: string,
+  /** The name offered, when not the file's own (a page's upload; a test's hostile sender). */
+  offeredName?: string,
 ): Promise<FileRecord> {
   const { self, identity, clock, router, writer, ids, peerTable } = ctx;
   if (!self.running) throw new UsageError('NOT_RUNNING', 'the node is not running');
@@ -55,7 +57,7 @@ export async function offerFile(
     );
   const key = peer ? crypto.randomBytes(32) : undefined;
   const prepared = await prepareFile(store, crypto, path, size, key);
-  const name = basename(path).slice(0, 255) || 'file';
+  const name = (offeredName ?? basename(path)).slice(0, 255) || 'file';
   const type = mediaType(name);
   const now = clock.now();
   const id = ids.next(now);

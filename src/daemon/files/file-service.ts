@@ -107,8 +107,8 @@ export class FileService implements NodeService {
   }
 
   /** Offers a file on this machine to a room or a conversation. */
-  async send(to: ConversationRef, path: string): Promise<FileInfo> {
-    const record = await offerFile(this.ctx, this.crypto, this.store, this.opts.maxFileBytes, to, path);
+  async send(to: ConversationRef, path: string, name?: string): Promise<FileInfo> {
+    const record = await offerFile(this.ctx, this.crypto, this.store, this.opts.maxFileBytes, to, path, name);
     this.evict();
     const info = this.info(record);
     this.ctx.emit({ type: 'file', file: info });

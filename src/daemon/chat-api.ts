@@ -168,7 +168,10 @@ export type ChatEvent =
    * Only from a client of a daemon (never from a node): the daemon went away ('lost': calls fail
    * with NO_DAEMON until it is back) or a daemon for the same data directory answers again.
    */
-  | { type: 'connection'; state: 'lost' | 'restored'; reason: string };
+  | { type: 'connection'; state: 'lost' | 'restored'; reason: string }
+  // files (PROTOCOL.md §21)
+  /** A file was offered, or a transfer moved on (at most a few times a second), finished or failed. */
+  | { type: 'file'; file: FileInfo };
 
 /**
  * Each method also has a row in CHAT_METHODS (control/chat-methods.ts): the schemas of its arguments, from which
@@ -205,4 +208,43 @@ export interface ChatApi {
   verifyPeer(query: string): Promise<PeerInfo>;
   /** Which conversation the person has on screen (null: none); direct ones get read markers. */
   setShownConversation(ref: ConversationRef | null): Promise<void>;
+  // files (PROTOCOL.md §21)
+  /** Offers a file (an absolute path on the node's machine) to a room or a conversation. */
+  sendFile(to: ConversationRef, path: string): Promise<FileInfo>;
+  /** Files offered, being fetched or held, newest first. */
+  files(): Promise<FileInfo[]>;
+  /** Starts fetching an offered file, by a prefix (6 or more hex digits) of its id or its message id. */
+  getFile(id: string): Promise<FileInfo>;
+}
+
+/** A file offered to a room or a conversation, and how far this node has it (PROTOCOL.md §21). */
+export interface FileInfo {
+  /** Hex of the root of its hash tree. */
+  id: string;
+  /** The name as the sender gave it (sanitised for display; the saved name is `path`). */
+  name: string;
+  size: number;
+  type: string;
+  from: NodeIdHex;
+  nick: string;
+  room: string | null;
+  peer: NodeIdHex | null;
+  ts: number;
+  messageId: MessageIdStr;
+  own: boolean;
+  state: 'offered' | 'fetching' | 'done' | 'failed';
+  chunks: number;
+  /** Chunks held. */
+  held: number;
+  /** Chunks fetched since this node started (or resumed) the fetch. */
+  fetched: number;
+  /** Bytes per second over the last seconds of a fetch; 0 otherwise. */
+  rate: number;
+  /** Neighbours offering chunks to this fetch. */
+  holders: number;
+  /** Chunks that failed their hash in this fetch (counted against the links that sent them). */
+  badChunks: number;
+  /** Where the finished file was written (own files: where it was sent from). */
+  path: string | null;
+  error: string | null;
 }

@@ -11,6 +11,7 @@ import { HistoryStore, type StoreOptions } from './history/index.js';
 import { loadOrCreateIdentity } from './identity.js';
 import { silentLogger } from './logger.js';
 import { KonnectNode } from './node.js';
+import { fileService } from './files/index.js';
 import type { NodeComponents, NodeOptions } from './node-options.js';
 import { webService } from './web/index.js';
 
@@ -31,6 +32,7 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
       );
     }
   }
+  const crypto = components.crypto ?? nodeCrypto;
   return new KonnectNode(init, {
     identity,
     clock,
@@ -38,10 +40,15 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
     logger,
     store,
     discoveries: components.discoveries ?? [],
-    crypto: components.crypto ?? nodeCrypto,
+    crypto,
     quietTurns: components.quietTurns ?? new QuietTurns(),
     verifyLoad: components.verifyLoad ?? new VerifyLoad(),
-    services: [...(components.services ?? []), ...(init.web ? [webService(init.web, init.host)] : [])],
+    // Files (PROTOCOL.md §21) are a service like any other, so node.ts does not know of them.
+    services: [
+      fileService(init.files ?? {}, init.dataDir, crypto),
+      ...(components.services ?? []),
+      ...(init.web ? [webService(init.web, init.host)] : []),
+    ],
   });
 }
 

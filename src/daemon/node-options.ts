@@ -13,6 +13,7 @@ import type { LinkTimings } from './links/index.js';
 import type { Logger } from './logger.js';
 import type { ServiceFactory } from './services/index.js';
 import type { WebOptions } from './web/index.js';
+import type { FileOptions } from './files/index.js';
 
 export interface NodeOptions {
   dataDir: string;
@@ -46,6 +47,8 @@ export interface NodeOptions {
   web?: WebOptions;
   /** Send read markers for direct messages shown on screen (PROTOCOL.md §20). @default true */
   readReceipts?: boolean;
+  /** Sharing files: what is kept, fetched without asking, and where it lands (files/file-service.ts). */
+  files?: FileOptions;
 }
 
 export interface NodeComponents {

@@ -40,6 +40,10 @@ export const ERROR_CODES = {
   INVALID_ARGUMENT: 'an argument is out of range',
   ACCESS_DENIED: 'this user may not open a file or socket konnect needs',
   NOT_IN_ROOM: 'this node has not joined that room',
+  // files (PROTOCOL.md §21)
+  FILE_TOO_LARGE: 'a file is larger than this node takes',
+  UNKNOWN_FILE: 'no file offered or held matches',
+  NO_SPACE: 'not enough free disk space for a file',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -28,3 +28,5 @@ export * from './private-room.js';
 export { safetyCode, SAFETY_CODE_LABEL, SAFETY_CODE_GROUPS } from './safety-code.js';
 export * from './markers.js';
 export * from './names.js';
+export * from './file-tree.js';
+export * from './file-messages.js';

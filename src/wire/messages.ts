@@ -5,6 +5,7 @@
  */
 import * as C from './constants.js';
 import { WireError } from './errors.js';
+import { FILE_LINK_SCHEMAS, type FileLinkMessage } from './file-messages.js';
 import { bytes, type Check, isPlainObject, list, object, oneOf, optional, text, uint } from './schema.js';
 
 export type Bytes = Uint8Array;
@@ -142,7 +143,8 @@ export type LinkMessage =
   | SyncIdsMessage
   | SyncWantMessage
   | SyncMessagesMessage
-  | SyncDoneMessage;
+  | SyncDoneMessage
+  | FileLinkMessage;
 
 export type LinkMessageKind = LinkMessage['kind'];
 
@@ -199,6 +201,7 @@ const SCHEMAS: { [K in LinkMessageKind]: Check<Omit<Extract<LinkMessage, { kind:
   'sync-want': object({ scope, ids: list(messageId, C.MAX_SYNC_IDS) }),
   'sync-msgs': object({ scope, msgs: list(signedMessage, C.MAX_SYNC_MESSAGES) }),
   'sync-done': object({ scope }),
+  ...FILE_LINK_SCHEMAS,
 };
 
 export const LINK_MESSAGE_KINDS = Object.keys(SCHEMAS) as LinkMessageKind[];

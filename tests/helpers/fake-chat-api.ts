@@ -16,6 +16,7 @@ import type {
   PeerInfo,
   RoomTopic,
   SafetyCode,
+  FileInfo,
 } from '../../src/daemon/index.js';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
 import { checkMessageText, fingerprint, fromHex, safetyCode, UsageError } from '../../src/wire/index.js';
@@ -341,5 +342,52 @@ export class FakeChatApi implements ChatApi {
   async setShownConversation(ref: ConversationRef | null): Promise<void> {
     this.record('setShownConversation', [ref]);
     this.shown = ref;
+  }
+
+  // files (PROTOCOL.md §21): offers kept in `fileMap`; a test moves them on with emit({type: 'file'})
+  readonly fileMap = new Map<string, FileInfo>();
+
+  async sendFile(to: ConversationRef, path: string): Promise<FileInfo> {
+    this.record('sendFile', [to, path]);
+    const id = createHash('sha256').update(path).digest('hex');
+    const file: FileInfo = {
+      id,
+      name: path.split('/').pop() ?? 'file',
+      size: 0,
+      type: '',
+      from: this.self.id,
+      nick: this.self.nick,
+      room: to.kind === 'room' ? to.room : null,
+      peer: to.kind === 'direct' ? to.peer : null,
+      ts: this.tick(),
+      messageId: uuidv7(),
+      own: true,
+      state: 'done',
+      chunks: 0,
+      held: 0,
+      fetched: 0,
+      rate: 0,
+      holders: 0,
+      badChunks: 0,
+      path,
+      error: null,
+    };
+    this.fileMap.set(id, file);
+    this.emit({ type: 'file', file });
+    return file;
+  }
+
+  async files(): Promise<FileInfo[]> {
+    this.record('files', []);
+    return [...this.fileMap.values()];
+  }
+
+  async getFile(id: string): Promise<FileInfo> {
+    this.record('getFile', [id]);
+    const file = [...this.fileMap.values()].find((f) => f.id.startsWith(id) || f.messageId === id);
+    if (!file) throw new UsageError('UNKNOWN_FILE');
+    const fetching: FileInfo = { ...file, state: file.state === 'offered' ? 'fetching' : file.state };
+    this.fileMap.set(file.id, fetching);
+    return fetching;
   }
 }

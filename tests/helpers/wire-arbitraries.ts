@@ -170,6 +170,46 @@ export const linkMessageArbs: { [K in LinkMessageKind]: fc.Arbitrary<Extract<Lin
     msgs: fc.array(rec({ id: messageIdArb, payload: bytesBetween(1, 200), sig: sigArb }), { maxLength: 4 }),
   }),
   'sync-done': rec({ kind: fc.constant('sync-done' as const), scope: scopeArb }),
+  // files (PROTOCOL.md §21)
+  'file-have': rec(
+    {
+      kind: fc.constant('file-have' as const),
+      root: bytesOf(32),
+      bits: bytesBetween(0, 64),
+      want: fc.boolean(),
+    },
+    ['want'],
+  ),
+  'file-want': rec(
+    {
+      kind: fc.constant('file-want' as const),
+      root: bytesOf(32),
+      chunks: fc.array(fc.integer({ min: 0, max: 65535 }), { maxLength: 8 }),
+      leaves: fc.integer({ min: 0, max: 65535 }),
+    },
+    ['leaves'],
+  ),
+  'file-chunk': rec({
+    kind: fc.constant('file-chunk' as const),
+    root: bytesOf(32),
+    index: fc.integer({ min: 0, max: 65535 }),
+    data: bytesBetween(0, 300),
+  }),
+  'file-leaves': rec({
+    kind: fc.constant('file-leaves' as const),
+    root: bytesOf(32),
+    from: fc.integer({ min: 0, max: 65535 }),
+    hashes: fc.array(bytesOf(32), { maxLength: 4 }),
+  }),
+  'file-none': rec(
+    {
+      kind: fc.constant('file-none' as const),
+      root: bytesOf(32),
+      chunks: fc.array(fc.integer({ min: 0, max: 65535 }), { maxLength: 8 }),
+      leaves: fc.boolean(),
+    },
+    ['leaves'],
+  ),
 };
 
 export const linkMessageArb: fc.Arbitrary<LinkMessage> = fc.oneof(

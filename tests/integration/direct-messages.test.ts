@@ -3,9 +3,9 @@
  * the plaintext, neither in what they receive nor in what they store); the recipient's receipt turns
  * the sender's mark from sent to delivered.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { filesUnder } from '../helpers/files.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -68,8 +68,10 @@ describe('direct messages', () => {
     for (const bytes of seenByRelays) expect(bytes.includes(needle)).toBe(false);
     for (const relay of relays) {
       relay.node.history({ room: 'lobby' }); // flush pending writes
-      for (const file of readdirSync(relay.dataDir)) {
-        const content = readFileSync(join(relay.dataDir, file));
+      const files = filesUnder(relay.dataDir);
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const content = readFileSync(file);
         expect(content.includes(needle), `${file} of a relay holds the plaintext`).toBe(false);
       }
     }

@@ -51,6 +51,10 @@ const SUBCLASS: Record<ErrorCode, ErrorClass> = {
   INVALID_ARGUMENT: UsageError,
   ACCESS_DENIED: UsageError,
   NOT_IN_ROOM: UsageError,
+  // files (PROTOCOL.md §21)
+  FILE_TOO_LARGE: UsageError,
+  UNKNOWN_FILE: UsageError,
+  NO_SPACE: StorageError,
 };
 const SUBCLASSES: ErrorClass[] = [WireError, CryptoError, StorageError, LinkError, UsageError];
 const codes = Object.keys(ERROR_CODES) as ErrorCode[];

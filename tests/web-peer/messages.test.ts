@@ -3,8 +3,8 @@
  * messages between a page and a node and between two pages (delivered, marked delivered, and the
  * serving node carrying and storing only ciphertext), and a page reopened with its identity and history.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { filesUnder } from '../helpers/files.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
@@ -121,8 +121,8 @@ describe('web peer messages', () => {
     expect(bridge.toNode.length).toBeGreaterThan(0);
     for (const bytes of bridge.toNode) expect(bytes.includes(needle)).toBe(false);
     node.node.history({ room: 'lobby' }); // flush pending writes
-    for (const file of readdirSync(node.dataDir)) {
-      const content = readFileSync(join(node.dataDir, file));
+    for (const file of filesUnder(node.dataDir)) {
+      const content = readFileSync(file);
       expect(content.includes(needle), `${file} of the node holds the plaintext`).toBe(false);
     }
   });

@@ -76,4 +76,8 @@ export const CHAT_METHODS: MethodTable<ChatApi> = {
   safetyCode: call(arg('query', name)),
   verifyPeer: call(arg('query', name)),
   setShownConversation: call(arg('ref', shownConversation)),
+  // files (PROTOCOL.md §21): a path on the daemon's machine, and an id prefix or a message id
+  sendFile: call(arg('to', conversation), arg('path', text(4096))),
+  files: call(),
+  getFile: call(arg('id', name)),
 };

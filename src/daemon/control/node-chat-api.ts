@@ -16,6 +16,8 @@ import type {
   SafetyCode,
 } from '../chat-api.js';
 import type { KonnectNode } from '../node.js';
+import type { FileInfo } from '../chat-api.js';
+import { filesOf } from '../files/index.js';
 
 export class NodeChatApi implements ChatApi {
   constructor(private readonly node: KonnectNode) {}
@@ -74,5 +76,15 @@ export class NodeChatApi implements ChatApi {
   }
   async setShownConversation(ref: ConversationRef | null): Promise<void> {
     this.node.trust.setShown(ref ?? null);
+  }
+  // files (PROTOCOL.md §21)
+  async sendFile(to: ConversationRef, path: string): Promise<FileInfo> {
+    return filesOf(this.node).send(to, path);
+  }
+  async files(): Promise<FileInfo[]> {
+    return filesOf(this.node).list();
+  }
+  async getFile(id: string): Promise<FileInfo> {
+    return filesOf(this.node).get(id);
   }
 }

@@ -35,7 +35,7 @@ import {
 } from '../../wire/index.js';
 import { putMeta } from './idb.js';
 import { Listeners } from './listeners.js';
-import { pageSafetyCode, pinsUnavailable } from './page-trust.js';
+import { NodeOnlyMethods, pageSafetyCode } from './node-only.js';
 import { Inbound } from './inbound.js';
 import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
 import { LinkKeeper } from './link-keeper.js';
@@ -64,7 +64,7 @@ export interface WebPeerParts {
   WebSocket: typeof WebSocket;
 }
 
-export class WebPeer implements ChatApi {
+export class WebPeer extends NodeOnlyMethods implements ChatApi {
   needsNick: boolean;
   /** Messages and frames dropped for breaking a rule since the page opened. */
   protocolErrors = 0;
@@ -86,6 +86,7 @@ export class WebPeer implements ChatApi {
   private readonly startedAt = Date.now();
 
   constructor(private readonly parts: WebPeerParts) {
+    super();
     const { identity, crypto, store } = parts;
     this.needsNick = parts.nick === null;
     this.nick = parts.nick ?? `web-${identity.fingerprint.slice(0, 4)}`;
@@ -266,15 +267,6 @@ export class WebPeer implements ChatApi {
   async safetyCode(query: string): Promise<SafetyCode> {
     return pageSafetyCode(this.parts.crypto, this.parts.identity, await this.resolvePeer(query));
   }
-  async trustPeer(_query: string): Promise<PeerInfo> {
-    return pinsUnavailable('trusting a new key');
-  }
-  async verifyPeer(_query: string): Promise<PeerInfo> {
-    return pinsUnavailable('marking a key verified');
-  }
-  /** The page sends no read markers yet (page-trust.ts). */
-  async setShownConversation(_ref: ConversationRef | null): Promise<void> {}
-
   subscribe(listener: (event: ChatEvent) => void): () => void {
     return this.listeners.add(listener);
   }

@@ -135,7 +135,11 @@ export async function waitInPage<A extends unknown[]>(
   timeoutMs = 30_000,
 ): Promise<void> {
   try {
-    await page.waitForFunction(fn as never, { timeout: timeoutMs, polling: 50 }, ...(args as unknown as never[]));
+    await page.waitForFunction(
+      fn as never,
+      { timeout: timeoutMs, polling: 50 },
+      ...(args as unknown as never[]),
+    );
   } catch (err) {
     throw new Error(
       `timed out after ${timeoutMs} ms waiting for ${what} (${(err as Error).message.split('\n')[0]})`,

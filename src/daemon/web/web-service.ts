@@ -3,6 +3,8 @@
  * connections to sort them (web-server.ts), reports the page's address in the node's status, and
  * drops its HTTP connections when the node stops (the link manager closes the WebSocket links).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../wire/index.js';
 import type { NodeService, ServiceFactory } from '../services/index.js';
 import { webLimits, type WebOptions } from './web-options.js';
@@ -21,7 +23,13 @@ export function webService(options: WebOptions, host = '0.0.0.0'): ServiceFactor
       server,
       start() {
         url = webUrl(host, context.links.port);
-        context.logger.info(`web: ${url}`);
+        context.logger.info(`web page: ${url}`);
+        // The node runs without its page (a source checkout not built yet): say so, once, plainly.
+        if (!existsSync(join(options.root, 'index.html'))) {
+          context.logger.warn(
+            `web page not built: ${options.root} has no index.html, so ${url} answers 503; run npm run build or start with --web-root DIR`,
+          );
+        }
       },
       stop() {
         server.stop();

@@ -12,7 +12,7 @@ import { decodePayload, type LinkMessage } from '../../src/wire/index.js';
 import { floodFrames } from '../helpers/flooder.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
-import { wsLink } from '../helpers/ws-link.js';
+import { openWs, wsLink } from '../helpers/ws-link.js';
 
 let mesh: TestMesh | undefined;
 const links: Link[] = [];
@@ -111,5 +111,26 @@ describe('WebSocket links on the mesh port', () => {
       timeoutMs: 30_000,
     });
     expect(a.node.peerTable.get(stranger.idHex)).toBeUndefined();
+  });
+
+  it('a page that moved from another node of the mesh is let in; a page of another site is not', async () => {
+    const root = webRoot();
+    mesh = await TestMesh.start(2, { nodeOptions: () => ({ web: { root } }) });
+    await mesh.waitConnected(30_000);
+    const [a, b] = mesh.nodes;
+    await waitFor(
+      () => a.node.peerTable.get(b.node.identity.idHex)?.addresses.includes(b.address),
+      'node A to know where node B listens',
+      { timeoutMs: 30_000 },
+    );
+    // The page B served, moving to A when B went away: its Origin is B's address.
+    const moved = await openWs(a.address, { Origin: `http://${b.address}` });
+    moved.ws.terminate();
+    // Its own page, of course.
+    const own = await openWs(a.address, { Origin: `http://${a.address}` });
+    own.ws.terminate();
+    // A page of any other site (here: an address no node of the mesh listens on) is refused.
+    await expect(openWs(a.address, { Origin: 'http://127.0.0.1:9' })).rejects.toThrow(/HTTP 403/);
+    await expect(openWs(a.address, { Origin: 'http://evil.example' })).rejects.toThrow(/HTTP 403/);
   });
 });

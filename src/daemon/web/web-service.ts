@@ -15,7 +15,12 @@ import { webUrl } from './web-address.js';
 export function webService(options: WebOptions, host = '0.0.0.0'): ServiceFactory {
   return (context): NodeService & { server: WebServer } => {
     const limits = webLimits(options, DEFAULT_MAX_FRAME_BYTES);
-    const server = new WebServer(options.root, context.links, limits, context.logger);
+    // A node of the mesh, by a listening address it gave (a leaf gives none): its page may move here.
+    const knownNode = (hostPort: string) =>
+      context.peerTable
+        .all()
+        .some((p) => !p.link?.leaf && p.addresses.some((a) => a.toLowerCase() === hostPort));
+    const server = new WebServer(options.root, context.links, limits, context.logger, knownNode);
     // Set before the node listens: no connection reaches the link manager unsorted.
     context.links.sortInbound((socket) => server.sort(socket), limits.maxConnections + limits.maxWebSockets);
     let url: string | null = null;

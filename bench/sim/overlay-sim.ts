@@ -8,6 +8,7 @@
  * closes links nobody wants while it has more than its degree), on the same simulated links and trees.
  *
  *   node dist/bench/sim/overlay-sim.js [--n 10,100,...] [--exact-up-to 2000] [--seed 1] [--partial 0.5]
+ *     [--hops 28]
  *
  * Work is bounded: above --exact-up-to nodes the diameter and mean hops come from BFS out of 256
  * sampled nodes (printed with ~, a lower bound for the diameter); the partial-knowledge row (every node
@@ -35,6 +36,8 @@ const sizes = arg('n', '10,100,1000,2000,5000,10000').split(',').map(Number);
 const exactUpTo = Number(arg('exact-up-to', '2000'));
 const seed = Number(arg('seed', '1'));
 const partialShare = Number(arg('partial', '0.5'));
+/** The hop limit origins start at: DEFAULT_HOPS unless --hops says (16 was the limit before). */
+const hopLimit = Number(arg('hops', String(DEFAULT_HOPS)));
 const PARTIAL_UP_TO = 2000;
 const SAMPLED_SOURCES = 256;
 
@@ -101,7 +104,7 @@ function isolated(g: Graph): number {
 
 async function scenarioRemoved(ids: string[], g: Graph, share: number, random: () => number): Promise<Row[]> {
   const origin = 0;
-  const sim = new FloodSim(g, random);
+  const sim = new FloodSim(g, random, { hopLimit });
   // A few messages first, so the push trees stand and removal cuts them.
   for (let i = 0; i < 3; i++) await sim.send(origin);
   const gone = pickRemoved(g.ids.length, share, origin, random);
@@ -174,8 +177,8 @@ function progress(text: string): void {
 
 async function main(): Promise<void> {
   console.log(
-    `overlay simulation: degree ${DEFAULT_DEGREE}, hop limit ${DEFAULT_HOPS} (hopLimitFor(${MESH_TARGET_NODES}) = ` +
-      `${hopLimitFor(MESH_TARGET_NODES)}), seed ${seed}, exact hops up to ${exactUpTo} nodes`,
+    `overlay simulation: degree ${DEFAULT_DEGREE}, hop limit ${hopLimit} (DEFAULT_HOPS ${DEFAULT_HOPS}, hopLimitFor(${MESH_TARGET_NODES}) ` +
+      `= ${hopLimitFor(MESH_TARGET_NODES)}), seed ${seed}, exact hops up to ${exactUpTo} nodes`,
   );
   for (const line of [
     'hops: mean / diameter by BFS (~ and ≥: from 256 sampled sources); reach: share of live nodes reached by',
@@ -201,7 +204,7 @@ async function main(): Promise<void> {
     const deg = degrees(g);
     const hops = hopsOf(g, random);
     progress(`  whole mesh: hops ${hops.text}`);
-    const sim = new FloodSim(g, random);
+    const sim = new FloodSim(g, random, { hopLimit });
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await sim.send(0));
     sim.stop();

@@ -100,11 +100,16 @@ export interface MessageResult {
   /** Nodes alive, and those the message reached (the origin counts as reached). */
   alive: number;
   reached: number;
-  /** First-arrival hop counts over the nodes reached, not counting the origin. */
+  /**
+   * First-arrival path lengths over the nodes reached, not counting the origin. A graft's answer
+   * starts at the hop limit afresh (as the router's), so a path that went through one may be longer.
+   */
   meanHops: number;
   maxHops: number;
   /** Whole copies received per node reached, duplicates included. */
   copiesPerNode: number;
+  /** Nodes that got the message first with its hop counter spent, so did not forward it. */
+  hopLimited: number;
   /** Virtual ms from sending to the last node reached. */
   lastMs: number;
 }
@@ -118,6 +123,7 @@ export class FloodSim {
   private readonly dead = new Set<number>();
   private arrivals = new Map<number, { hops: number; at: number }>();
   private copies = 0;
+  private hopLimited = 0;
   private current = '';
   private timerFired = false;
   private messageCount = 0;
@@ -205,20 +211,51 @@ export class FloodSim {
       this.trees[v].stop();
     }
     for (const v of this.dead) {
-      for (const end of this.links[v]) {
-        if (end.state === 'closed') continue;
-        end.state = 'closed';
-        const other = end.peerEnd;
-        other.state = 'closed';
-        if (this.dead.has(other.node)) continue;
-        this.links[other.node] = this.links[other.node].filter((l) => l !== other);
-        // As FloodRouter.linkDown/repair: ask the remaining links to push the orphaned origins.
-        const orphaned = this.trees[other.node].linkDown(other as unknown as Link);
-        if (orphaned.length === 0) continue;
-        const origins = orphaned.map((o) => Buffer.from(o, 'latin1'));
-        for (const l of this.links[other.node]) l.send({ kind: 'graft', ids: [], origins });
-      }
+      for (const end of this.links[v]) if (end.state !== 'closed') this.close(end);
       this.links[v] = [];
+    }
+  }
+
+  /** A new link, eager for every origin at both ends as a real one starts (the link manager dialled). */
+  addLink(a: number, b: number, random: () => number): void {
+    if (this.dead.has(a) || this.dead.has(b) || this.linked(a, b)) return;
+    const latency = 1 + random() * 4;
+    const ab = new SimLink(this, a, latency);
+    const ba = new SimLink(this, b, latency);
+    ab.peerEnd = ba;
+    ba.peerEnd = ab;
+    this.links[a].push(ab);
+    this.links[b].push(ba);
+  }
+
+  /** Closes the link between `a` and `b` (the overlay no longer wants it), as a link that goes down. */
+  closeLink(a: number, b: number): void {
+    const end = this.links[a].find((l) => l.peerEnd.node === b);
+    if (end) this.close(end);
+  }
+
+  linked(a: number, b: number): boolean {
+    return this.links[a].some((l) => l.peerEnd.node === b);
+  }
+
+  /** The live nodes' current neighbours, by node index. */
+  neighbours(v: number): number[] {
+    return this.links[v].map((l) => l.peerEnd.node);
+  }
+
+  /**
+   * Both ends of a link close; each live end drops it and, as FloodRouter.linkDown/repair does, asks
+   * its remaining links to push the origins whose messages came on it.
+   */
+  private close(end: SimLink): void {
+    for (const side of [end, end.peerEnd]) {
+      side.state = 'closed';
+      if (this.dead.has(side.node)) continue;
+      this.links[side.node] = this.links[side.node].filter((l) => l !== side);
+      const orphaned = this.trees[side.node].linkDown(side as unknown as Link);
+      if (orphaned.length === 0) continue;
+      const origins = orphaned.map((o) => Buffer.from(o, 'latin1'));
+      for (const l of this.links[side.node]) l.send({ kind: 'graft', ids: [], origins });
     }
   }
 
@@ -234,6 +271,7 @@ export class FloodSim {
     this.current = key(id);
     this.arrivals = new Map([[origin, { hops: 0, at: this.now }]]);
     this.copies = 0;
+    this.hopLimited = 0;
     const start = this.now;
     const originKey = `origin:${origin}`;
     this.seen[origin].set(this.current, { origin: originKey, from: null, firstWasLazy: false });
@@ -255,6 +293,7 @@ export class FloodSim {
       meanHops: reached > 1 ? sum / (reached - 1) : 0,
       maxHops: max,
       copiesPerNode: reached > 1 ? this.copies / (reached - 1) : 0,
+      hopLimited: this.hopLimited,
       lastMs: last - start,
     };
   }
@@ -309,6 +348,7 @@ export class FloodSim {
     this.seen[v].set(k, { origin: m.origin, from: link, firstWasLazy });
     if (k === this.current) this.arrivals.set(v, { hops: m.travelled + 1, at: this.now });
     if (m.hops > 1) this.broadcast(v, { ...m, hops: m.hops - 1, travelled: m.travelled + 1 }, link);
+    else if (k === this.current && this.links[v].length > 1) this.hopLimited++;
   }
 
   private broadcast(v: number, m: Wire & { kind: 'flood' }, except: SimLink | null): void {

@@ -39,10 +39,12 @@ export const MAX_PAYLOAD_BYTES = 48 * 1024;
 
 /**
  * Hop counter: origins start at DEFAULT_HOPS; a relay forwards only while hops > 0 after decrement.
- * 16 follows from the overlay (src/daemon/overlay.ts), whose diameter grows as log N: `npm run sim`
- * measures 7 at 10,000 nodes and at most 11 with 30 % of them gone before the survivors relink.
+ * 28 = hopLimitFor(MESH_TARGET_NODES) of the overlay (src/daemon/links/overlay.ts): ⌈2·log2 10,000⌉ + 1,
+ * the diameter bound the overlay is held to at the largest mesh it targets, plus a hop of margin. It was
+ * 16; a node still sending 16 is understood as before (any value up to MAX_HOPS is valid on the wire),
+ * and 16 still covers the diameters `npm run sim` measures (7 at 10,000 nodes, 11 with 30 % gone).
  */
-export const DEFAULT_HOPS = 16;
+export const DEFAULT_HOPS = 28;
 export const MAX_HOPS = 64;
 
 export const MAX_REASON_CHARS = 200;

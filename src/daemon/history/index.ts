@@ -1,6 +1,7 @@
 /** src/daemon/history: the SQLite history, its batched writer, and history sync (reconciliation by range digests). */
 export { HistoryReader, matchesSearch } from './history-reader.js';
 export {
+  MAX_ABSENT_IDS,
   MessageWriter,
   WRITE_BATCH_MAX,
   WRITE_BATCH_MS,

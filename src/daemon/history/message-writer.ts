@@ -15,6 +15,8 @@ import { type HistoryStore, type StoredMessage, toChatMessage } from './store.js
 /** Received messages are written together when this many wait, or after WRITE_BATCH_MS. */
 export const WRITE_BATCH_MAX = 256;
 export const WRITE_BATCH_MS = 50;
+/** Ids remembered as not in the store (see MessageWriter.absent); the oldest is forgotten first. */
+export const MAX_ABSENT_IDS = 4096;
 
 export interface MessageWriterOptions {
   store: HistoryStore;
@@ -43,6 +45,14 @@ export class MessageWriter {
   private readonly opts: MessageWriterOptions;
   /** Messages waiting for the next batched write, by id. */
   private pending = new Map<string, StoredMessage>();
+  /**
+   * Ids the store was asked for and did not hold, and that no write has come through here for since:
+   * every write to the store is a batch of `pending`, and an id leaves this set when it enters
+   * `pending`, so an id here is still not stored. A new message is asked for up to three times (the
+   * router's duplicate check before and after its link's limit, then storeReceived): with this, one
+   * SQLite lookup answers all three. Deletions (retention) cannot make an absent id present.
+   */
+  private readonly absent = new Set<string>();
   private flushTimer: Timer | null = null;
   /** Settled once the pending own messages are committed and on disk (null: none pending). */
   private ownBatch: Deferred | null = null;
@@ -62,7 +72,12 @@ export class MessageWriter {
 
   /** Whether a message is held, waiting or stored. */
   has(id: string): boolean {
-    return this.pending.has(id) || this.store.has(id);
+    if (this.pending.has(id)) return true;
+    if (this.absent.has(id)) return false;
+    if (this.store.has(id)) return true;
+    this.absent.add(id);
+    if (this.absent.size > MAX_ABSENT_IDS) this.absent.delete(this.absent.values().next().value!);
+    return false;
   }
 
   /** A room message held, to answer a neighbour's graft. */
@@ -110,6 +125,7 @@ export class MessageWriter {
       );
     }
     this.pending.set(id, stored);
+    this.absent.delete(id);
     if (this.pending.size >= WRITE_BATCH_MAX) this.flush();
     this.opts.onStored(toChatMessage(stored));
     return true;
@@ -145,6 +161,7 @@ export class MessageWriter {
     // answers once that commit is flushed to disk (the flush runs on the thread pool), so an id it
     // printed survives power loss; queries write pending messages first.
     this.pending.set(stored.id, stored);
+    this.absent.delete(stored.id);
     if (!this.ownBatch) {
       this.ownBatch = deferred();
       this.opts.quietTurns.whenQuiet(() => this.flush());

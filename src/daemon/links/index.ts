@@ -23,7 +23,15 @@ export {
   type LinkTimings,
 } from './link.js';
 export { listen } from './listen.js';
-export { DEFAULT_DEGREE, OverlayView, desiredPeers, linkWanted, type OverlayOptions } from './overlay.js';
+export {
+  DEFAULT_DEGREE,
+  MESH_TARGET_NODES,
+  OverlayView,
+  desiredPeers,
+  hopLimitFor,
+  linkWanted,
+  type OverlayOptions,
+} from './overlay.js';
 export { PeerExchange } from './peer-exchange.js';
 export {
   FORGET_PEER_AFTER_MS,

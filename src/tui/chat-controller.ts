@@ -15,6 +15,8 @@ import { pageScroll } from './page-scroll.js';
 import { OpenDirects } from './open-directs.js';
 import { Receipts } from './receipts.js';
 import type { ControllerPort } from './controller-port.js';
+import { fileChanged, loadFiles } from './file-events.js';
+import type { LocalFiles } from './local-files.js';
 import { loadTopics, topicChanged } from './topics.js';
 import {
   conversationForScope,
@@ -34,6 +36,8 @@ export interface ChatControllerOptions {
   quit: () => void;
   /** Messages per history page. @default 200 */
   historyPage?: number;
+  /** This machine's files, for /send and its path completion. @default none (/send says so) */
+  localFiles?: LocalFiles;
 }
 
 /** How often the peers pane re-reads RTTs and reachability from the node. */
@@ -46,6 +50,7 @@ export class ChatController implements ControllerPort {
   private stopped = false;
   private readonly receipts = new Receipts();
   readonly openDirects: OpenDirects;
+  readonly localFiles?: LocalFiles;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
 
@@ -56,6 +61,7 @@ export class ChatController implements ControllerPort {
   ) {
     this.model = model;
     this.historyPage = options.historyPage ?? 200;
+    this.localFiles = options.localFiles;
     this.openDirects = new OpenDirects(api, model);
     // The first room is there from the first frame, before the node has answered anything.
     model.show(model.open({ kind: 'room', room: options.room }).key);
@@ -75,6 +81,7 @@ export class ChatController implements ControllerPort {
       this.openDirects.restore(status.directs ?? []);
       for (const peer of await api.peers()) model.upsertPeer(peer);
       await loadTopics(api, model);
+      await loadFiles(api, model);
     } catch (err) {
       model.system(`could not reach the node: ${describeError(err)}`, 'error');
     }
@@ -161,6 +168,9 @@ export class ChatController implements ControllerPort {
         break;
       case 'status':
         statusChanged(model, event.status);
+        break;
+      case 'file':
+        fileChanged(model, event);
         break;
     }
     this.syncOpenDirects();

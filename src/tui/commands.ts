@@ -20,6 +20,10 @@ export type Command =
   | { name: 'me'; text: string }
   | { name: 'clear' }
   | { name: 'search'; text: string }
+  // files (PROTOCOL.md §21)
+  | { name: 'send'; path: string }
+  | { name: 'get'; id: string }
+  | { name: 'files' }
   | { name: 'quit' };
 
 export type CommandName = Command['name'];
@@ -79,6 +83,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'clear the conversation on screen (PgUp brings it back)',
   },
   { name: 'search', aliases: [], usage: '/search TEXT', summary: 'search the history of this conversation' },
+  // files (PROTOCOL.md §21)
+  {
+    name: 'send',
+    aliases: [],
+    usage: '/send PATH',
+    summary: 'offer a file to this room or conversation (Tab completes the path)',
+  },
+  { name: 'get', aliases: [], usage: '/get ID', summary: 'fetch an offered file into your downloads folder' },
+  { name: 'files', aliases: [], usage: '/files', summary: 'list files offered, being fetched or held' },
   { name: 'quit', aliases: ['exit'], usage: '/quit', summary: 'leave konnect' },
 ];
 
@@ -162,6 +175,13 @@ export function parseInput(line: string): ParsedInput {
       return freeText('something to search for', (text) => ({ name: 'search', text }));
     case 'topic':
       return { kind: 'command', command: { name: 'topic', text: rest === '' ? null : rest } };
+    // files (PROTOCOL.md §21): a path may hold spaces, so it is the rest of the line
+    case 'send':
+      return freeText('a file path', (path) => ({ name: 'send', path }));
+    case 'get':
+      return oneWord('file id', (id) => ({ name: 'get', id }));
+    case 'files':
+      return noArguments({ name: 'files' });
     case 'rooms':
     case 'list':
     case 'back':

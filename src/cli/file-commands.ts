@@ -53,13 +53,24 @@ export async function runGet(api: ChatApi, args: ParsedArgs, out: Out): Promise<
       });
       wake = null;
       file = (await api.files()).find((f) => f.id === file.id) ?? file;
+      // On a terminal, how far it is, on one line rewritten in place (stdout stays the path alone).
+      if (process.stderr.isTTY && file.state === 'fetching')
+        process.stderr.write(`\r${progressLine(file)}\u001b[K`);
     }
   } finally {
     unsubscribe();
+    if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
   }
   if (file.state === 'failed')
     throw new Error(`could not fetch ${sanitizeLabel(file.name)}: ${sanitizeLabel(file.error ?? 'failed')}`);
   out(args.values.json === true ? JSON.stringify(file) : (file.path ?? file.id));
+}
+
+/** `42% of 50.0 MiB  12.3 MiB/s  from 3 holders` */
+function progressLine(file: FileInfo): string {
+  const percent = file.chunks > 0 ? Math.floor((100 * file.held) / file.chunks) : 0;
+  const rate = file.rate > 0 ? `  ${formatBytes(file.rate)}/s` : '';
+  return `${sanitizeLabel(file.name)}: ${percent}% of ${formatBytes(file.size)}${rate}  from ${file.holders} holder${file.holders === 1 ? '' : 's'}`;
 }
 
 function finished(file: FileInfo): boolean {

@@ -34,6 +34,7 @@ export const SCENARIOS: readonly Scenario[] = [
   hostileFloodScenario,
   discoveryScenario,
   microScenario,
+  (await import('./scenarios/files.js')).filesScenario,
 ];
 
 interface Args {

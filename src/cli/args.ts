@@ -15,6 +15,9 @@ export const COMMANDS = [
   'join',
   'leave',
   'doctor',
+  // files (PROTOCOL.md §21)
+  'files',
+  'get',
   'help',
   'version',
 ] as const;
@@ -30,7 +33,7 @@ interface FlagSpec {
 }
 
 const NODE_COMMANDS = ['chat', 'daemon'] as const;
-const CLIENT_COMMANDS = ['status', 'peers', 'send', 'history', 'doctor'] as const;
+const CLIENT_COMMANDS = ['status', 'peers', 'send', 'history', 'doctor', 'files', 'get'] as const;
 
 export const FLAGS: Record<string, FlagSpec> = {
   'data-dir': {
@@ -146,6 +149,37 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'how many messages, at most 10000 (newest, shown oldest first); default 50',
     commands: ['history'],
   },
+  // files (PROTOCOL.md §21)
+  file: {
+    type: 'string',
+    arg: 'PATH',
+    help: 'with send: offer this file instead of a message (fetched by hash from whoever holds it)',
+    commands: ['send'],
+  },
+  'auto-accept-bytes': {
+    type: 'string',
+    arg: 'N',
+    help: 'fetch offered files up to N bytes without asking (pictures); default 8388608 (8 MiB)',
+    commands: NODE_COMMANDS,
+  },
+  'keep-files-bytes': {
+    type: 'string',
+    arg: 'N',
+    help: 'keep shared files up to N bytes to serve others, oldest dropped first; default 2 GiB',
+    commands: NODE_COMMANDS,
+  },
+  'max-file-bytes': {
+    type: 'string',
+    arg: 'N',
+    help: 'largest file sent or fetched; default 2147483648 (2 GiB)',
+    commands: NODE_COMMANDS,
+  },
+  'download-dir': {
+    type: 'string',
+    arg: 'DIR',
+    help: 'where fetched files land; default $XDG_DOWNLOAD_DIR, else DATA_DIR/downloads',
+    commands: NODE_COMMANDS,
+  },
   search: { type: 'string', arg: 'TEXT', help: 'full-text search of the history', commands: ['history'] },
   all: { type: 'boolean', help: 'also list peers that are offline', commands: ['peers'] },
   json: {
@@ -218,10 +252,14 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
   intFlag(values['max-links'], 'max-links', 1, 1024);
   intFlag(values['keep-messages'], 'keep-messages', 1, 10_000_000);
   intFlag(values['keep-days'], 'keep-days', 1, 36_500);
+  fileFlags(values);
   if ((command === 'join' || command === 'leave') && parsed.positionals.length !== 1) {
     throw new UsageError('USAGE', `konnect ${command} takes one room name: konnect ${command} ROOM`);
   }
-  const takesWords = ['send', 'help', 'join', 'leave'];
+  if (command === 'get' && parsed.positionals.length !== 1) {
+    throw new UsageError('USAGE', 'konnect get takes one file id: konnect get ID (konnect files lists them)');
+  }
+  const takesWords = ['send', 'help', 'join', 'leave', 'get'];
   if (!takesWords.includes(command) && parsed.positionals.length > 0) {
     throw new UsageError('USAGE', `unexpected argument "${parsed.positionals[0]}"`);
   }
@@ -255,6 +293,22 @@ export function intFlag(value: unknown, name: string, min: number, max: number):
   return n;
 }
 
+/** Largest byte count a file flag takes: 8 GiB, the most chunks a file may have (PROTOCOL.md §21). */
+export const MAX_FILE_FLAG_BYTES = 8 * 1024 ** 3;
+
+/** The file flags as numbers (undefined when not given); a bad value is a usage error. */
+export function fileFlags(values: ParsedArgs['values']): {
+  autoAcceptBytes?: number;
+  keepFilesBytes?: number;
+  maxFileBytes?: number;
+} {
+  return {
+    autoAcceptBytes: intFlag(values['auto-accept-bytes'], 'auto-accept-bytes', 0, MAX_FILE_FLAG_BYTES),
+    keepFilesBytes: intFlag(values['keep-files-bytes'], 'keep-files-bytes', 0, 2 ** 50),
+    maxFileBytes: intFlag(values['max-file-bytes'], 'max-file-bytes', 1, MAX_FILE_FLAG_BYTES),
+  };
+}
+
 export function helpText(topic?: string): string {
   const lines = [
     'konnect: serverless chat for the local network',
@@ -269,6 +323,9 @@ export function helpText(topic?: string): string {
     '  konnect join ROOM                         join a room (remembered across restarts)',
     '  konnect leave ROOM                        leave a room',
     '  konnect doctor [--interface NAME] [--json]   diagnose discovery and links; exit 1 when it finds a problem',
+    '  konnect send --file PATH [--room NAME | --to NICK|ID]   offer a file; prints its id',
+    '  konnect files [--json]                    files offered, being fetched or held, newest first',
+    '  konnect get ID [--json]                   fetch an offered file (an id prefix); prints where it landed',
     '',
     'Options:',
   ];

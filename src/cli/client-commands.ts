@@ -4,6 +4,7 @@ import type { ChatApi, ChatMessage, HistoryQuery, PeerInfo } from '../daemon/ind
 import { intFlag, type ParsedArgs } from './args.js';
 import { formatHistory, type KnownNick } from './history-format.js';
 import { runRoomCommand } from './room-commands.js';
+import { runFiles, runGet, runSendFile } from './file-commands.js';
 
 type Out = (line: string) => void;
 
@@ -32,6 +33,7 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
       return;
     }
     case 'send': {
+      if (v.file !== undefined) return runSendFile(api, args, out);
       const text = args.positionals.join(' ');
       if (!text.trim())
         throw new UsageError('USAGE', 'nothing to send: konnect send [--room NAME | --to NICK] TEXT');
@@ -63,6 +65,11 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
     case 'join':
     case 'leave':
       return runRoomCommand(api, args, out);
+    // files (PROTOCOL.md §21)
+    case 'files':
+      return runFiles(api, args, out);
+    case 'get':
+      return runGet(api, args, out);
     default:
       throw new UsageError('USAGE', `not a client command: ${args.command}`);
   }

@@ -1,6 +1,6 @@
 /** Wires a real node from command-line values: data dir, logger, discoveries, control socket. */
 import { createWriteStream } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { KonnectError, UsageError } from '../wire/index.js';
 import {
   checkNick,
@@ -21,7 +21,7 @@ import {
   type Logger,
 } from '../daemon/index.js';
 import { MdnsDiscovery, StaticDiscovery } from '../discovery/index.js';
-import { intFlag, type ParsedArgs } from './args.js';
+import { fileFlags, intFlag, type ParsedArgs } from './args.js';
 import { webOption } from './web-root.js';
 
 export interface RunningNode {
@@ -45,6 +45,8 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
     maxMessagesPerScope: intFlag(v['keep-messages'], 'keep-messages', 1, 10_000_000),
     maxAgeMs: days(intFlag(v['keep-days'], 'keep-days', 1, 36_500)),
   };
+  const downloadDir = v['download-dir'] === undefined ? undefined : resolve(v['download-dir'] as string);
+  const files = { ...fileFlags(v), ...(downloadDir ? { downloadDir } : {}) };
   const level = (v['log-level'] as string | undefined) ?? (mode === 'daemon' ? 'info' : 'warn');
   if (!LOG_LEVELS.includes(level as LogLevel))
     throw new UsageError('USAGE', `--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -82,6 +84,7 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
       // The chat page for phones and browsers, on the mesh port: on unless --no-web.
       web: webOption(v),
       store: { maxMessagesPerScope: numbers.maxMessagesPerScope, maxAgeMs: numbers.maxAgeMs },
+      files,
     },
     { logger, discoveries },
   );

@@ -81,3 +81,4 @@ export { parseHostPort, formatHostPort } from './links/index.js';
 export { resolvePeerQuery } from './links/index.js';
 export { HistoryStore, toChatMessage, type StoredMessage, type StoreOptions } from './history/index.js';
 export type { Discovery, Candidate } from '../discovery/index.js';
+export { formatBytes } from './files/index.js';

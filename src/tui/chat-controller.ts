@@ -10,18 +10,20 @@ import { parseInput } from './commands.js';
 import type { Conversation } from './conversation.js';
 import { connectionChanged, keepLostLine } from './connection.js';
 import { describeError, errorCode } from './errors.js';
-import { mentions, plural } from './format.js';
+import { mentions } from './format.js';
 import { pageScroll } from './page-scroll.js';
 import { OpenDirects } from './open-directs.js';
 import { Receipts } from './receipts.js';
 import type { ControllerPort } from './controller-port.js';
+import { fileChanged, loadFiles } from './file-events.js';
+import type { LocalFiles } from './local-files.js';
 import { loadTopics, topicChanged } from './topics.js';
 import { mergeProgress } from './trust-marks.js';
 import { TrustUi } from './trust-view.js';
 import {
-  conversationForScope,
   linkLine,
   nameFor,
+  syncLine,
   presenceLines,
   refOf,
   statusChanged,
@@ -38,6 +40,8 @@ export interface ChatControllerOptions {
   historyPage?: number;
   /** Draws a QR code as lines of text, for /web. @default none (/web then shows the address only) */
   qrCode?: (text: string) => Promise<string[]>;
+  /** This machine's files, for /send and its path completion. @default none (/send says so) */
+  localFiles?: LocalFiles;
 }
 
 /** How often the peers pane re-reads RTTs and reachability from the node. */
@@ -53,6 +57,7 @@ export class ChatController implements ControllerPort {
   readonly trust = new TrustUi();
   readonly openDirects: OpenDirects;
   readonly qrCode?: (text: string) => Promise<string[]>;
+  readonly localFiles?: LocalFiles;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
 
@@ -64,6 +69,7 @@ export class ChatController implements ControllerPort {
     this.model = model;
     this.historyPage = options.historyPage ?? 200;
     this.qrCode = options.qrCode;
+    this.localFiles = options.localFiles;
     this.openDirects = new OpenDirects(api, model);
     // The first room is there from the first frame, before the node has answered anything.
     model.show(model.open({ kind: 'room', room: options.room }).key);
@@ -83,6 +89,7 @@ export class ChatController implements ControllerPort {
       this.openDirects.restore(status.directs ?? []);
       for (const peer of await api.peers()) (model.upsertPeer(peer), this.trust.peer(model, peer));
       await loadTopics(api, model);
+      await loadFiles(api, model);
     } catch (err) {
       model.system(`could not reach the node: ${describeError(err)}`, 'error');
     }
@@ -160,9 +167,12 @@ export class ChatController implements ControllerPort {
       case 'presence':
         presenceLines(model, event);
         break;
-      case 'sync':
-        this.synced(event);
+      case 'sync': {
+        // The node may store synced messages without an event per message: fetch the newest page again.
+        const target = syncLine(model, event);
+        if (target && event.count > 0) void this.refresh(target);
         break;
+      }
       case 'connection':
         connectionChanged(this, event);
         break;
@@ -171,6 +181,9 @@ export class ChatController implements ControllerPort {
         break;
       case 'status':
         statusChanged(model, event.status);
+        break;
+      case 'file':
+        fileChanged(model, event);
         break;
     }
     this.trust.event(model, event);
@@ -213,15 +226,6 @@ export class ChatController implements ControllerPort {
     }
   }
 
-  private synced(event: Extract<ChatEvent, { type: 'sync' }>): void {
-    const { model } = this;
-    const target = conversationForScope(model, event.scope);
-    const from = nameFor(this.model, event.peer, event.nick);
-    model.system(`caught up ${plural(event.count, 'message')} from ${from}`, 'sync', target ?? model.active);
-    // The node may store synced messages without an event per message: fetch the newest page again.
-    if (target && event.count > 0) void this.refresh(target);
-  }
-
   // --- history ---
 
   private query(ref: ConversationRef): HistoryQuery {
@@ -233,13 +237,7 @@ export class ChatController implements ControllerPort {
     if (conversation.historyRequested) return;
     conversation.historyRequested = true;
     try {
-      const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
-      for (const message of page) {
-        const clean = sanitizeMessage(message);
-        this.model.noteSpeaker(clean);
-        conversation.insertByTime(clean, this.isMention(clean));
-      }
-      if (page.length < this.historyPage) conversation.older = 'complete';
+      if ((await this.mergeNewest(conversation)) < this.historyPage) conversation.older = 'complete';
     } catch (err) {
       this.model.system(`could not load history: ${describeError(err)}`, 'error', conversation);
     }
@@ -247,17 +245,19 @@ export class ChatController implements ControllerPort {
   }
 
   async refresh(conversation: Conversation): Promise<void> {
-    try {
-      const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
-      for (const message of page) {
-        const clean = sanitizeMessage(message);
-        this.model.noteSpeaker(clean);
-        conversation.insertByTime(clean, this.isMention(clean));
-      }
-      this.model.changed('frame');
-    } catch {
-      // The next scroll back loads it anyway.
+    // On failure the next scroll back loads it anyway.
+    if ((await this.mergeNewest(conversation).catch(() => -1)) >= 0) this.model.changed('frame');
+  }
+
+  /** Fetches the newest page and inserts it by time; how many messages the page held. */
+  private async mergeNewest(conversation: Conversation): Promise<number> {
+    const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
+    for (const message of page) {
+      const clean = sanitizeMessage(message);
+      this.model.noteSpeaker(clean);
+      conversation.insertByTime(clean, this.isMention(clean));
     }
+    return page.length;
   }
 
   /** The page before the oldest message held (scrolling back past the top). */

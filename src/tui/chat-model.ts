@@ -6,6 +6,7 @@
 import type {
   ChatMessage,
   ConversationRef,
+  FileInfo,
   NodeIdHex,
   NodeStatus,
   PeerInfo,
@@ -65,6 +66,10 @@ export class ChatModel {
   readonly peers = new Map<NodeIdHex, PeerInfo>();
   /** Room topics (sanitised), by room. */
   readonly topics = new Map<string, RoomTopic>();
+  /** Files (PROTOCOL.md §21) by id, as last told (sanitised): the transfer row draws the fetches. */
+  readonly files = new Map<string, FileInfo>();
+  /** What the person asked for with /get (id prefixes), so a fetch they did not ask for is explained. */
+  readonly askedFiles = new Set<string>();
   /** Why the UI is detached from its node (it stopped); null while attached. */
   detached: string | null = null;
   readonly conversations: Conversation[] = [];

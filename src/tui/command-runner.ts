@@ -6,6 +6,7 @@ import type { PeerInfo } from '../daemon/index.js';
 import type { ControllerPort } from './controller-port.js';
 import { COMMANDS, findCommand, type Command } from './commands.js';
 import { describeError, errorCode } from './errors.js';
+import { runFileCommand } from './file-commands.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
 import { sanitizeLabel, sanitizeText } from '../wire/index.js';
 import { runTrustCommand, whoisTrustLines } from './trust-commands.js';
@@ -284,6 +285,11 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       }
       return;
     }
+
+    case 'send':
+    case 'get':
+    case 'files':
+      return runFileCommand(controller, command);
 
     case 'quit':
       controller.quit();

@@ -21,6 +21,10 @@ export type Command =
   | { name: 'clear' }
   | { name: 'search'; text: string }
   | { name: 'web' }
+  // files (PROTOCOL.md §21)
+  | { name: 'send'; path: string }
+  | { name: 'get'; id: string }
+  | { name: 'files' }
   | { name: 'quit' }
   // trust (PROTOCOL.md §20)
   | { name: 'trust'; target: string }
@@ -89,6 +93,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     usage: '/web',
     summary: "show this node's web page address and a QR code of it, for a phone on the same network",
   },
+  // files (PROTOCOL.md §21)
+  {
+    name: 'send',
+    aliases: [],
+    usage: '/send PATH',
+    summary: 'offer a file to this room or conversation (Tab completes the path)',
+  },
+  { name: 'get', aliases: [], usage: '/get ID', summary: 'fetch an offered file into your downloads folder' },
+  { name: 'files', aliases: [], usage: '/files', summary: 'list files offered, being fetched or held' },
   { name: 'quit', aliases: ['exit'], usage: '/quit', summary: 'leave konnect' },
   // trust (PROTOCOL.md §20)
   {
@@ -194,6 +207,13 @@ export function parseInput(line: string): ParsedInput {
       return freeText('something to search for', (text) => ({ name: 'search', text }));
     case 'topic':
       return { kind: 'command', command: { name: 'topic', text: rest === '' ? null : rest } };
+    // files (PROTOCOL.md §21): a path may hold spaces, so it is the rest of the line
+    case 'send':
+      return freeText('a file path', (path) => ({ name: 'send', path }));
+    case 'get':
+      return oneWord('file id', (id) => ({ name: 'get', id }));
+    case 'files':
+      return noArguments({ name: 'files' });
     case 'rooms':
     case 'list':
     case 'back':

@@ -1,5 +1,6 @@
 /**
- * Tab completion: command names at the start of the line, room names after /join and /leave, nicks at any
+ * Tab completion: command names at the start of the line, room names after /join and /leave, paths after
+ * /send, nicks at any
  * other word. Repeated Tab cycles through the candidates; `nick: ` is added when a nick starts the line,
  * as IRC clients do.
  */
@@ -11,6 +12,8 @@ export interface CompletionSources {
   nicks: string[];
   /** Room names to offer after /join and /leave. */
   rooms: string[];
+  /** Paths to offer after /send, for what was typed so far (local-files.ts); none when absent. */
+  paths?: (typed: string) => string[];
 }
 
 /** A completion in progress: repeated Tab moves `index` through `candidates`. */
@@ -26,11 +29,19 @@ export interface CompletionSession {
 }
 
 const ROOM_COMMANDS = /^\/(join|j|leave|part)\s+$/i;
+/** /send takes the rest of the line as its path (which may hold spaces): it is completed whole. */
+const SEND_COMMAND = /^(\/send\s+)([^]*)$/i;
 
 /** Starts completing the word before the cursor; null when nothing matches. */
 export function startCompletion(state: InputState, sources: CompletionSources): CompletionSession | null {
   const head = state.text.slice(0, state.cursor);
   const tail = state.text.slice(state.cursor);
+  const send = SEND_COMMAND.exec(head);
+  if (send) {
+    const candidates = sources.paths?.(send[2]) ?? [];
+    if (candidates.length === 0) return null;
+    return { start: send[1].length, head: send[1], tail, candidates, index: 0 };
+  }
   const start = head.search(/\S*$/);
   const word = head.slice(start);
   const before = head.slice(0, start);

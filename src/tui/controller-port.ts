@@ -6,11 +6,14 @@ import type { ChatApi, ChatMessage, ConversationRef } from '../daemon/index.js';
 import type { ChatModel } from './chat-model.js';
 import type { Conversation } from './conversation.js';
 import type { OpenDirects } from './open-directs.js';
+import type { LocalFiles } from './local-files.js';
 
 export interface ControllerPort {
   readonly api: ChatApi;
   readonly model: ChatModel;
   readonly openDirects: OpenDirects;
+  /** This machine's files, for /send; absent where there are none (the web page). */
+  readonly localFiles?: LocalFiles;
   /** Shows a conversation, loading its history the first time. */
   switchTo(conversation: Conversation): void;
   /** Sends to the shown conversation (or `ref`); null when it was not sent (and said so). */

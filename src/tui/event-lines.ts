@@ -3,6 +3,7 @@ import type { ChatEvent, ChatMessage, ConversationRef, NodeStatus } from '../dae
 import { sanitizeLabel } from '../wire/index.js';
 import type { ChatModel } from './chat-model.js';
 import type { Conversation } from './conversation.js';
+import { plural } from './format.js';
 
 /** How a peer is named in a line: its nick, with its fingerprint when another key has the same nick. */
 export function nameFor(model: ChatModel, id: string, nick: string): string {
@@ -86,4 +87,15 @@ export function statusChanged(model: ChatModel, status: NodeStatus): void {
     nick: status.nick,
     fingerprint: status.fingerprint,
   });
+}
+
+/** "caught up N messages from bob", in the conversation synced (or the one on screen); that conversation. */
+export function syncLine(
+  model: ChatModel,
+  event: Extract<ChatEvent, { type: 'sync' }>,
+): Conversation | undefined {
+  const target = conversationForScope(model, event.scope);
+  const from = nameFor(model, event.peer, event.nick);
+  model.system(`caught up ${plural(event.count, 'message')} from ${from}`, 'sync', target ?? model.active);
+  return target;
 }

@@ -32,7 +32,8 @@ export function completionSources(controller: ChatController): CompletionSources
   if (model.self) nicks.push(model.self.nick);
   const rooms = new Set<string>(model.status?.rooms ?? []);
   for (const peer of model.peers.values()) for (const room of peer.rooms) rooms.add(room);
-  return { nicks, rooms: [...rooms].sort() };
+  const files = controller.localFiles;
+  return { nicks, rooms: [...rooms].sort(), paths: files ? (typed) => files.complete(typed) : undefined };
 }
 
 /** A paste: one line goes into the input line; several lines ask first. */

@@ -19,6 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatEvent } from '../../src/daemon/index.js';
 import { TestMesh } from '../helpers/mesh.js';
 import { files, sha256File, waitForFile, writeRandomFile } from '../helpers/files.js';
 import { waitFor } from '../helpers/wait.js';
@@ -50,7 +51,17 @@ describe('files over loopback', () => {
     expect(offer.chunks).toBe(400);
     for (const r of receivers)
       await waitForFile(r.node, offer.id, `node ${r.index} to see the offer`, () => true);
-    // Chat keeps flowing while the chunks move.
+    // Chat keeps flowing while the chunks move: one line as the fetches start, one sent from inside a
+    // progress event, when a receiver holds part of the file and not all of it.
+    let midwaySent = false;
+    const midway = (event: ChatEvent) => {
+      if (event.type !== 'file' || event.file.id !== offer.id || midwaySent) return;
+      if (event.file.state !== 'fetching' || event.file.held === 0 || event.file.held >= event.file.chunks)
+        return;
+      midwaySent = true;
+      origin.node.send({ kind: 'room', room: 'lobby' }, 'midway through the transfer');
+    };
+    receivers[0].node.on('event', midway);
     for (const r of receivers) files(r.node).get(offer.id);
     origin.node.send({ kind: 'room', room: 'lobby' }, 'during the transfer');
     for (const r of receivers) {
@@ -64,12 +75,15 @@ describe('files over loopback', () => {
       expect(dirname(done.path!)).toBe(join(dir, `down-${r.index}`));
       expect(sha256File(done.path!)).toBe(hash);
     }
+    receivers[0].node.off('event', midway);
+    expect(midwaySent, 'a chat line sent while node 1 held part of the file').toBe(true);
     for (const r of receivers)
-      await waitFor(
-        () => r.received.some((m) => m.text === 'during the transfer'),
-        `node ${r.index} to get the chat message sent during the transfer`,
-        { timeoutMs: 30_000 },
-      );
+      for (const text of ['during the transfer', 'midway through the transfer'])
+        await waitFor(
+          () => r.received.some((m) => m.text === text),
+          `node ${r.index} to get the chat message "${text}"`,
+          { timeoutMs: 30_000 },
+        );
     // The sender leaves; a new node, linked to the three holders, learns the offer by history sync
     // and fetches every chunk from them.
     await mesh.stopNode(0);

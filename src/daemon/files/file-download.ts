@@ -31,8 +31,9 @@ export function writeDownload(
     const shape = geometry(record);
     const key = record.key ? new Uint8Array(Buffer.from(record.key, 'base64')) : null;
     let at = 0;
+    const buffer = Buffer.alloc(shape.stride);
     for (let index = 0; index < shape.count; index++) {
-      const data = store.readChunk(record.root, shape.offset(index), shape.length(index));
+      const data = store.readChunk(record.root, shape.offset(index), shape.length(index), buffer);
       const plain = key ? openChunk(crypto, key, index, data) : data;
       writeSync(fd, plain, 0, plain.length, at);
       at += plain.length;

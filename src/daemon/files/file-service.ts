@@ -109,7 +109,8 @@ export class FileService implements NodeService {
   /** Offers a file on this machine to a room or a conversation. */
   async send(to: ConversationRef, path: string, name?: string): Promise<FileInfo> {
     const record = await offerFile(this.ctx, this.crypto, this.store, this.opts.maxFileBytes, to, path, name);
-    this.evict();
+    // The file just offered is kept whatever the bound: no one could fetch it otherwise.
+    this.evict(record.root);
     const info = this.info(record);
     this.ctx.emit({ type: 'file', file: info });
     return info;
@@ -337,11 +338,11 @@ export class FileService implements NodeService {
     this.evict();
   }
 
-  private evict(): void {
+  private evict(keep?: string): void {
     const active = new Set(
       this.store
         .all()
-        .filter((r) => r.state === 'fetching')
+        .filter((r) => r.state === 'fetching' || r.root === keep)
         .map((r) => r.root),
     );
     this.store.evict(this.opts.keepFilesBytes, active);

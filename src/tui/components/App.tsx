@@ -19,6 +19,9 @@ import { useModel } from '../hooks/use-model.js';
 import { useRawInput } from '../hooks/use-raw-input.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { handleInputChunk } from '../key-bindings.js';
+import { transferRow } from '../file-view.js';
+import type { LocalFiles } from '../local-files.js';
+import { nodeLocalFiles } from '../node-local-files.js';
 import { Bar } from './Bar.js';
 import { HistoryPane } from './HistoryPane.js';
 import { InputLine } from './InputLine.js';
@@ -40,6 +43,8 @@ export interface AppProps {
   maxFps?: number;
   /** Messages fetched per history page. @default 200 */
   historyPage?: number;
+  /** Files /send offers and completes. @default this machine's (node-local-files.ts) */
+  localFiles?: LocalFiles;
 }
 
 /** Rows the bars and the input line take. */
@@ -54,6 +59,7 @@ export function App(props: AppProps): React.JSX.Element {
     noColor: props.noColor ?? false,
     maxFps: props.maxFps ?? 30,
     historyPage: props.historyPage,
+    localFiles: props.localFiles ?? nodeLocalFiles(),
     bell: props.bell ?? (() => stdout.write('\u0007')),
     quit: () => {
       props.onQuit?.();
@@ -69,7 +75,9 @@ export function App(props: AppProps): React.JSX.Element {
   // whole screen on every frame instead of rewriting the lines that changed.
   const height = Math.max(CHROME_ROWS + 1, size.rows - (stdout.isTTY && props.rows === undefined ? 1 : 0));
   const width = Math.max(10, size.columns);
-  const paneHeight = height - CHROME_ROWS;
+  // While files are fetched, a row above the status bar shows how far (file-view.ts).
+  const transfer = transferRow(model, width);
+  const paneHeight = Math.max(1, height - CHROME_ROWS - (transfer ? 1 : 0));
   const showPeers = width >= PEERS_PANE_MIN_COLUMNS;
   const historyWidth = showPeers ? width - PEERS_PANE_WIDTH : width;
   controller.layout = { width: historyWidth, height: paneHeight };
@@ -92,6 +100,7 @@ export function App(props: AppProps): React.JSX.Element {
         <HistoryPane rows={view.rows} keys={view.keys} width={historyWidth} height={paneHeight} />
         {showPeers && <PeersPane rows={peersPaneRows} width={PEERS_PANE_WIDTH} height={paneHeight} />}
       </Box>
+      {transfer && <InputLine row={transfer} width={width} />}
       <Bar row={statusRow(model, width, view)} width={width} />
       <InputLine row={inputRow(model, width)} width={width} />
     </Box>

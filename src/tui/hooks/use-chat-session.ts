@@ -4,6 +4,7 @@ import type { ChatApi } from '../../daemon/index.js';
 import { ChatController } from '../chat-controller.js';
 import { ChatModel } from '../chat-model.js';
 import { qrCodeLines } from '../qr-code.js';
+import type { LocalFiles } from '../local-files.js';
 
 export interface ChatSessionOptions {
   room: string;
@@ -12,6 +13,7 @@ export interface ChatSessionOptions {
   historyPage?: number;
   bell: () => void;
   quit: () => void;
+  localFiles?: LocalFiles;
 }
 
 export function useChatSession(api: ChatApi, options: ChatSessionOptions): ChatController {
@@ -23,6 +25,7 @@ export function useChatSession(api: ChatApi, options: ChatSessionOptions): ChatC
       new ChatController(api, new ChatModel({ noColor: options.noColor, maxFps: options.maxFps }), {
         room: options.room,
         historyPage: options.historyPage,
+        localFiles: options.localFiles,
         bell: () => callbacks.current.bell(),
         quit: () => callbacks.current.quit(),
         qrCode: qrCodeLines,

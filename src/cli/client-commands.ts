@@ -19,6 +19,7 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
         `listening on ${s.host}:${s.port}  rooms ${s.rooms.join(', ')}  links ${s.links}  peers online ${s.peers}  mDNS ${s.mdns ? 'on' : 'off'}`,
       );
       out(`data ${s.dataDir}  konnect ${s.version} protocol ${s.protocol}`);
+      out(s.web ? `web page ${s.web}` : 'web page off (--no-web)');
       return;
     }
     case 'peers': {

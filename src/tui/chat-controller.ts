@@ -36,6 +36,8 @@ export interface ChatControllerOptions {
   quit: () => void;
   /** Messages per history page. @default 200 */
   historyPage?: number;
+  /** Draws a QR code as lines of text, for /web. @default none (/web then shows the address only) */
+  qrCode?: (text: string) => Promise<string[]>;
 }
 
 /** How often the peers pane re-reads RTTs and reachability from the node. */
@@ -50,6 +52,7 @@ export class ChatController implements ControllerPort {
   /** NEW KEY warnings, read and seen marks, the conversation on screen (PROTOCOL.md §20). */
   readonly trust = new TrustUi();
   readonly openDirects: OpenDirects;
+  readonly qrCode?: (text: string) => Promise<string[]>;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
 
@@ -60,6 +63,7 @@ export class ChatController implements ControllerPort {
   ) {
     this.model = model;
     this.historyPage = options.historyPage ?? 200;
+    this.qrCode = options.qrCode;
     this.openDirects = new OpenDirects(api, model);
     // The first room is there from the first frame, before the node has answered anything.
     model.show(model.open({ kind: 'room', room: options.room }).key);

@@ -193,6 +193,9 @@ export function statusRow(model: ChatModel, width: number, view: { scrolled: boo
   row.push({ text: ` [${plural(online, 'peer')}, ${plural(links, 'link')}]` });
   const hot = hotlist(model);
   if (hot.length > 0) row.push({ text: ' [act: ' }, ...hot, { text: ']' });
+  // Last, so a narrow terminal cuts it first: the page's address for phones, as typed (/web shows more).
+  const web = model.status?.web;
+  if (web) row.push({ text: ` [web ${web.replace(/^http:\/\//, '').replace(/\/$/, '')}]`, dim: true });
   return fitRow(padRow(row, width), width);
 }
 

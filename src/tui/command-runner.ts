@@ -193,6 +193,26 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       return;
     }
 
+    case 'web': {
+      let url: string | null | undefined;
+      try {
+        const status = await api.status();
+        model.status = status;
+        url = status.web;
+      } catch (err) {
+        return fail(`could not ask the node for its web page: ${describeError(err)}`);
+      }
+      if (!url) return say('this node serves no web page (it was started with --no-web)');
+      say(`web page: ${url} — open it in a browser on the same network, or scan this with a phone:`);
+      if (!controller.qrCode) return;
+      try {
+        for (const line of await controller.qrCode(url)) say(line);
+      } catch (err) {
+        fail(`could not draw the QR code: ${describeError(err)}`);
+      }
+      return;
+    }
+
     case 'back': {
       const previous = model.previousKey ? model.find(model.previousKey) : undefined;
       if (!previous) return fail('there is no previous conversation');

@@ -20,6 +20,7 @@ export type Command =
   | { name: 'me'; text: string }
   | { name: 'clear' }
   | { name: 'search'; text: string }
+  | { name: 'web' }
   | { name: 'quit' }
   // trust (PROTOCOL.md §20)
   | { name: 'trust'; target: string }
@@ -82,6 +83,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'clear the conversation on screen (PgUp brings it back)',
   },
   { name: 'search', aliases: [], usage: '/search TEXT', summary: 'search the history of this conversation' },
+  {
+    name: 'web',
+    aliases: ['qr'],
+    usage: '/web',
+    summary: "show this node's web page address and a QR code of it, for a phone on the same network",
+  },
   { name: 'quit', aliases: ['exit'], usage: '/quit', summary: 'leave konnect' },
   // trust (PROTOCOL.md §20)
   {
@@ -192,6 +199,7 @@ export function parseInput(line: string): ParsedInput {
     case 'back':
     case 'peers':
     case 'clear':
+    case 'web':
     case 'quit':
       return noArguments({ name: spec.name });
   }

@@ -9,7 +9,7 @@ import { describeError, errorCode } from './errors.js';
 import { runFileCommand } from './file-commands.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
 import { sanitizeLabel, sanitizeText } from '../wire/index.js';
-import { runTrustCommand, whoisTrustLines } from './trust-commands.js';
+import { preferNewKey, runTrustCommand, whoisTrustLines } from './trust-commands.js';
 
 /** One line for a failed peer lookup (resolvePeer throws UNKNOWN_PEER or AMBIGUOUS_PEER). */
 export function peerLookupError(query: string, err: unknown): string {
@@ -242,7 +242,7 @@ export async function runCommand(controller: ControllerPort, command: Command): 
     }
 
     case 'whois': {
-      const peer = await resolve(command.target);
+      const peer = await resolve(preferNewKey(controller, command.target));
       if (!peer) return;
       say(`${peer.nick} ${peer.fingerprint}`);
       say(`  id: ${peer.id}`);

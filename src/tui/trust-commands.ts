@@ -41,10 +41,11 @@ export function whoisTrustLines(controller: ControllerPort, peer: PeerInfo): str
 }
 
 /**
- * The peer a trust command means. A nick shared by the old key and a new one would be ambiguous to
- * the node; the person who types `/trust bob` after a NEW KEY warning means the new one.
+ * The peer a trust command (or /whois) means. A nick shared by the old key and a new one would be
+ * ambiguous to the node; the person who types `/trust bob` or `/whois bob` after a NEW KEY warning
+ * means the new one.
  */
-function trustQuery(controller: ControllerPort, query: string): string {
+export function preferNewKey(controller: ControllerPort, query: string): string {
   const lower = query.replace(/^@/, '').toLowerCase();
   const fresh = [...controller.model.peers.values()].filter(
     (p) => p.nick.toLowerCase() === lower && p.trust === 'new-key',
@@ -60,7 +61,7 @@ export async function runTrustCommand(
   const { api, model } = controller;
   const say = (text: string): void => model.system(text, 'info');
   const fail = (text: string): void => model.system(text, 'error');
-  const query = trustQuery(controller, command.target);
+  const query = preferNewKey(controller, command.target);
   const show = (peer: PeerInfo): PeerInfo => {
     model.upsertPeer(peer);
     return model.peers.get(peer.id) ?? peer;

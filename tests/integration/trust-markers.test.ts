@@ -28,6 +28,9 @@ function ui(m: MeshNode): { api: NodeChatApi; events: ChatEvent[] } {
   return { api, events };
 }
 
+/** Bounds for cross-node waits: they end as soon as the condition holds; wide for a loaded machine. */
+const LONG = { timeoutMs: 30_000 };
+
 const nicks =
   (names: string[]) =>
   (i: number): Partial<NodeOptions> => ({ nick: names[i] });
@@ -43,6 +46,7 @@ describe('pinned keys', () => {
       async () =>
         (await view.api.peers()).find((p) => p.id === bob.node.identity.idHex && p.trust === 'known'),
       'alice to pin bob',
+      LONG,
     );
     const pins = join(a.dataDir, 'pins.json');
     await waitFor(
@@ -65,6 +69,13 @@ describe('pinned keys', () => {
     await waitFor(() => a.node.peerTable.get(id)?.xkey, 'alice to hear of the second bob', {
       timeoutMs: 30_000,
     });
+    // The link is up at both ends before it writes: a message flooded while the impostor's end was still
+    // handshaking would reach alice only by history sync, which stores it without a message event.
+    await waitFor(
+      () => impostor.node.links.linkTo(a.node.identity.idHex) && a.node.links.linkTo(id),
+      'the link between alice and the second bob, up at both ends',
+      LONG,
+    );
     const sent = impostor.node.send({ kind: 'room', room: 'lobby' }, 'hi, it is bob');
     await waitFor(
       () => view.events.some((e) => e.type === 'message' && e.message.id === sent.id),
@@ -118,7 +129,7 @@ describe('read markers', () => {
     const av = ui(a);
     const bv = ui(b);
     const sent = await av.api.send({ kind: 'direct', peer: b.node.identity.idHex }, 'read me');
-    await waitFor(() => av.events.some((e) => e.type === 'receipt' && e.id === sent.id), 'the receipt');
+    await waitFor(() => av.events.some((e) => e.type === 'receipt' && e.id === sent.id), 'the receipt', LONG);
     expect((await av.api.history({ peer: b.node.identity.idHex }))[0].status).toBe('delivered');
     await bv.api.setShownConversation({ kind: 'direct', peer: a.node.identity.idHex });
     await waitFor(
@@ -147,12 +158,13 @@ describe('read markers', () => {
     const bv = ui(b);
     await bv.api.setShownConversation({ kind: 'direct', peer: a.node.identity.idHex });
     const sent = await av.api.send({ kind: 'direct', peer: b.node.identity.idHex }, 'private reading');
-    await waitFor(() => av.events.some((e) => e.type === 'receipt' && e.id === sent.id), 'the receipt');
+    await waitFor(() => av.events.some((e) => e.type === 'receipt' && e.id === sent.id), 'the receipt', LONG);
     // A reply from b travels after any read marker b could have sent for it.
     const reply = await bv.api.send({ kind: 'direct', peer: a.node.identity.idHex }, 'reply');
     await waitFor(
       () => av.events.some((e) => e.type === 'message' && e.message.id === reply.id),
       'the reply',
+      LONG,
     );
     expect(b.node.trust.markers.stats.readSent).toBe(0);
     expect(av.events.some((e) => e.type === 'read')).toBe(false);
@@ -169,6 +181,7 @@ describe('seen markers', () => {
     await waitFor(
       () => a.node.peers().filter((p) => p.online && p.rooms.includes('lobby')).length === 2,
       'both members online at node 0',
+      LONG,
     );
     const sent = await av.api.send({ kind: 'room', room: 'lobby' }, 'who has this?');
     expect(sent.seen?.of).toBe(2); // its count may already have moved: loopback is quick
@@ -189,7 +202,7 @@ describe('hostile markers', () => {
     const [a, b] = mesh.nodes;
     const av = ui(a);
     const dm = await av.api.send({ kind: 'direct', peer: b.node.identity.idHex }, 'for b');
-    await waitFor(() => av.events.some((e) => e.type === 'receipt' && e.id === dm.id), 'the receipt');
+    await waitFor(() => av.events.some((e) => e.type === 'receipt' && e.id === dm.id), 'the receipt', LONG);
     const key = generateIdentity();
     const mallory = await rogueLink(a.address, { identity: key });
     const badBefore = a.node.router.stats.rejected;
@@ -229,7 +242,7 @@ describe('hostile markers', () => {
       payload: malformed,
       sig: nodeCrypto.sign(malformed, key.signingKey),
     });
-    await waitFor(() => a.node.router.stats.rejected >= badBefore + 2, 'both to be rejected');
+    await waitFor(() => a.node.router.stats.rejected >= badBefore + 2, 'both to be rejected', LONG);
     // Counted against the link they came on.
     expect(a.node.links.linkTo(key.idHex)?.badMessages).toBe(2);
 
@@ -243,13 +256,101 @@ describe('hostile markers', () => {
       to: a.node.identity.id,
       of: dangling,
     } as never);
-    await waitFor(() => a.node.trust.markers.stats.readDropped === 1, 'the dangling marker to be dropped');
+    await waitFor(
+      () => a.node.trust.markers.stats.readDropped === 1,
+      'the dangling marker to be dropped',
+      LONG,
+    );
 
     // Nothing moved: the direct message is still only delivered, no read event, the mesh still works.
     expect(av.events.some((e) => e.type === 'read')).toBe(false);
     expect((await av.api.history({ peer: b.node.identity.idHex }))[0].status).toBe('delivered');
     expect(mallory.state).toBe('up');
     const after = b.node.send({ kind: 'room', room: 'lobby' }, 'still here');
-    await waitFor(() => a.received.some((m) => m.id === after.id), 'a room message after the junk');
+    await waitFor(() => a.received.some((m) => m.id === after.id), 'a room message after the junk', LONG);
+  });
+
+  it('a seen marker from a node not in the room is dropped, not counted against the link; a forged one is', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected();
+    const [a, b] = mesh.nodes;
+    const av = ui(a);
+    await waitFor(
+      () =>
+        a.node.peers().some((p) => p.id === b.node.identity.idHex && p.online && p.rooms.includes('lobby')),
+      'b online in the lobby at a',
+      { timeoutMs: 30_000 },
+    );
+    const key = generateIdentity();
+    const mallory = await rogueLink(a.address, { identity: key, rooms: [] }); // in no room
+    const sent = await av.api.send({ kind: 'room', room: 'lobby' }, 'members only');
+    expect(sent.seen?.of).toBe(1);
+    const rejectedBefore = a.node.router.stats.rejected;
+
+    // 1. Well formed and signed by its author, who is not in the room.
+    const strangerId = newMessageId();
+    const stranger = packValue({
+      kind: 'seen',
+      id: strangerId,
+      from: key.id,
+      ts: Date.now(),
+      room: 'lobby',
+      at: Date.now(),
+      upto: messageIdFromString(sent.id),
+    });
+    mallory.send({
+      kind: 'flood',
+      id: strangerId,
+      hops: 2,
+      payload: stranger,
+      sig: nodeCrypto.sign(stranger, key.signingKey),
+    });
+    await waitFor(
+      () => a.node.trust.markers.stats.seenDropped === 1,
+      'the stranger’s seen marker to be dropped',
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    // Not the relaying link's fault: nothing counted against it.
+    expect(a.node.links.linkTo(key.idHex)?.badMessages).toBe(0);
+
+    // 2. Forged: claims to be b's seen marker, signed by another key.
+    const forgedId = newMessageId();
+    const forged = packValue({
+      kind: 'seen',
+      id: forgedId,
+      from: b.node.identity.id,
+      ts: Date.now(),
+      room: 'lobby',
+      at: Date.now(),
+      upto: messageIdFromString(sent.id),
+    });
+    mallory.send({
+      kind: 'flood',
+      id: forgedId,
+      hops: 2,
+      payload: forged,
+      sig: nodeCrypto.sign(forged, key.signingKey),
+    });
+    await waitFor(
+      () => a.node.router.stats.rejected >= rejectedBefore + 1,
+      'the forged marker to be rejected',
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    expect(a.node.links.linkTo(key.idHex)?.badMessages).toBe(1);
+
+    // Nothing else moved: b's genuine marker still makes it seen by 1/1, never more; the mesh still works.
+    await waitFor(
+      () => av.events.some((e) => e.type === 'seen' && e.id === sent.id && e.count === 1),
+      'b’s own seen marker',
+      { timeoutMs: 30_000 },
+    );
+    for (const e of av.events) if (e.type === 'seen') expect(e).toMatchObject({ count: 1, of: 1 });
+    expect(mallory.state).toBe('up');
+    const after = b.node.send({ kind: 'room', room: 'lobby' }, 'still here');
+    await waitFor(() => a.received.some((m) => m.id === after.id), 'a room message after the junk', LONG);
   });
 });

@@ -124,6 +124,8 @@ describe.skipIf(!hasTmux)('trust in a terminal (tmux)', () => {
     expect(warning, warned).toBeLessThan(line);
     expect(rows[line]).toMatch(/<bob \S+ NEW KEY> hello, it is bob/);
 
+    type('alice', '/whois bob');
+    await see('alice', 'the key you knew as bob', '/whois explaining the new key at alice');
     type('alice', '/trust bob');
     await see('alice', 'is now the bob you know', '/trust at alice');
     // The line is drawn again without the mark (the key it came from is bob's now).

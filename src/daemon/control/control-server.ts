@@ -24,6 +24,8 @@ export class ControlServer<Api extends object = ChatApi> {
   private ownsPath = false;
   private readonly sockets = new Set<Socket>();
   private readonly methods: MethodTable<Api>;
+  /** The client whose conversation is on screen (PROTOCOL.md §20): when it goes, nothing is. */
+  private shownBy: Socket | null = null;
 
   constructor(
     private readonly api: Api,
@@ -97,6 +99,11 @@ export class ControlServer<Api extends object = ChatApi> {
     const cleanup = () => {
       session.close();
       this.sockets.delete(socket);
+      // A UI that quit or crashed shows nothing any more: no read markers for what it showed.
+      if (this.shownBy === socket) {
+        this.shownBy = null;
+        void (this.api as Partial<ChatApi>).setShownConversation?.(null).catch(() => undefined);
+      }
     };
     socket.on('close', cleanup);
     socket.on('error', cleanup);
@@ -141,6 +148,8 @@ export class ControlServer<Api extends object = ChatApi> {
           continue;
         }
         const { rid, method, params } = parsed.request;
+        if (method === 'setShownConversation')
+          this.shownBy = (params as { ref?: unknown } | null)?.ref ? socket : null;
         void answer(rid, method, session.handle(method, params));
       }
     });

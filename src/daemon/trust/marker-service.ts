@@ -26,7 +26,10 @@ import { SeenTracker } from './seen-tracker.js';
 export interface MarkerStats {
   readSent: number;
   seenSent: number;
-  /** Markers signed well but naming no own message of theirs, or a position from the future. */
+  /**
+   * Markers signed well but dropped: a read marker naming no own message to its sender; a seen marker
+   * past its own time, or from a node that is not a member of the room.
+   */
   readDropped: number;
   seenDropped: number;
 }
@@ -187,6 +190,16 @@ export class MarkerService implements NodeService {
       return false;
     }
     const member = toHex(payload.from);
+    // Only a member (by its presence) counts towards "seen by": a stranger's position is not kept,
+    // so it can never be counted later either. Well formed and signed: not the relaying link's fault.
+    if (!this.ctx.peerTable.get(member)?.rooms.includes(room)) {
+      this.dropped.seen++;
+      this.ctx.logger.debug('dropped a seen marker from a node not in the room', {
+        room,
+        from: member.slice(0, 12),
+      });
+      return false;
+    }
     const at = { ts: payload.at, id: messageIdToString(payload.upto) };
     for (const change of this.tracker.update(room, member, at))
       this.ctx.emit({ type: 'seen', id: change.id, room, count: change.count, of: change.of });

@@ -158,9 +158,12 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     return this.keeper.known;
   }
 
-  /** Starts linking (called once by openWebPeer). */
+  /**
+   * Starts linking (called once by openWebPeer). On a first visit the page joins the mesh only once
+   * its person has picked a nick (setNick), so nobody sees a placeholder nick come and be renamed.
+   */
   start(): void {
-    this.keeper.connect();
+    if (!this.needsNick) this.keeper.connect();
   }
 
   // ---- ChatApi ----
@@ -217,10 +220,12 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     if (!NICK_PATTERN.test(nick))
       throw new UsageError('INVALID_ARGUMENT', 'a nick is 1 to 32 letters, digits, _ . or -');
     const old = this.nick;
+    const first = this.needsNick;
     await saveNick(this.parts.db, nick);
     this.nick = nick;
     this.needsNick = false;
-    if (old !== nick) this.announce('nick', old);
+    if (first && !this.closed) this.keeper.connect();
+    else if (old !== nick) this.announce('nick', old);
   }
 
   async joinRoom(name: string): Promise<void> {

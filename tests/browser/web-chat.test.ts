@@ -171,20 +171,55 @@ describe('the page on a konnect mesh, in Chromium', () => {
       LONG,
     );
 
-    // Screenshots at the end of the conversation: ana on a desktop, bea on a phone.
-    const dir = screenshotDir();
-    await ana.page.setViewport(DESKTOP);
+    // A direct message from the terminal to a page, left unread: the desktop shot shows its badge.
+    const anaAtT = await waitFor(
+      () => world.terminal.node.peers().find((p) => p.nick === 'ana'),
+      'T to know ana',
+      { timeoutMs: LONG },
+    );
     await ana.page.evaluate(() =>
       (document.querySelector('.conv[data-key="room:lobby"]') as HTMLElement).click(),
     );
+    world.terminal.node.send({ kind: 'direct', peer: anaAtT.id }, 'lunch at noon?');
+    const fromT = `direct:${world.terminal.node.identity.idHex}`;
+    await waitInPage(
+      ana.page,
+      "an unread badge on T's direct conversation at ana",
+      (key: string) => document.querySelector(`.conv[data-key="${key}"] .badge`)?.textContent === '1',
+      [fromT],
+      LONG,
+    );
+
+    // Screenshots at the end of the conversation: ana on a desktop, bea on a phone.
+    const dir = screenshotDir();
     await waitForText(ana.page, 'hello from the terminal', LONG);
-    await ana.page.screenshot({ path: join(dir, 'desktop.png') });
+    await ana.page.screenshot({ path: join(dir, 'page-desktop.png') });
     // A mobile viewport makes Chromium reload the page: bea comes back to the conversation she had
     // open (the page keeps it in the address) with its history from IndexedDB.
     await bea.page.setViewport(PHONE);
     await waitConnected(bea.page);
     await waitForText(bea.page, 'got it, thanks', LONG);
-    await bea.page.screenshot({ path: join(dir, 'phone.png') });
+    // A draft of three lines: the input grows with it.
+    await bea.page.focus('.composer textarea');
+    for (const [i, line] of ['see you at the', 'coffee machine', 'in five'].entries()) {
+      if (i > 0) {
+        await bea.page.keyboard.down('Shift');
+        await bea.page.keyboard.press('Enter');
+        await bea.page.keyboard.up('Shift');
+      }
+      await bea.page.keyboard.type(line);
+    }
+    await waitInPage(
+      bea.page,
+      'the input to grow for three lines',
+      () => {
+        const input = document.querySelector('.composer textarea') as HTMLTextAreaElement;
+        return input.clientHeight > 2 * parseFloat(getComputedStyle(input).lineHeight);
+      },
+      [],
+      LONG,
+    );
+    await bea.page.screenshot({ path: join(dir, 'page-phone.png') });
     await bea.page.tap('.back');
     await waitInPage(
       bea.page,
@@ -193,7 +228,7 @@ describe('the page on a konnect mesh, in Chromium', () => {
       [],
       LONG,
     );
-    await bea.page.screenshot({ path: join(dir, 'phone-list.png') });
+    await bea.page.screenshot({ path: join(dir, 'page-phone-list.png') });
 
     expect(world.toServing.length).toBeGreaterThan(0);
     await world.mesh.stopNode(0);

@@ -40,7 +40,8 @@ export class WebWorld {
       throw new Error('dist/web/index.html is missing: run `npm run build` (or `npm run build:web`) first');
     }
     const mesh = await TestMesh.start(2, {
-      nodeOptions: (i) => (i === 0 ? { web: { root: WEB_ROOT } } : {}),
+      // Both nodes are 'dana' (two laptops of one person): the pages must tell them apart by fingerprint.
+      nodeOptions: (i) => ({ nick: 'dana', ...(i === 0 ? { web: { root: WEB_ROOT } } : {}) }),
     });
     closer.add(() => mesh.destroy());
     await mesh.waitConnected(60_000);

@@ -23,6 +23,7 @@ import { latencyScenario } from './scenarios/latency.js';
 import { maxRateScenario } from './scenarios/max-rate.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { microScenario } from './scenarios/micro.js';
+import { webScenario } from './scenarios/web.js';
 
 /** In the order they run. Scenarios 1-3 measure each mesh in a process of its own (bench/lib/isolated.ts). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -34,6 +35,7 @@ export const SCENARIOS: readonly Scenario[] = [
   hostileFloodScenario,
   discoveryScenario,
   microScenario,
+  webScenario,
 ];
 
 interface Args {

@@ -206,11 +206,13 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       // Linked to the recipient itself: one hop (§11).
       if (this.link?.remoteHello && toHex(this.link.remoteHello.id) === to.peer) hops = 1;
     }
-    // Stored before it is sent: what a person wrote is kept even if the link is down (sync sends it later).
-    await this.parts.store.add(made.row);
-    this.sync.stored(made.row);
+    // Sent first, then stored, as a node does (its frames leave before the commit): the IndexedDB
+    // write no longer delays delivery. Nothing is lost: the row is written whether or not the link is
+    // up (sync sends it later), and a message that left before a crash comes back by sync.
     this.inbound.markSeen(made.signed.idText);
     this.flood(made.signed, hops);
+    await this.parts.store.add(made.row);
+    this.sync.stored(made.row);
     const { conv: _c, payload: _p, sig: _s, ...message } = made.row;
     this.emit({ type: 'message', message });
     return message;

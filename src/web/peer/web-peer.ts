@@ -127,6 +127,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       inRoom: (room) => this.rooms.includes(room),
       emit: (event) => this.emit(event),
       stored: (row) => this.sync.stored(row),
+      holds: (id) => this.sync.holds(id),
       sendReceipt: (of, to) => this.sendReceipt(of, to),
       rejected: (err) => this.rejected(err),
       peerBack: (peer) => void this.resendUndelivered(this.link, peer),

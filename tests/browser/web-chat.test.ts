@@ -1,7 +1,8 @@
 /**
  * Issue 17 in a real browser: two pages (headless Chromium, each its own browser profile) on a serving
- * node S, and a terminal node T, all on 127.0.0.1 with mDNS off. Room messages go every way; a direct
- * message between the pages is delivered and ticked delivered while S holds no plaintext of it; a
+ * node S (its own web server serves the page and the WebSocket), and a terminal node T, all on
+ * 127.0.0.1 with mDNS off. Room messages go every way; direct messages between the pages go both ways
+ * and are ticked delivered while S neither receives nor stores their plaintext; a
  * reloaded page is the same person with the same history; a page whose node is killed says so and
  * catches up when the node is back; a closed page sees what was sent meanwhile when it reopens.
  * Screenshots of the phone and desktop layouts go to KONNECT_SCREENSHOT_DIR (docs/screenshots when

@@ -22,6 +22,7 @@ import {
 } from '../daemon/index.js';
 import { MdnsDiscovery, StaticDiscovery } from '../discovery/index.js';
 import { intFlag, type ParsedArgs } from './args.js';
+import { webOption } from './web-root.js';
 
 export interface RunningNode {
   node: KonnectNode;
@@ -78,6 +79,8 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
       degree: numbers.degree,
       maxLinks: numbers.maxLinks,
       readReceipts: !v['no-read-receipts'],
+      // The chat page for phones and browsers, on the mesh port: on unless --no-web.
+      web: webOption(v),
       store: { maxMessagesPerScope: numbers.maxMessagesPerScope, maxAgeMs: numbers.maxAgeMs },
     },
     { logger, discoveries },

@@ -203,6 +203,7 @@ export class FakeChatApi implements ChatApi {
       mdns: false,
       startedAt: this.clock,
       directs: [...this.directs],
+      web: this.web,
     };
   }
 
@@ -390,4 +391,8 @@ export class FakeChatApi implements ChatApi {
     this.fileMap.set(file.id, fetching);
     return fetching;
   }
+
+  // ---- web (issue 17) ----
+  /** What status() reports as the page's address (null: the node serves no page). */
+  web: string | null = null;
 }

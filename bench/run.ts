@@ -22,8 +22,10 @@ import { hostileFloodScenario } from './scenarios/hostile-flood.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { maxRateScenario } from './scenarios/max-rate.js';
 import { memoryScenario } from './scenarios/memory.js';
+import { filesScenario } from './scenarios/files.js';
 import { microScenario } from './scenarios/micro.js';
 import { seenMarkersScenario } from './scenarios/seen-markers.js';
+import { webScenario } from './scenarios/web.js';
 
 /** In the order they run. Scenarios 1-3 measure each mesh in a process of its own (bench/lib/isolated.ts). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -35,8 +37,9 @@ export const SCENARIOS: readonly Scenario[] = [
   hostileFloodScenario,
   discoveryScenario,
   microScenario,
-  (await import('./scenarios/files.js')).filesScenario,
+  filesScenario,
   seenMarkersScenario,
+  webScenario,
 ];
 
 interface Args {

@@ -8,26 +8,31 @@ import { filesUnder } from '../helpers/files.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestMesh } from '../helpers/mesh.js';
 import { waitFor } from '../helpers/wait.js';
-import { openTestPage, type TestPage, waitLinked } from '../helpers/web-peer.js';
-import { WsBridge } from '../helpers/ws-bridge.js';
+import {
+  openTestPage,
+  PAGE_ROOT,
+  recordingWebSocket,
+  type TestPage,
+  waitLinked,
+  wsUrlOf,
+} from '../helpers/web-peer.js';
 
 let mesh: TestMesh | undefined;
-let bridge: WsBridge | undefined;
 const pages: TestPage[] = [];
 
 afterEach(async () => {
   await Promise.allSettled(pages.splice(0).map((p) => p.peer.close()));
-  await bridge?.close();
-  bridge = undefined;
   await mesh?.destroy();
   mesh = undefined;
 });
 
-async function start(n = 1): Promise<{ mesh: TestMesh; bridge: WsBridge }> {
-  mesh = await TestMesh.start(n);
+/** Nodes on 127.0.0.1; the first serves WebSockets itself (its real web server, src/daemon/web). */
+async function start(n = 1, options: { rooms?: string[] } = {}): Promise<{ mesh: TestMesh; url: string }> {
+  mesh = await TestMesh.start(n, {
+    nodeOptions: (i) => ({ ...options, ...(i === 0 ? { web: { root: PAGE_ROOT } } : {}) }),
+  });
   if (n > 1) await mesh.waitConnected();
-  bridge = await WsBridge.start(mesh.nodes[0].node.status().port);
-  return { mesh, bridge };
+  return { mesh, url: wsUrlOf(mesh.nodes[0].node) };
 }
 
 async function page(url: string, options: Parameters<typeof openTestPage>[1] = {}): Promise<TestPage> {
@@ -38,8 +43,8 @@ async function page(url: string, options: Parameters<typeof openTestPage>[1] = {
 
 describe('web peer messages', () => {
   it('exchanges room messages with a terminal node both ways', async () => {
-    const { mesh, bridge } = await start();
-    const web = await page(bridge.url);
+    const { mesh, url } = await start();
+    const web = await page(url);
     await waitLinked(web);
     const node = mesh.nodes[0];
     expect(web.peer.needsNick).toBe(false);
@@ -65,8 +70,8 @@ describe('web peer messages', () => {
   });
 
   it('delivers direct messages between a page and a node, with receipts both ways', async () => {
-    const { mesh, bridge } = await start();
-    const web = await page(bridge.url);
+    const { mesh, url } = await start();
+    const web = await page(url);
     await waitLinked(web);
     const node = mesh.nodes[0];
     const webId = web.peer.identity.id;
@@ -93,9 +98,12 @@ describe('web peer messages', () => {
   });
 
   it('delivers a direct message between two pages through a node that sees only ciphertext', async () => {
-    const { mesh, bridge } = await start();
-    const alice = await page(bridge.url, { nick: 'alice' });
-    const bob = await page(bridge.url, { nick: 'bob' });
+    const { mesh, url } = await start();
+    // What the node received from the pages: every binary message they sent on their links.
+    const toNode: Buffer[] = [];
+    const WebSocket = recordingWebSocket(toNode);
+    const alice = await page(url, { nick: 'alice', WebSocket });
+    const bob = await page(url, { nick: 'bob', WebSocket });
     await waitLinked(alice);
     await waitLinked(bob);
     const bobId = bob.peer.identity.id;
@@ -114,25 +122,35 @@ describe('web peer messages', () => {
       status: 'delivered',
     });
 
-    // The relaying node: nothing it received, nothing it stored, holds the plaintext.
-    const needle = Buffer.from(secret);
+    // And back: a conversation, not a one-way note.
+    const reply = 'the page reply ' + Math.random().toString(36).slice(2);
+    const back = await bob.peer.send({ kind: 'direct', peer: alice.peer.identity.id }, reply);
+    const gotBack = await waitFor(() => alice.received.find((m) => m.id === back.id), 'alice to open it');
+    expect(gotBack).toMatchObject({ text: reply, nick: 'bob', peer: bobId });
+    await waitFor(
+      () => bob.events.some((e) => e.type === 'receipt' && e.id === back.id),
+      'bob to get the receipt',
+    );
+
+    // The relaying node: nothing it received, nothing it stored, holds either plaintext.
     const node = mesh.nodes[0];
-    expect(node.received.some((m) => m.id === sent.id)).toBe(false);
-    expect(bridge.toNode.length).toBeGreaterThan(0);
-    for (const bytes of bridge.toNode) expect(bytes.includes(needle)).toBe(false);
+    expect(node.received.some((m) => m.id === sent.id || m.id === back.id)).toBe(false);
+    expect(toNode.length).toBeGreaterThan(0);
     node.node.history({ room: 'lobby' }); // flush pending writes
-    for (const file of filesUnder(node.dataDir)) {
-      const content = readFileSync(file);
-      expect(content.includes(needle), `${file} of the node holds the plaintext`).toBe(false);
+    for (const needle of [Buffer.from(secret), Buffer.from(reply)]) {
+      for (const bytes of toNode) expect(bytes.includes(needle)).toBe(false);
+      for (const file of filesUnder(node.dataDir)) {
+        const content = readFileSync(file);
+        expect(content.includes(needle), `${file} of the node holds the plaintext`).toBe(false);
+      }
     }
   });
 
   it('catches up on a room it joins later by sync', async () => {
-    mesh = await TestMesh.start(1, { nodeOptions: () => ({ rooms: ['lobby', 'dev'] }) });
-    bridge = await WsBridge.start(mesh.nodes[0].node.status().port);
+    const { mesh, url } = await start(1, { rooms: ['lobby', 'dev'] });
     const node = mesh.nodes[0];
     const before = node.node.send({ kind: 'room', room: 'dev' }, 'said before you came');
-    const web = await page(bridge.url);
+    const web = await page(url);
     await waitLinked(web);
     expect(await web.peer.history({ room: 'dev' })).toEqual([]);
     await web.peer.joinRoom('dev');
@@ -150,10 +168,10 @@ describe('web peer messages', () => {
   });
 
   it('learns and sets room topics', async () => {
-    const { mesh, bridge } = await start();
+    const { mesh, url } = await start();
     const node = mesh.nodes[0];
     node.node.setTopic('lobby', 'set at the terminal');
-    const web = await page(bridge.url);
+    const web = await page(url);
     await waitLinked(web);
     // The node sends the topics it holds on each new link.
     await waitFor(
@@ -170,8 +188,8 @@ describe('web peer messages', () => {
   });
 
   it('keeps its identity and history when reopened', async () => {
-    const { mesh, bridge } = await start();
-    const first = await page(bridge.url, { nick: undefined });
+    const { mesh, url } = await start();
+    const first = await page(url, { nick: undefined });
     expect(first.peer.needsNick).toBe(true);
     await first.peer.setNick('carol');
     expect(first.peer.needsNick).toBe(false);
@@ -183,7 +201,7 @@ describe('web peer messages', () => {
     const identity = first.peer.identity;
     await first.peer.close();
 
-    const again = await page(bridge.url, { idb: first.idb, nick: undefined });
+    const again = await page(url, { idb: first.idb, nick: undefined });
     expect(again.peer.identity).toEqual(identity);
     expect(again.peer.needsNick).toBe(false);
     const history = await again.peer.history({ room: 'lobby' });

@@ -65,12 +65,18 @@ export class SyncService {
         ctx.emit({ type: 'sync', peer: link.remoteIdHex!, nick: link.remoteHello!.nick, count, scope });
       },
     });
-    links.messages.handle(SYNC_KINDS, (link, message) =>
-      this.coordinator.handle(link, message as SyncMessage),
-    );
+    // Digests and id lists are read from the store: messages still waiting in the writer's batch
+    // (received within the last WRITE_BATCH_MS, or learned by a sync just before) are written first,
+    // or a link that comes up meanwhile is told the node lacks them and never gets them (a page
+    // linking to a node that had just caught up from another missed what it caught up on).
+    links.messages.handle(SYNC_KINDS, (link, message) => {
+      ctx.writer.flush();
+      this.coordinator.handle(link, message as SyncMessage);
+    });
   }
 
   linkUp(link: Link): void {
+    this.ctx.writer.flush();
     this.coordinator.linkUp(link);
   }
 
@@ -79,6 +85,7 @@ export class SyncService {
   }
 
   roomJoined(room: string): void {
+    this.ctx.writer.flush();
     this.coordinator.roomJoined(room);
   }
 

@@ -38,6 +38,8 @@ export interface InboundContext {
   emit(event: ChatEvent): void;
   /** A stored row, to add to the sync index. */
   stored(row: StoredRow): void;
+  /** Whether a message id is stored (true / false), or null while that is not known without a read. */
+  holds(id: string): boolean | null;
   /** Sends a receipt for a direct message just opened. */
   sendReceipt(of: Uint8Array, to: Uint8Array): void;
   /** A peer came (back) online: own direct messages it has not confirmed may go again. */
@@ -189,6 +191,16 @@ export class Inbound {
       payload: Uint8Array.from(signed.payload),
       sig: Uint8Array.from(signed.sig),
     };
+    const held = this.ctx.holds(message.id);
+    if (held === true) return false;
+    if (held === false) {
+      // Surely new (the sync index knows every stored id): shown now, written meanwhile, so the
+      // IndexedDB write does not delay delivery. A write that fails is said; sync brings it again.
+      this.ctx.stored(row);
+      this.ctx.emit({ type: 'message', message });
+      this.ctx.store.add(row).catch((err: unknown) => this.ctx.rejected(err as Error));
+      return true;
+    }
     if (!(await this.ctx.store.add(row))) return false;
     this.ctx.stored(row);
     this.ctx.emit({ type: 'message', message });

@@ -43,6 +43,11 @@ export class PeerSync {
 
   constructor(private readonly ctx: PeerSyncContext) {}
 
+  /** Whether `id` is stored, once the index is loaded (null before: ask the store). */
+  holds(id: string): boolean | null {
+    return this.index ? this.index.has(id) : null;
+  }
+
   /** A message was stored: the index learns it. */
   stored(row: SignedRow): void {
     if (this.index) this.index.add(entryOf(row));

@@ -127,6 +127,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       inRoom: (room) => this.rooms.includes(room),
       emit: (event) => this.emit(event),
       stored: (row) => this.sync.stored(row),
+      holds: (id) => this.sync.holds(id),
       sendReceipt: (of, to) => this.sendReceipt(of, to),
       rejected: (err) => this.rejected(err),
       peerBack: (peer) => void this.resendUndelivered(this.link, peer),
@@ -158,9 +159,12 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     return this.keeper.known;
   }
 
-  /** Starts linking (called once by openWebPeer). */
+  /**
+   * Starts linking (called once by openWebPeer). On a first visit the page joins the mesh only once
+   * its person has picked a nick (setNick), so nobody sees a placeholder nick come and be renamed.
+   */
   start(): void {
-    this.keeper.connect();
+    if (!this.needsNick) this.keeper.connect();
   }
 
   // ---- ChatApi ----
@@ -203,11 +207,13 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       // Linked to the recipient itself: one hop (§11).
       if (this.link?.remoteHello && toHex(this.link.remoteHello.id) === to.peer) hops = 1;
     }
-    // Stored before it is sent: what a person wrote is kept even if the link is down (sync sends it later).
-    await this.parts.store.add(made.row);
-    this.sync.stored(made.row);
+    // Sent first, then stored, as a node does (its frames leave before the commit): the IndexedDB
+    // write no longer delays delivery. Nothing is lost: the row is written whether or not the link is
+    // up (sync sends it later), and a message that left before a crash comes back by sync.
     this.inbound.markSeen(made.signed.idText);
     this.flood(made.signed, hops);
+    await this.parts.store.add(made.row);
+    this.sync.stored(made.row);
     const { conv: _c, payload: _p, sig: _s, ...message } = made.row;
     this.emit({ type: 'message', message });
     return message;
@@ -217,10 +223,12 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     if (!NICK_PATTERN.test(nick))
       throw new UsageError('INVALID_ARGUMENT', 'a nick is 1 to 32 letters, digits, _ . or -');
     const old = this.nick;
+    const first = this.needsNick;
     await saveNick(this.parts.db, nick);
     this.nick = nick;
     this.needsNick = false;
-    if (old !== nick) this.announce('nick', old);
+    if (first && !this.closed) this.keeper.connect();
+    else if (old !== nick) this.announce('nick', old);
   }
 
   async joinRoom(name: string): Promise<void> {

@@ -37,6 +37,11 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
     const unread = model.conversations.reduce((n, c) => n + c.unread, 0);
     document.title = unread > 0 ? `(${unread}) ${title} · konnect` : `${title} · konnect`;
   });
+  // The open conversation lives in the address, so a reload comes back to it (boot.tsx reads it).
+  useEffect(() => {
+    const hash = active ? `#${encodeURIComponent(active.key)}` : '';
+    if (active && location.hash !== hash) history.replaceState(null, '', hash);
+  }, [active]);
 
   const open = (conversation: Conversation) => {
     controller.switchTo(conversation);

@@ -33,7 +33,13 @@ async function startChat(api: PagePeer): Promise<{ model: ChatModel; controller:
     bell: () => undefined,
     quit: () => model.system('close the tab to leave; your key and history stay in this browser', 'info'),
   });
-  void controller.start();
+  // A reload (or a phone bringing the tab back) returns to the conversation that was open: its key
+  // is read from the address now, before the page draws and writes the first room's key there.
+  const reopen = decodeURIComponent(location.hash.slice(1));
+  void controller.start().then(() => {
+    const wanted = reopen ? model.find(reopen) : undefined;
+    if (wanted && wanted !== model.active) controller.switchTo(wanted);
+  });
   return { model, controller };
 }
 

@@ -10,7 +10,12 @@ const container = document.getElementById('root');
 if (!container) throw new Error('the page has no #root element');
 const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 openWebPeer({ url }).then(
-  (peer) => boot(container, peer),
+  (peer) => {
+    // The page's own peer, for the console and for `npm run bench` (bench/scenarios/web.ts); it is
+    // the page's code that holds it anyway.
+    (window as { konnect?: unknown }).konnect = peer;
+    boot(container, peer);
+  },
   (err: unknown) => {
     container.textContent = `konnect could not start in this browser: ${err instanceof Error ? err.message : String(err)}`;
   },

@@ -81,3 +81,12 @@ export { parseHostPort, formatHostPort } from './links/index.js';
 export { resolvePeerQuery } from './links/index.js';
 export { HistoryStore, toChatMessage, type StoredMessage, type StoreOptions } from './history/index.js';
 export type { Discovery, Candidate } from '../discovery/index.js';
+export {
+  deriveRoomKeyAsync,
+  joinPrivateRoom,
+  MAX_CARRIED_ROOMS,
+  privateRoomList,
+  privateRoomsOf,
+  rekeyPrivateRoom,
+  roomNameTagAsync,
+} from './private-rooms/index.js';

@@ -16,6 +16,7 @@ import { OpenDirects } from './open-directs.js';
 import { Receipts } from './receipts.js';
 import type { ControllerPort } from './controller-port.js';
 import { loadTopics, topicChanged } from './topics.js';
+import { privateRoomEventLine } from './private-room-commands.js';
 import {
   conversationForScope,
   linkLine,
@@ -161,6 +162,9 @@ export class ChatController implements ControllerPort {
         break;
       case 'status':
         statusChanged(model, event.status);
+        break;
+      case 'private-room':
+        privateRoomEventLine(this, event);
         break;
     }
     this.syncOpenDirects();

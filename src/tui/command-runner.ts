@@ -8,6 +8,7 @@ import { COMMANDS, findCommand, type Command } from './commands.js';
 import { describeError, errorCode } from './errors.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
 import { sanitizeLabel, sanitizeText } from '../wire/index.js';
+import { joinPrivate, privateRoomsLine, rekeyPrivate } from './private-room-commands.js';
 
 /** One line for a failed peer lookup (resolvePeer throws UNKNOWN_PEER or AMBIGUOUS_PEER). */
 export function peerLookupError(query: string, err: unknown): string {
@@ -85,6 +86,7 @@ export async function runCommand(controller: ControllerPort, command: Command): 
     }
 
     case 'join': {
+      if (command.key) return joinPrivate(controller, command.room);
       const ref = { kind: 'room' as const, room: command.room };
       const known = model.find(`room:${command.room}`);
       if (known) return controller.switchTo(known);
@@ -150,8 +152,11 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       say(`rooms: ${parts.join(', ')}`);
       const directs = model.conversations.filter((c) => c.ref.kind === 'direct').map((c) => model.label(c));
       if (directs.length > 0) say(`direct: ${directs.join(', ')}`);
-      return;
+      return privateRoomsLine(controller);
     }
+
+    case 'rekey':
+      return rekeyPrivate(controller, command.room);
 
     case 'list':
       return listRooms(controller);

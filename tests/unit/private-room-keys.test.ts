@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
-import { deriveRoomKeyAsync, roomNameTagAsync, silentLogger } from '../../src/daemon/index.js';
+import { checkRoom, deriveRoomKeyAsync, roomNameTagAsync, silentLogger } from '../../src/daemon/index.js';
 import { RoomKeys } from '../../src/daemon/private-rooms/index.js';
 import { readRoomKeyFiles } from '../../src/cli/room-key-files.js';
 import { privateRoomLines } from '../../src/cli/doctor-private-rooms.js';
@@ -108,5 +108,13 @@ describe("doctor's private rooms", () => {
       '    .0011223344556677aabbccdd',
       '    .99887766aabbccddeeff0011',
     ]);
+  });
+});
+
+describe('plain room names', () => {
+  it('never take the shape of an opaque id', () => {
+    expect(() => checkRoom(VECTOR.id)).toThrow(/bad room/);
+    expect(checkRoom('.a359a892')).toBe('.a359a892');
+    expect(checkRoom('#Ops')).toBe('ops');
   });
 });

@@ -181,6 +181,16 @@ describe('private rooms', () => {
     // C still reads the old message, never the new one.
     expect((await api(c).history({ room: 'team' })).map((m) => m.text)).toEqual(['before the rekey']);
     expect(shown(c, 'team').some((m) => m.id === fresh.id)).toBe(false);
+    // Joining again with another passphrase is refused; /rekey is how C moves on, and catches up.
+    await expect(api(c).joinPrivateRoom('team', 'second passphrase')).rejects.toMatchObject({
+      code: 'WRONG_PASSPHRASE',
+    });
+    await api(c).rekeyRoom('team', 'second passphrase');
+    await waitFor(
+      async () => (await api(c).history({ room: 'team' })).length === 2,
+      'c to catch up on the new key',
+      WAIT,
+    );
 
     // B restarts: no passphrase asked, both keys still open both messages.
     await mesh.stopNode(1);

@@ -115,7 +115,7 @@ export class PrivateRoomService implements NodeService {
     const secrets = roomSecrets(this.crypto, name, await deriveRoomKeyAsync(name, passphrase), tag);
     if (held?.some((s) => s.id === secrets.id)) return secrets;
     const others = this.idsSeen().filter((id) => id.startsWith(`.${tag}`));
-    if (!held && others.length > 0 && !others.includes(secrets.id)) {
+    if (held || (others.length > 0 && !others.includes(secrets.id))) {
       this.ctx.emit({ type: 'private-room', room: name, state: 'wrong-passphrase' });
       throw new UsageError('WRONG_PASSPHRASE', `wrong passphrase for #${name}`);
     }
@@ -291,6 +291,7 @@ export class PrivateRoomService implements NodeService {
           const key = `${name} ${peer.id} ${room}`;
           if (this.toldOtherKey.has(key)) continue;
           this.toldOtherKey.add(key);
+          this.ctx.logger.warn(`${peer.nick} holds another key for #${name} (another passphrase)`);
           this.ctx.emit({
             type: 'private-room',
             room: name,

@@ -3,7 +3,8 @@
  * keyless node is the only path between two holders. Every holder delivers every message; the keyless
  * nodes relay and keep only ciphertext (neither the text nor the room's name is in what they receive
  * or in any file of their data directories); a wrong passphrase is refused at once and shows nothing; a
- * node given the key later catches up; keys survive a restart; /rekey keeps old messages readable; bad
+ * node given the key later catches up; keys survive a restart; /rekey keeps old messages readable; two
+ * rooms of one name and different passphrases do not mix; bad
  * input is dropped and counted where that is right.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -202,6 +203,43 @@ describe('private rooms', () => {
       'after the rekey',
     ]);
     expect(join(b.dataDir, 'room-keys.json')).toBe(keys.replace(a.dataDir, b.dataDir));
+  }, 240_000);
+
+  it('two rooms of one name and different passphrases do not mix, and each side is told', async () => {
+    mesh = await TestMesh.start(2, { peersOf: () => [] });
+    const [a, b] = mesh.nodes;
+    await api(a).joinPrivateRoom('ops', 'passphrase of the first ops');
+    await api(b).joinPrivateRoom('ops', 'passphrase of the second ops');
+    b.node.links.addStatic(a.address);
+    await mesh.waitConnected(60_000);
+    for (const [m, other] of [
+      [a, 'n1'],
+      [b, 'n0'],
+    ] as const) {
+      await waitFor(
+        () => privateEvents(m).find((e) => e.state === 'other-key' && e.room === 'ops' && e.nick === other),
+        `node ${m.index} to be told of the other key`,
+        WAIT,
+      );
+    }
+    const fromA = await api(a).send({ kind: 'room', room: 'ops' }, 'first ops only');
+    const fromB = await api(b).send({ kind: 'room', room: 'ops' }, 'second ops only');
+    // Each carries the other's ciphertext (it reached it), and shows only its own room.
+    const idOf = (m: MeshNode) => m.node.roomList.find((r) => r.startsWith('.'))!;
+    const [idA, idB] = [idOf(a), idOf(b)];
+    expect(idA).not.toBe(idB);
+    expect(idA.slice(0, 9)).toBe(idB.slice(0, 9)); // one name tag
+    await waitFor(
+      () =>
+        b.node.history({ room: idA }).some((m) => m.id === fromA.id) &&
+        a.node.history({ room: idB }).some((m) => m.id === fromB.id),
+      'each to carry the other room',
+      WAIT,
+    );
+    expect((await api(a).history({ room: 'ops' })).map((m) => m.text)).toEqual(['first ops only']);
+    expect((await api(b).history({ room: 'ops' })).map((m) => m.text)).toEqual(['second ops only']);
+    expect(shown(a, 'ops').map((m) => m.id)).toEqual([fromA.id]);
+    expect(shown(b, 'ops').map((m) => m.id)).toEqual([fromB.id]);
   }, 240_000);
 
   it('drops bad input: a malformed sealed message counts against the link, one that does not open does not', async () => {

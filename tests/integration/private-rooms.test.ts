@@ -4,8 +4,8 @@
  * nodes relay and keep only ciphertext (neither the text nor the room's name is in what they receive
  * or in any file of their data directories); a wrong passphrase is refused at once and shows nothing; a
  * node given the key later catches up; keys survive a restart; /rekey keeps old messages readable; two
- * rooms of one name and different passphrases do not mix; bad
- * input is dropped and counted where that is right.
+ * rooms of one name and different passphrases do not mix; bad input is dropped and counted where that
+ * is right.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -88,6 +88,17 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'do not tell peers when their direct messages were read on screen',
     commands: NODE_COMMANDS,
   },
+  'no-web': {
+    type: 'boolean',
+    help: 'do not serve the chat page for phones and browsers (on by default, on the mesh port)',
+    commands: NODE_COMMANDS,
+  },
+  'web-root': {
+    type: 'string',
+    arg: 'DIR',
+    help: "serve the chat page from DIR; default the package's dist/web",
+    commands: NODE_COMMANDS,
+  },
   interface: {
     type: 'string',
     arg: 'NAME|ADDR',
@@ -204,6 +215,9 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     if (spec.commands !== 'all' && !spec.commands.includes(command)) {
       throw new UsageError('USAGE', `--${name} does not apply to "konnect ${command}"`);
     }
+  }
+  if (values['no-web'] && values['web-root'] !== undefined) {
+    throw new UsageError('USAGE', '--no-web turns the page off and --web-root says where it is: use one');
   }
   intFlag(values.limit, 'limit', 1, 10_000);
   intFlag(values.port, 'port', 0, 65535);

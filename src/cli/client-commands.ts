@@ -19,6 +19,7 @@ export async function runClientCommand(api: ChatApi, args: ParsedArgs, out: Out)
         `listening on ${s.host}:${s.port}  rooms ${s.rooms.join(', ')}  links ${s.links}  peers online ${s.peers}  mDNS ${s.mdns ? 'on' : 'off'}`,
       );
       out(`data ${s.dataDir}  konnect ${s.version} protocol ${s.protocol}`);
+      out(s.web ? `web page ${s.web}` : 'web page off (--no-web)');
       return;
     }
     case 'peers': {
@@ -124,7 +125,14 @@ function formatPeer(p: PeerInfo): string {
       : 'offline';
   const err = !p.linked && p.lastError ? `  last error: ${sanitizeLabel(p.lastError)}` : '';
   const addresses = p.addresses.map(sanitizeLabel).join(' ') || '-';
-  return `${sanitizeLabel(p.nick).padEnd(16)} ${p.fingerprint}  ${state.padEnd(14)} ${addresses}  found by ${p.foundBy.join(',') || '-'}${err}`;
+  // Trust (PROTOCOL.md §20): a key other than the one pinned for the nick, or a verified one.
+  const trust =
+    p.trust === 'new-key'
+      ? '  NEW KEY (not the key pinned for this nick)'
+      : p.trust === 'verified'
+        ? '  verified'
+        : '';
+  return `${sanitizeLabel(p.nick).padEnd(16)} ${p.fingerprint}  ${state.padEnd(14)} ${addresses}  found by ${p.foundBy.join(',') || '-'}${trust}${err}`;
 }
 
 /** Who the node knows by which nick, so history can tell a shared nick apart (none if it cannot say). */

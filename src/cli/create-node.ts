@@ -24,6 +24,7 @@ import {
 import { MdnsDiscovery, StaticDiscovery } from '../discovery/index.js';
 import { intFlag, type ParsedArgs } from './args.js';
 import { readRoomKeyFiles } from './room-key-files.js';
+import { webOption } from './web-root.js';
 
 export interface RunningNode {
   node: KonnectNode;
@@ -84,6 +85,8 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
       degree: numbers.degree,
       maxLinks: numbers.maxLinks,
       readReceipts: !v['no-read-receipts'],
+      // The chat page for phones and browsers, on the mesh port: on unless --no-web.
+      web: webOption(v),
       store: { maxMessagesPerScope: numbers.maxMessagesPerScope, maxAgeMs: numbers.maxAgeMs },
     },
     { logger, discoveries },

@@ -90,7 +90,7 @@ async function runDaemon(args: ParsedArgs): Promise<number> {
   const { node, logger } = running;
   const s = node.status();
   logger.info(
-    `konnect daemon ready: ${s.nick} (${s.fingerprint}) on port ${s.port}, control socket ${running.control.path}`,
+    `konnect daemon ready: ${s.nick} (${s.fingerprint}) on port ${s.port}, control socket ${running.control.path}, ${s.web ? `web page ${s.web}` : 'no web page (--no-web)'}`,
   );
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {

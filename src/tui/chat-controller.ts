@@ -5,7 +5,7 @@
  */
 import type { ChatApi, ChatEvent, ChatMessage, ConversationRef, HistoryQuery } from '../daemon/index.js';
 import { ChatModel, sanitizeMessage } from './chat-model.js';
-import { runCommand } from './command-runner.js';
+import { privateRoomEventLine, runCommand } from './command-runner.js';
 import { parseInput } from './commands.js';
 import type { Conversation } from './conversation.js';
 import { connectionChanged, keepLostLine } from './connection.js';
@@ -16,7 +16,8 @@ import { OpenDirects } from './open-directs.js';
 import { Receipts } from './receipts.js';
 import type { ControllerPort } from './controller-port.js';
 import { loadTopics, topicChanged } from './topics.js';
-import { privateRoomEventLine } from './private-room-commands.js';
+import { mergeProgress } from './trust-marks.js';
+import { TrustUi } from './trust-view.js';
 import {
   conversationForScope,
   linkLine,
@@ -35,6 +36,8 @@ export interface ChatControllerOptions {
   quit: () => void;
   /** Messages per history page. @default 200 */
   historyPage?: number;
+  /** Draws a QR code as lines of text, for /web. @default none (/web then shows the address only) */
+  qrCode?: (text: string) => Promise<string[]>;
 }
 
 /** How often the peers pane re-reads RTTs and reachability from the node. */
@@ -46,7 +49,10 @@ export class ChatController implements ControllerPort {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private readonly receipts = new Receipts();
+  /** NEW KEY warnings, read and seen marks, the conversation on screen (PROTOCOL.md §20). */
+  readonly trust = new TrustUi();
   readonly openDirects: OpenDirects;
+  readonly qrCode?: (text: string) => Promise<string[]>;
   /** The history pane's size, set by the App at each render. */
   layout = { width: 80, height: 20 };
 
@@ -57,6 +63,7 @@ export class ChatController implements ControllerPort {
   ) {
     this.model = model;
     this.historyPage = options.historyPage ?? 200;
+    this.qrCode = options.qrCode;
     this.openDirects = new OpenDirects(api, model);
     // The first room is there from the first frame, before the node has answered anything.
     model.show(model.open({ kind: 'room', room: options.room }).key);
@@ -74,7 +81,7 @@ export class ChatController implements ControllerPort {
       for (const room of status.rooms) model.open({ kind: 'room', room });
       // The direct conversations open when the last UI closed (kept in the data directory).
       this.openDirects.restore(status.directs ?? []);
-      for (const peer of await api.peers()) model.upsertPeer(peer);
+      for (const peer of await api.peers()) (model.upsertPeer(peer), this.trust.peer(model, peer));
       await loadTopics(api, model);
     } catch (err) {
       model.system(`could not reach the node: ${describeError(err)}`, 'error');
@@ -94,6 +101,7 @@ export class ChatController implements ControllerPort {
     this.peerTimer = setInterval(() => void this.refreshPeers(), PEER_REFRESH_MS);
     // Node's timer is unref'd so it keeps no process alive; a browser's timer is a number.
     (this.peerTimer as { unref?: () => void }).unref?.();
+    this.trust.syncShown(api, model);
     const active = model.active;
     if (active) await this.loadInitial(active);
   }
@@ -111,7 +119,7 @@ export class ChatController implements ControllerPort {
     try {
       const peers = await this.api.peers();
       if (this.stopped) return;
-      for (const peer of peers) this.model.upsertPeer(peer);
+      for (const peer of peers) (this.model.upsertPeer(peer), this.trust.peer(this.model, peer));
       this.model.changed('frame');
     } catch {
       // the node went away: the next event or command says so
@@ -121,6 +129,7 @@ export class ChatController implements ControllerPort {
   stop(): void {
     if (this.peerTimer) clearInterval(this.peerTimer);
     this.stopped = true;
+    this.api.setShownConversation(null).catch(() => undefined); // nothing is on screen any more
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
@@ -163,10 +172,10 @@ export class ChatController implements ControllerPort {
       case 'status':
         statusChanged(model, event.status);
         break;
-      case 'private-room':
-        privateRoomEventLine(this, event);
-        break;
     }
+    if (event.type === 'private-room') privateRoomEventLine(this, event); // §19: one line per event
+    this.trust.event(model, event);
+    this.trust.syncShown(this.api, model);
     this.syncOpenDirects();
     model.changed('frame');
   }
@@ -183,19 +192,19 @@ export class ChatController implements ControllerPort {
     if (!ref) return;
     const conversation = model.open(ref);
     model.noteSpeaker(message);
+    message = this.trust.arriving(model, conversation, message);
     const mention = this.isMention(message);
     const entry =
       message.via === 'sync'
         ? conversation.insertByTime(message, mention)
         : conversation.append(message, mention);
     if (!entry) {
-      // Seen already: a newer copy may carry a newer status.
-      if (message.status === 'delivered')
-        conversation.updateMessage(message.id, (m) => ({ ...m, status: 'delivered' }));
+      // Seen already: a newer copy may carry a newer status or seen count.
+      conversation.updateMessage(message.id, (m) => mergeProgress(m, message));
       return;
     }
     if (this.receipts.arrived(message.id))
-      conversation.updateMessage(message.id, (m) => ({ ...m, status: 'delivered' }));
+      conversation.updateMessage(message.id, (m) => mergeProgress(m, { status: 'delivered', seen: null }));
     if (message.own || message.from === model.self?.id) return;
     const shown = model.activeKey === conversation.key;
     if (!shown) {
@@ -300,6 +309,7 @@ export class ChatController implements ControllerPort {
     model.inputHistory.add(line);
     this.lineLost = false;
     await this.runLine(line);
+    this.trust.syncShown(this.api, model);
     this.syncOpenDirects();
     if (this.lineLost) keepLostLine(this, line);
   }
@@ -357,6 +367,7 @@ export class ChatController implements ControllerPort {
   /** Shows a conversation, loading its history the first time. */
   switchTo(conversation: Conversation): void {
     this.model.show(conversation.key);
+    this.trust.syncShown(this.api, this.model);
     this.model.changed('now');
     if (!conversation.historyRequested) void this.loadInitial(conversation);
   }

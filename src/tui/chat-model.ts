@@ -19,6 +19,7 @@ import type { ViewContext } from './history-view.js';
 import { InputHistory } from './input-history.js';
 import { EMPTY_INPUT, type InputState } from './input-line.js';
 import { fingerprint, fromHex, sanitizeLabel, sanitizeText } from '../wire/index.js';
+import { trustOf } from './trust-marks.js';
 // noble's SHA-256 (the digest Node's gives): the model is bundled into the web page too, where Node's is not.
 import { sha256 } from '@noble/hashes/sha2.js';
 
@@ -229,7 +230,13 @@ export class ChatModel {
     const before = this.peers.get(clean.id);
     this.peers.set(clean.id, clean);
     this.peersVersion++;
-    if (!before || before.nick !== clean.nick || before.fingerprint !== clean.fingerprint)
+    // A key's trust (§20) is drawn beside its nick on every line, like the fingerprint.
+    if (
+      !before ||
+      before.nick !== clean.nick ||
+      before.fingerprint !== clean.fingerprint ||
+      before.trust !== clean.trust
+    )
       this.namesChanged();
   }
 
@@ -311,6 +318,7 @@ export class ChatModel {
       epoch: this.epoch,
       fingerprintOf: (id) => this.fingerprintOf(id),
       nickIsShared: (nick, id) => this.nickIsShared(nick, id),
+      trustOf: (message) => trustOf(this.peers, message),
     };
   }
 }

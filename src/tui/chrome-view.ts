@@ -12,6 +12,8 @@ import { secretPromptRow } from './secret-prompt.js';
 import { nickColor } from './nick-color.js';
 import { cellWidth, padToWidth, truncateToWidth } from './text-width.js';
 import { countChars, fitsOneMessage, MAX_TEXT_CHARS } from '../wire/index.js';
+import { newKeyWarning } from './trust-marks.js';
+import { wrapText } from './wrap.js';
 
 /** Below this many columns the peers pane hides and the history takes the whole width. */
 export const PEERS_PANE_MIN_COLUMNS = 70;
@@ -63,37 +65,65 @@ export function peersRows(model: ChatModel, width: number, height: number): Row[
     { text: ' mesh' },
   ];
   const room = height - rows.length - (height >= 6 ? 1 : 0);
-  const shown = peers.length > room ? peers.slice(0, Math.max(0, room - 1)) : peers;
-  for (const peer of shown) {
-    const glyph: Segment = peer.linked
-      ? { text: '●', color: color(model, 'green') }
-      : peer.online
-        ? { text: '○', color: color(model, 'yellow') }
-        : { text: '·', dim: true };
-    rows.push(
-      fitRow(
-        [
-          glyph,
-          { text: ' ' },
-          {
-            text: padToWidth(peer.nick, nickWidth),
-            color: color(model, nickColor(peer.id)),
-            dim: !peer.online,
-          },
-          { text: ' ' },
-          { text: padToWidth(peer.fingerprint, fpWidth), dim: true },
-          { text: ' ' },
-          { text: formatRtt(peer.linked ? peer.rttMs : null).padStart(rttWidth), dim: true },
-        ],
-        width,
-      ),
-    );
+  // A NEW KEY (§20) takes its warning's rows too: those peers come first, so no screen hides them.
+  const warned = (p: PeerInfo): boolean => p.trust === 'new-key';
+  const ordered = [...peers.filter(warned), ...peers.filter((p) => !warned(p))];
+  const warningRows = (p: PeerInfo): Row[] =>
+    wrapText(newKeyWarning(p.nick), width - 2, width - 2).map((line) => [
+      { text: `  ${line}`, bold: true, color: color(model, 'red') },
+    ]);
+  const shown: PeerInfo[] = [];
+  const peerRows: Row[] = [];
+  for (const peer of ordered) {
+    const extra = warned(peer) ? warningRows(peer) : [];
+    const more = shown.length + 1 < ordered.length ? 1 : 0;
+    if (peerRows.length + 1 + extra.length + more > room) break;
+    shown.push(peer);
+    peerRows.push(peerRow(model, peer, width, nickWidth, fpWidth, rttWidth), ...extra);
   }
+  rows.push(...peerRows);
   if (shown.length < peers.length) rows.push([{ text: `+${peers.length - shown.length} more`, dim: true }]);
   if (peers.length === 0) rows.push([{ text: 'none yet', dim: true }]);
   while (rows.length < height - (height >= 6 ? 1 : 0)) rows.push([]);
   if (height >= 6) rows.push(fitRow(legend, width));
   return rows.slice(0, height);
+}
+
+/** One peer's row: link glyph, nick with its trust mark, fingerprint, RTT. */
+function peerRow(
+  model: ChatModel,
+  peer: PeerInfo,
+  width: number,
+  nickWidth: number,
+  fpWidth: number,
+  rttWidth: number,
+): Row {
+  const mark = peer.trust === 'new-key' ? ' !' : peer.trust === 'verified' ? ' ✓' : '';
+  const nick = `${truncateToWidth(peer.nick, nickWidth - cellWidth(mark))}${mark}`;
+  const nickColorName =
+    peer.trust === 'new-key' ? 'red' : peer.trust === 'verified' ? 'green' : nickColor(peer.id);
+  const glyph: Segment = peer.linked
+    ? { text: '●', color: color(model, 'green') }
+    : peer.online
+      ? { text: '○', color: color(model, 'yellow') }
+      : { text: '·', dim: true };
+  return fitRow(
+    [
+      glyph,
+      { text: ' ' },
+      {
+        text: padToWidth(nick, nickWidth),
+        color: color(model, nickColorName),
+        bold: peer.trust === 'new-key',
+        dim: !peer.online,
+      },
+      { text: ' ' },
+      { text: padToWidth(peer.fingerprint, fpWidth), dim: true },
+      { text: ' ' },
+      { text: formatRtt(peer.linked ? peer.rttMs : null).padStart(rttWidth), dim: true },
+    ],
+    width,
+  );
 }
 
 /** The title bar: what is shown and who is there. */
@@ -116,6 +146,8 @@ export function titleRow(model: ChatModel, width: number): Row {
       { text: ` ${model.fingerprintOf(active.ref.peer)} — direct, end-to-end encrypted` },
     );
     if (peer) row.push({ text: ` · ${linkDescription(peer)}` });
+    if (peer?.trust === 'new-key') row.push({ text: ' · NEW KEY', bold: true, color: color(model, 'red') });
+    if (peer?.trust === 'verified') row.push({ text: ' · verified ✓', color: color(model, 'green') });
   }
   if (model.self) row.push({ text: ` · you are ${model.self.nick}` });
   // Last, so a long topic is what the width cuts.
@@ -162,6 +194,9 @@ export function statusRow(model: ChatModel, width: number, view: { scrolled: boo
   row.push({ text: ` [${plural(online, 'peer')}, ${plural(links, 'link')}]` });
   const hot = hotlist(model);
   if (hot.length > 0) row.push({ text: ' [act: ' }, ...hot, { text: ']' });
+  // Last, so a narrow terminal cuts it first: the page's address for phones, as typed (/web shows more).
+  const web = model.status?.web;
+  if (web) row.push({ text: ` [web ${web.replace(/^http:\/\//, '').replace(/\/$/, '')}]`, dim: true });
   return fitRow(padRow(row, width), width);
 }
 

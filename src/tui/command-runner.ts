@@ -9,6 +9,8 @@ import { describeError, errorCode } from './errors.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
 import { sanitizeLabel, sanitizeText } from '../wire/index.js';
 import { joinPrivate, privateRoomsLine, rekeyPrivate } from './private-room-commands.js';
+export { privateRoomEventLine } from './private-room-commands.js';
+import { runTrustCommand, whoisTrustLines } from './trust-commands.js';
 
 /** One line for a failed peer lookup (resolvePeer throws UNKNOWN_PEER or AMBIGUOUS_PEER). */
 export function peerLookupError(query: string, err: unknown): string {
@@ -197,6 +199,26 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       return;
     }
 
+    case 'web': {
+      let url: string | null | undefined;
+      try {
+        const status = await api.status();
+        model.status = status;
+        url = status.web;
+      } catch (err) {
+        return fail(`could not ask the node for its web page: ${describeError(err)}`);
+      }
+      if (!url) return say('this node serves no web page (it was started with --no-web)');
+      say(`web page: ${url} — open it in a browser on the same network, or scan this with a phone:`);
+      if (!controller.qrCode) return;
+      try {
+        for (const line of await controller.qrCode(url)) say(line);
+      } catch (err) {
+        fail(`could not draw the QR code: ${describeError(err)}`);
+      }
+      return;
+    }
+
     case 'back': {
       const previous = model.previousKey ? model.find(model.previousKey) : undefined;
       if (!previous) return fail('there is no previous conversation');
@@ -218,7 +240,8 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       say(`peers: ${online} online, ${linked} linked, ${clean.length} known`);
       for (const peer of clean) {
         const rooms = peer.rooms.length > 0 ? ` · in #${peer.rooms.join(', #')}` : '';
-        say(`  ${peer.nick} ${peer.fingerprint} — ${linkDescription(peer)}${rooms}`);
+        const mark = peer.trust === 'verified' ? ' ✓ verified' : peer.trust === 'new-key' ? ' NEW KEY' : '';
+        say(`  ${peer.nick} ${peer.fingerprint}${mark} — ${linkDescription(peer)}${rooms}`);
       }
       return;
     }
@@ -235,6 +258,7 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       if (peer.rooms.length > 0) say(`  rooms: #${peer.rooms.join(', #')}`);
       if (peer.lastSeen !== null) say(`  last seen: ${formatDateTime(peer.lastSeen)}`);
       if (peer.lastError !== null) say(`  last link error: ${peer.lastError}`);
+      for (const line of whoisTrustLines(controller, peer)) say(line);
       return;
     }
 
@@ -270,6 +294,11 @@ export async function runCommand(controller: ControllerPort, command: Command): 
     case 'quit':
       controller.quit();
       return;
+
+    // trust (PROTOCOL.md §20)
+    case 'trust':
+    case 'verify':
+      return runTrustCommand(controller, command, peerLookupError);
   }
 }
 

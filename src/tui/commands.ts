@@ -21,7 +21,11 @@ export type Command =
   | { name: 'me'; text: string }
   | { name: 'clear' }
   | { name: 'search'; text: string }
-  | { name: 'quit' };
+  | { name: 'web' }
+  | { name: 'quit' }
+  // trust (PROTOCOL.md §20)
+  | { name: 'trust'; target: string }
+  | { name: 'verify'; target: string; confirm: boolean };
 
 export type CommandName = Command['name'];
 
@@ -96,7 +100,26 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'clear the conversation on screen (PgUp brings it back)',
   },
   { name: 'search', aliases: [], usage: '/search TEXT', summary: 'search the history of this conversation' },
+  {
+    name: 'web',
+    aliases: ['qr'],
+    usage: '/web',
+    summary: "show this node's web page address and a QR code of it, for a phone on the same network",
+  },
   { name: 'quit', aliases: ['exit'], usage: '/quit', summary: 'leave konnect' },
+  // trust (PROTOCOL.md §20)
+  {
+    name: 'trust',
+    aliases: [],
+    usage: '/trust NICK',
+    summary: "accept a peer's new key for its nick (after a NEW KEY warning)",
+  },
+  {
+    name: 'verify',
+    aliases: [],
+    usage: '/verify NICK [yes]',
+    summary: 'show the safety code to compare with a peer; "yes" once it matched marks it verified',
+  },
 ];
 
 /** Finds a command by name or alias (case-insensitive). */
@@ -181,6 +204,15 @@ export function parseInput(line: string): ParsedInput {
       return oneWord('nick', (target) => ({ name: 'dm', target }));
     case 'whois':
       return oneWord('nick', (target) => ({ name: 'whois', target }));
+    // trust (PROTOCOL.md §20)
+    case 'trust':
+      return oneWord('nick', (target) => ({ name: 'trust', target }));
+    case 'verify': {
+      if (first === '') return usageError(spec, '/verify needs a nick');
+      const confirm = /^(--)?yes$/i.test(afterFirst);
+      if (afterFirst !== '' && !confirm) return usageError(spec, `say "yes" after the nick, or nothing`);
+      return { kind: 'command', command: { name: 'verify', target: first, confirm } };
+    }
     case 'me':
       return freeText('an action', (text) => ({ name: 'me', text }));
     case 'search':
@@ -192,6 +224,7 @@ export function parseInput(line: string): ParsedInput {
     case 'back':
     case 'peers':
     case 'clear':
+    case 'web':
     case 'quit':
       return noArguments({ name: spec.name });
   }

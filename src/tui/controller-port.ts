@@ -20,4 +20,6 @@ export interface ControllerPort {
   /** Tells the node which direct conversations are open. */
   syncOpenDirects(): void;
   quit(): void;
+  /** Draws a QR code as lines of text (the terminal's /web); absent where there is no such drawing. */
+  readonly qrCode?: (text: string) => Promise<string[]>;
 }

@@ -2,7 +2,7 @@
  * How entries look in the history pane: each entry becomes rows of styled segments already wrapped to
  * the pane width (cached per entry, width and naming epoch), and the pane takes only the rows it shows.
  */
-import type { ChatMessage } from '../daemon/index.js';
+import type { ChatMessage, TrustState } from '../daemon/index.js';
 import type { Conversation, Entry, MessageEntry, SystemEntry, SystemTone } from './conversation.js';
 import { dayKey, formatDay, formatStamp } from './format.js';
 import { nickColor } from './nick-color.js';
@@ -36,6 +36,8 @@ export interface ViewContext {
   fingerprintOf: (id: string) => string;
   /** Whether another node currently uses `nick` too (then the fingerprint is shown beside it). */
   nickIsShared: (nick: string, id: string) => boolean;
+  /** What a message's key is to its nick (§20): NEW KEY and verified are drawn beside the nick. */
+  trustOf?: (message: ChatMessage) => TrustState | null;
 }
 
 /** Width of `HH:MM ` and the indent of continuation rows. */
@@ -112,9 +114,31 @@ function layoutText(
   return rows;
 }
 
-function nickLabel(ctx: ViewContext, message: ChatMessage): { nick: string; fingerprint: string | null } {
-  const shared = ctx.nickIsShared(message.nick, message.from);
-  return { nick: message.nick, fingerprint: shared ? ctx.fingerprintOf(message.from) : null };
+function nickLabel(
+  ctx: ViewContext,
+  message: ChatMessage,
+): { nick: string; fingerprint: string | null; trust: TrustState | null } {
+  const trust = ctx.trustOf ? ctx.trustOf(message) : (message.trust ?? null);
+  // A NEW KEY always shows which key it is.
+  const shared = trust === 'new-key' || ctx.nickIsShared(message.nick, message.from);
+  return { nick: message.nick, fingerprint: shared ? ctx.fingerprintOf(message.from) : null, trust };
+}
+
+/** The mark after a nick: NEW KEY (not the key pinned for the nick) or verified (§20). */
+function trustSegment(ctx: ViewContext, trust: TrustState | null): Segment | null {
+  if (trust === 'new-key') return { text: ' NEW KEY', bold: true, color: color(ctx, 'red') };
+  if (trust === 'verified') return { text: ' ✓', color: color(ctx, 'green') };
+  return null;
+}
+
+/** What follows an own message: sent, delivered or read (direct), seen by N/M (room). */
+function progressSuffix(ctx: ViewContext, message: ChatMessage): Segment | null {
+  if (message.status === 'sent') return { text: ' (sent)', dim: true };
+  if (message.status === 'delivered') return { text: ' (delivered)', color: color(ctx, 'green'), dim: true };
+  if (message.status === 'read') return { text: ' (read ✓✓)', color: color(ctx, 'cyan') };
+  if (message.room !== null && message.seen && message.seen.of > 0)
+    return { text: ` (seen by ${message.seen.count}/${message.seen.of})`, dim: true };
+  return null;
 }
 
 function messageRows(entry: MessageEntry, ctx: ViewContext): Row[] {
@@ -133,12 +157,9 @@ function messageRows(entry: MessageEntry, ctx: ViewContext): Row[] {
   };
   const nickSegments: Segment[] = [{ text: nick, color: nickColorName, bold: own || entry.mention }];
   if (label.fingerprint) nickSegments.push({ text: ` ${label.fingerprint}`, dim: true });
-  const suffix: Segment | null =
-    own && message.status === 'sent'
-      ? { text: ' (sent)', dim: true }
-      : own && message.status === 'delivered'
-        ? { text: ' (delivered)', color: color(ctx, 'green'), dim: true }
-        : null;
+  const mark = own ? null : trustSegment(ctx, label.trust);
+  if (mark) nickSegments.push(mark);
+  const suffix = own ? progressSuffix(ctx, message) : null;
   const textStyle: Omit<Segment, 'text'> = entry.mention ? { bold: true, color: color(ctx, 'yellow') } : {};
   if (message.action) {
     const prefix: Segment[] = [

@@ -107,6 +107,9 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
     // Away: everything shown so far was seen; what comes meanwhile is drawn below the read marker.
     if (event.focused) model.active?.resumeReading();
     else model.active?.markRead();
+    // Away, nothing is on screen for the person: no read markers meanwhile (PROTOCOL.md §20).
+    controller.trust.focused = event.focused;
+    controller.trust.syncShown(controller.api, model);
     return model.changed('now');
   }
   if (secretKey(model, event)) return model.changed('now'); // a passphrase: nothing of it is drawn

@@ -13,7 +13,9 @@ export class Receipts {
 
   /** Marks the message delivered where it is shown, or keeps the receipt for when it comes. */
   apply(model: ChatModel, id: MessageIdStr, peer: string): void {
-    const deliver = (m: ChatMessage): ChatMessage => ({ ...m, status: 'delivered' });
+    // A read marker may have come first (§20): 'read' stays.
+    const deliver = (m: ChatMessage): ChatMessage =>
+      m.status === 'read' ? m : { ...m, status: 'delivered' };
     const direct = model.find(`direct:${peer}`);
     if (direct?.updateMessage(id, deliver)) return;
     for (const conversation of model.conversations) if (conversation.updateMessage(id, deliver)) return;

@@ -204,6 +204,7 @@ export class FakeChatApi implements ChatApi {
       mdns: false,
       startedAt: this.clock,
       directs: [...this.directs],
+      web: this.web,
     };
   }
 
@@ -392,6 +393,9 @@ export class FakeChatApi implements ChatApi {
     return fetching;
   }
 
+  // ---- web (issue 17) ----
+  /** What status() reports as the page's address (null: the node serves no page). */
+  web: string | null = null;
   // private rooms (PROTOCOL.md §19): passphrase "wrong" is refused; joined rooms kept in `privateRoomMap`
   readonly privateRoomMap = new Map<string, PrivateRoomInfo>();
 

@@ -21,8 +21,9 @@ import { waitForEvent } from './wait.js';
 export async function openWs(
   address: string,
   headers: Record<string, string> = {},
+  localAddress?: string,
 ): Promise<{ ws: WebSocket; socket: WsLinkSocket }> {
-  const ws = new WebSocket(`ws://${address}/ws`, { headers, maxPayload: 64 * 1024 * 1024 });
+  const ws = new WebSocket(`ws://${address}/ws`, { headers, maxPayload: 64 * 1024 * 1024, localAddress });
   const socket = new WsLinkSocket(ws, address);
   socket.on('error', () => undefined); // the close says what happened
   await new Promise<void>((resolve, reject) => {
@@ -39,9 +40,16 @@ export async function openWs(
 
 export async function wsLink(
   address: string,
-  options: { identity?: Identity; nick?: string; rooms?: string[]; port?: number } = {},
+  options: {
+    identity?: Identity;
+    nick?: string;
+    rooms?: string[];
+    port?: number;
+    /** The local address to connect from (another 127.x.y.z plays another host). */
+    localAddress?: string;
+  } = {},
 ): Promise<Link> {
-  const { socket } = await openWs(address);
+  const { socket } = await openWs(address, {}, options.localAddress);
   const link = new Link({
     socket,
     direction: 'outbound',

@@ -71,7 +71,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     });
     this.exchange = new PeerExchange(opts.peers, opts.clock);
     this.inbound = new InboundGate(opts.maxPendingHandshakes ?? 16);
-    this.messages.handle('peers', (_link, message) => this.exchange.take(message.peers));
+    this.messages.handle('peers', (link, message) => this.exchange.take(message.peers, link));
   }
 
   /** Up links of the overlay (leaves left out). */
@@ -240,7 +240,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       }
     }
     for (const link of this.up.values()) {
-      if (!link.leaf && this.exchange.stale(link)) this.exchange.send(link);
+      if (this.exchange.stale(link)) this.exchange.send(link);
     }
     this.opts.peerStore?.save(peers);
   }
@@ -352,7 +352,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       address: link.remoteAddress,
     });
     this.emit('link:up', link);
-    if (!link.leaf) this.exchange.send(link);
+    this.exchange.send(link); // a leaf too: a page moves to another node when its own goes away
   }
 
   private onClosed(

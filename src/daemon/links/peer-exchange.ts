@@ -1,7 +1,8 @@
 /**
  * Peer exchange (`peers` link messages): each node tells its neighbours whom it knows to be online,
  * so a node given one --peer learns the rest of the mesh. Sent when a link comes up and whenever the
- * peer table has changed since the last list sent on that link.
+ * peer table has changed since the last list sent on that link. A leaf (a browser) is told too, so
+ * its page can move to another node, but is never announced and never listened to.
  */
 import { fromHex, MAX_PEERS_PER_EXCHANGE, type PeerRecord, toHex } from '../../wire/index.js';
 import type { Clock } from '../../clock/index.js';
@@ -43,7 +44,9 @@ export class PeerExchange {
   }
 
   /** A neighbour's list: candidates for the overlay, never proof that a peer is there. */
-  take(records: PeerRecord[]): void {
+  take(records: PeerRecord[], from: Link): void {
+    // A leaf (a browser) accepts no links and is no witness of the overlay: nobody dials on its word.
+    if (from.leaf) return;
     for (const record of records) {
       const addresses = record.addrs.filter((a) => parseHostPort(a) !== null);
       if (addresses.length === 0) continue;

@@ -36,6 +36,8 @@ export class WebServer {
     private readonly links: LinkManager,
     private readonly limits: WebLimits,
     private readonly logger: Logger,
+    /** Whether `host:port` is another node of the mesh (its page may move here: PROTOCOL.md §18). */
+    private readonly knownNode: (hostPort: string) => boolean = () => false,
   ) {
     this.connections = new AddressSlots(limits.maxConnections, limits.maxConnectionsPerAddress);
     this.webSockets = new AddressSlots(limits.maxWebSockets, limits.maxWebSocketsPerAddress);
@@ -122,7 +124,7 @@ export class WebServer {
     };
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) return refuse(404, 'Not Found');
-    if (!originAllowed(req)) return refuse(403, 'Forbidden');
+    if (!originAllowed(req, this.knownNode)) return refuse(403, 'Forbidden');
     const source = socket.remoteAddress ?? '?';
     const release = this.stopped ? null : this.webSockets.take(source);
     if (!release) return refuse(503, 'Service Unavailable');
@@ -151,10 +153,15 @@ export class WebServer {
 }
 
 /**
- * A browser's WebSocket to another site's page is refused: when an Origin is sent, its host:port must
- * be the Host the request was sent to. A client that sends no Origin (not a browser) is let in.
+ * A browser's WebSocket from another site's page is refused (a web site must not use a visitor's
+ * browser to read the LAN's rooms): when an Origin is sent, its host:port must be the Host the request
+ * was sent to, or the address of another node of the mesh (a page that moved here when its own node
+ * went away). A client that sends no Origin (not a browser) is let in.
  */
-export function originAllowed(req: IncomingMessage): boolean {
+export function originAllowed(
+  req: IncomingMessage,
+  knownNode: (hostPort: string) => boolean = () => false,
+): boolean {
   const host = req.headers.host;
   if (!host) return false;
   const origin = req.headers.origin;
@@ -162,7 +169,7 @@ export function originAllowed(req: IncomingMessage): boolean {
   try {
     const url = new URL(origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-    return url.host.toLowerCase() === host.toLowerCase();
+    return url.host.toLowerCase() === host.toLowerCase() || knownNode(url.host.toLowerCase());
   } catch {
     return false;
   }

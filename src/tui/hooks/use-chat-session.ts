@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ChatApi } from '../../daemon/index.js';
 import { ChatController } from '../chat-controller.js';
 import { ChatModel } from '../chat-model.js';
+import { qrCodeLines } from '../qr-code.js';
 
 export interface ChatSessionOptions {
   room: string;
@@ -24,6 +25,7 @@ export function useChatSession(api: ChatApi, options: ChatSessionOptions): ChatC
         historyPage: options.historyPage,
         bell: () => callbacks.current.bell(),
         quit: () => callbacks.current.quit(),
+        qrCode: qrCodeLines,
       }),
   );
   useEffect(() => {

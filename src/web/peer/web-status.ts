@@ -31,5 +31,7 @@ export function webStatus(p: WebStatusParts): NodeStatus {
     mdns: false,
     startedAt: p.startedAt,
     directs: [...p.directs],
+    // A page serves no page of its own.
+    web: null,
   };
 }

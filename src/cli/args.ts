@@ -55,6 +55,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'room to join (repeatable; default the rooms last joined, else lobby); with send/history: the room',
     commands: [...NODE_COMMANDS, 'send', 'history'],
   },
+  'room-key-file': {
+    type: 'string',
+    multiple: true,
+    arg: 'FILE',
+    help: 'the --room is private (PROTOCOL §19): its passphrase is the first line of FILE; with several --room, ROOM=FILE',
+    commands: NODE_COMMANDS,
+  },
   port: {
     type: 'string',
     arg: 'N',

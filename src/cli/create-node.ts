@@ -19,9 +19,11 @@ import {
   socketAnswers,
   type Discovery,
   type Logger,
+  joinPrivateRoom,
 } from '../daemon/index.js';
 import { MdnsDiscovery, StaticDiscovery } from '../discovery/index.js';
 import { fileFlags, intFlag, type ParsedArgs } from './args.js';
+import { readRoomKeyFiles } from './room-key-files.js';
 import { webOption } from './web-root.js';
 
 export interface RunningNode {
@@ -36,8 +38,12 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
   // Every usage error before anything is written: a typo in a flag must not leave a data directory
   // with a fresh identity behind.
   const nick = v.nick === undefined ? undefined : checkNick(v.nick as string);
-  const rooms = v.room as string[] | undefined;
-  for (const room of rooms ?? []) checkRoom(room);
+  const given = v.room as string[] | undefined;
+  for (const room of given ?? []) checkRoom(room);
+  // Private rooms join once their key is derived: their names never go out as plain rooms.
+  const keyed = readRoomKeyFiles((v['room-key-file'] as string[] | undefined) ?? [], given ?? []);
+  const plain = given?.filter((room) => !keyed.has(checkRoom(room)));
+  const rooms = plain?.length ? plain : undefined;
   const numbers = {
     port: intFlag(v.port, 'port', 0, 65535),
     degree: intFlag(v.degree, 'degree', 2, 64),
@@ -92,6 +98,7 @@ export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Pro
   try {
     await control.start();
     await node.start();
+    for (const [room, passphrase] of keyed) await joinPrivateRoom(node, room, passphrase);
   } catch (err) {
     await control.stop();
     await node.stop();

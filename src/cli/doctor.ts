@@ -10,7 +10,15 @@
  * most a few seconds. A bad --interface is a usage error (exit 2); a listed problem exits 1, none 0.
  */
 import { listInterfaces, resolveInterface } from '../discovery/index.js';
-import { ControlClient, dataFiles, type NodeStatus, type PeerInfo, resolveDataDir } from '../daemon/index.js';
+import {
+  ControlClient,
+  dataFiles,
+  type NodeStatus,
+  type PeerInfo,
+  type PrivateRoomInfo,
+  resolveDataDir,
+} from '../daemon/index.js';
+import { privateRoomLines } from './doctor-private-rooms.js';
 import type { ParsedArgs } from './args.js';
 import { sanitizeText } from '../wire/index.js';
 import { diagnosePeer } from './doctor-peers.js';
@@ -58,12 +66,14 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
   say(`data directory: ${dataDir}`);
   let status: NodeStatus | null = null;
   let peers: PeerInfo[] = [];
+  let privateRooms: PrivateRoomInfo[] = [];
   let daemonError: string | null = null;
   try {
     const client = await ControlClient.connect(dataFiles(dataDir).socket, CONTROL_MS);
     try {
       status = await within(client.status(), CONTROL_MS, 'the daemon did not answer `status`');
       peers = await within(client.peers(), CONTROL_MS, 'the daemon did not answer `peers`');
+      privateRooms = await within(client.privateRooms(), CONTROL_MS, '').catch(() => []);
     } finally {
       await within(client.close(), 1000, '').catch(() => undefined);
     }
@@ -268,6 +278,9 @@ export async function runDoctor(args: ParsedArgs, out: (line: string) => void): 
       }
     }
     report.peers = peerReports;
+    if (privateRooms.length > 0) say('');
+    for (const line of privateRoomLines(privateRooms)) say(line);
+    report.privateRooms = privateRooms;
 
     const others = seen.nodes.filter((s) => s.id !== status!.id);
     const unknown = others.filter((s) => !peers.some((p) => p.id === s.id));

@@ -171,7 +171,9 @@ export type ChatEvent =
   | { type: 'connection'; state: 'lost' | 'restored'; reason: string }
   // files (PROTOCOL.md §21)
   /** A file was offered, or a transfer moved on (at most a few times a second), finished or failed. */
-  | { type: 'file'; file: FileInfo };
+  | { type: 'file'; file: FileInfo }
+  // private rooms (PROTOCOL.md §19)
+  | PrivateRoomEvent;
 
 /**
  * Each method also has a row in CHAT_METHODS (control/chat-methods.ts): the schemas of its arguments, from which
@@ -215,6 +217,37 @@ export interface ChatApi {
   files(): Promise<FileInfo[]>;
   /** Starts fetching an offered file, by a prefix (6 or more hex digits) of its id or its message id. */
   getFile(id: string): Promise<FileInfo>;
+  // private rooms (PROTOCOL.md §19)
+  /** Joins a room by passphrase; throws WRONG_PASSPHRASE when its members hold another key. */
+  joinPrivateRoom(room: string, passphrase: string): Promise<void>;
+  /** Moves a joined private room to a new passphrase (new key, new id); old keys still read old messages. */
+  rekeyRoom(room: string, passphrase: string): Promise<void>;
+  /** The private rooms joined, and those seen on the LAN by opaque id. */
+  privateRooms(): Promise<PrivateRoomInfo[]>;
+}
+
+/**
+ * A private room's state changed (§19): joined (or rekeyed) with a key; the passphrase given is not the
+ * one the room's members hold ('wrong-passphrase': nothing of the room is shown); a peer holds another
+ * key for the room's name ('other-key'); a message of the room did not open ('undecryptable').
+ */
+export interface PrivateRoomEvent {
+  type: 'private-room';
+  room: string;
+  state: 'joined' | 'rekeyed' | 'wrong-passphrase' | 'other-key' | 'undecryptable';
+  peer?: NodeIdHex;
+  nick?: string;
+}
+
+/** A private room joined here, or one seen on the LAN whose name this node does not know. */
+export interface PrivateRoomInfo {
+  /** The room's name; null for a room seen but not joined. */
+  room: string | null;
+  /** The opaque ids: the current key's first, then those of older keys still read. */
+  ids: string[];
+  joined: boolean;
+  /** Messages of the room that did not open under its keys since start. */
+  undecryptable: number;
 }
 
 /** A file offered to a room or a conversation, and how far this node has it (PROTOCOL.md §21). */

@@ -14,6 +14,7 @@ import { KonnectNode } from './node.js';
 import { fileService } from './files/index.js';
 import type { NodeComponents, NodeOptions } from './node-options.js';
 import { webService } from './web/index.js';
+import { privateRoomService } from './private-rooms/index.js';
 
 export function createNode(init: NodeOptions, components: NodeComponents = {}): KonnectNode {
   ensureDataDir(init.dataDir);
@@ -46,6 +47,7 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
     // Files (PROTOCOL.md §21) are a service like any other, so node.ts does not know of them.
     services: [
       fileService(init.files ?? {}, init.dataDir, crypto),
+      privateRoomService(crypto, files.roomKeys),
       ...(components.services ?? []),
       ...(init.web ? [webService(init.web, init.host)] : []),
     ],

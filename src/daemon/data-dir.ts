@@ -75,6 +75,8 @@ export const dataFiles = (dir: string) => ({
   topics: join(dir, 'topics.json'),
   /** The peer table, so a restarted node redials whom it knew (peer-store.ts). */
   peers: join(dir, 'peers.json'),
+  /** Keys of the private rooms joined (never their passphrases), mode 0600 (private-rooms/). */
+  roomKeys: join(dir, 'room-keys.json'),
   /** Pinned keys and how far peers read our direct messages (trust/, PROTOCOL.md §20). */
   pins: join(dir, 'pins.json'),
   reads: join(dir, 'reads.json'),

@@ -82,3 +82,12 @@ export { resolvePeerQuery } from './links/index.js';
 export { HistoryStore, toChatMessage, type StoredMessage, type StoreOptions } from './history/index.js';
 export type { Discovery, Candidate } from '../discovery/index.js';
 export { formatBytes } from './files/index.js';
+export {
+  deriveRoomKeyAsync,
+  joinPrivateRoom,
+  MAX_CARRIED_ROOMS,
+  privateRoomList,
+  privateRoomsOf,
+  rekeyPrivateRoom,
+  roomNameTagAsync,
+} from './private-rooms/index.js';

@@ -39,10 +39,10 @@ import { PresenceService } from './presence/index.js';
 import { Trust } from './trust/index.js';
 import { type NodeContext, type NodeService, PayloadKinds } from './services/index.js';
 import { checkNick, checkRoom, defaultNick } from './names.js';
+import { inWireRoom, rejoins, wireRooms } from './private-rooms/index.js'; // rooms by their wire names
 import type { NodeOptions, NodeParts } from './node-options.js';
 
 export const VERSION = '0.1.0';
-
 /** Invalid messages a link may send before it is closed. */
 export const MAX_BAD_MESSAGES_PER_LINK = 20;
 
@@ -116,7 +116,7 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       peers: this.peerTable,
       clock: this.clock,
       logger: this.logger,
-      hello: () => ({ nick: this.nickNow, port: this.links.port, rooms: this.rooms }),
+      hello: () => ({ nick: this.nickNow, port: this.links.port, rooms: this.roomList }),
       host: opts.host,
       port: opts.port,
       degree: opts.degree,
@@ -316,12 +316,13 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
 
   joinRoom(room: string): void {
     const name = checkRoom(room);
-    if (this.rooms.includes(name)) return;
-    if (this.rooms.length >= MAX_ROOMS)
+    const again = this.rooms.includes(name);
+    if (again && !rejoins(this, name)) return; // a private room joins again on a new key (/rekey)
+    if (!again && this.rooms.length >= MAX_ROOMS)
       throw new UsageError('INVALID_ARGUMENT', `at most ${MAX_ROOMS} rooms`);
-    this.rooms.push(name);
+    if (!again) this.rooms.push(name);
     if (this.running) this.presence.announce('here');
-    this.sync?.roomJoined(name);
+    for (const wire of wireRooms(this, [name], false)) this.sync?.roomJoined(wire);
     this.saveProfile();
     this.emit('event', { type: 'status', status: this.status() });
   }
@@ -350,11 +351,10 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
   }
 
   inRoom(room: string): boolean {
-    return this.rooms.includes(room);
+    return inWireRoom(this, this.rooms, room);
   }
-
-  get roomList(): readonly string[] {
-    return this.rooms;
+  get roomList(): string[] {
+    return wireRooms(this, this.rooms);
   }
 
   // ---- composition ----

@@ -5,7 +5,7 @@
  */
 import type { ChatApi, ChatEvent, ChatMessage, ConversationRef, HistoryQuery } from '../daemon/index.js';
 import { ChatModel, sanitizeMessage } from './chat-model.js';
-import { runCommand } from './command-runner.js';
+import { privateRoomEventLine, runCommand } from './command-runner.js';
 import { parseInput } from './commands.js';
 import type { Conversation } from './conversation.js';
 import { connectionChanged, keepLostLine } from './connection.js';
@@ -186,6 +186,7 @@ export class ChatController implements ControllerPort {
         fileChanged(model, event);
         break;
     }
+    if (event.type === 'private-room') privateRoomEventLine(this, event); // §19: one line per event
     this.trust.event(model, event);
     this.trust.syncShown(this.api, model);
     this.syncOpenDirects();

@@ -3,6 +3,7 @@
  * line. Events mutate it in place (cheap) and ask for a redraw; redraws are coalesced to at most one per
  * frame, so 100 messages a second cost 30 renders, not 100. Typing redraws at once.
  */
+import type { SecretPrompt } from './secret-prompt.js';
 import type {
   ChatMessage,
   ConversationRef,
@@ -84,6 +85,8 @@ export class ChatModel {
   pendingPasteRef: ConversationRef | null = null;
   /** A line too long for one message, waiting for a second Enter to go out in parts (long-line.ts). */
   pendingSplit: string | null = null;
+  /** A passphrase being asked for (secret-prompt.ts): the input line shows the question, not the text. */
+  secretPrompt: SecretPrompt | null = null;
   /** Text of a bracketed paste still arriving. */
   bracketedPaste: string | null = null;
   /** Bumped when nicks or fingerprints change how names draw. */

@@ -8,6 +8,7 @@ import type { Row, Segment } from './history-view.js';
 import { linkDescription } from './command-runner.js';
 import { formatRtt, plural } from './format.js';
 import { viewInput } from './input-line.js';
+import { secretPromptRow } from './secret-prompt.js';
 import { nickColor } from './nick-color.js';
 import { cellWidth, padToWidth, truncateToWidth } from './text-width.js';
 import { countChars, fitsOneMessage, MAX_TEXT_CHARS } from '../wire/index.js';
@@ -201,6 +202,8 @@ export function statusRow(model: ChatModel, width: number, view: { scrolled: boo
 
 /** The input line: a prompt, the text around the cursor; or the question a multi-line paste asks. */
 export function inputRow(model: ChatModel, width: number): Row {
+  const secret = secretPromptRow(model);
+  if (secret) return fitRow(secret, width);
   if (model.pendingPaste) {
     const n = model.pendingPaste.length;
     return fitRow(

@@ -9,6 +9,8 @@ import { describeError, errorCode } from './errors.js';
 import { runFileCommand } from './file-commands.js';
 import { formatDateTime, formatRtt, plural } from './format.js';
 import { sanitizeLabel, sanitizeText } from '../wire/index.js';
+import { joinPrivate, privateRoomsLine, rekeyPrivate } from './private-room-commands.js';
+export { privateRoomEventLine } from './private-room-commands.js';
 import { preferNewKey, runTrustCommand, whoisTrustLines } from './trust-commands.js';
 
 /** One line for a failed peer lookup (resolvePeer throws UNKNOWN_PEER or AMBIGUOUS_PEER). */
@@ -87,6 +89,7 @@ export async function runCommand(controller: ControllerPort, command: Command): 
     }
 
     case 'join': {
+      if (command.key) return joinPrivate(controller, command.room);
       const ref = { kind: 'room' as const, room: command.room };
       const known = model.find(`room:${command.room}`);
       if (known) return controller.switchTo(known);
@@ -152,8 +155,11 @@ export async function runCommand(controller: ControllerPort, command: Command): 
       say(`rooms: ${parts.join(', ')}`);
       const directs = model.conversations.filter((c) => c.ref.kind === 'direct').map((c) => model.label(c));
       if (directs.length > 0) say(`direct: ${directs.join(', ')}`);
-      return;
+      return privateRoomsLine(controller);
     }
+
+    case 'rekey':
+      return rekeyPrivate(controller, command.room);
 
     case 'list':
       return listRooms(controller);

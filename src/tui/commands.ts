@@ -7,7 +7,8 @@
 export type Command =
   | { name: 'help'; topic: string | null }
   | { name: 'nick'; nick: string }
-  | { name: 'join'; room: string }
+  | { name: 'join'; room: string; key?: boolean }
+  | { name: 'rekey'; room: string | null }
   | { name: 'leave'; room: string | null }
   | { name: 'rooms' }
   | { name: 'list' }
@@ -49,14 +50,30 @@ export interface CommandSpec {
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'help', aliases: ['h'], usage: '/help [COMMAND]', summary: 'list commands, or explain one' },
   { name: 'nick', aliases: [], usage: '/nick NAME', summary: 'change your nick' },
-  { name: 'join', aliases: ['j'], usage: '/join ROOM', summary: 'join a room and switch to it' },
+  {
+    name: 'join',
+    aliases: ['j'],
+    usage: '/join ROOM [--key]',
+    summary: 'join a room and switch to it (--key: a private room, asks for its passphrase)',
+  },
+  {
+    name: 'rekey',
+    aliases: [],
+    usage: '/rekey [ROOM]',
+    summary: 'move a private room to a new passphrase (old messages stay readable)',
+  },
   {
     name: 'leave',
     aliases: ['part'],
     usage: '/leave [ROOM]',
     summary: 'leave a room (or close a direct conversation)',
   },
-  { name: 'rooms', aliases: [], usage: '/rooms', summary: 'list the rooms you are in' },
+  {
+    name: 'rooms',
+    aliases: [],
+    usage: '/rooms',
+    summary: 'list the rooms you are in, and how many private rooms you have not joined',
+  },
   {
     name: 'list',
     aliases: [],
@@ -177,7 +194,15 @@ export function parseInput(line: string): ParsedInput {
     case 'nick':
       return oneWord('nick', (nick) => ({ name: 'nick', nick }));
     case 'join':
+      if (afterFirst === '--key' && first !== '')
+        return { kind: 'command', command: { name: 'join', room: normaliseRoom(first), key: true } };
       return oneWord('room name', (room) => ({ name: 'join', room: normaliseRoom(room) }));
+    case 'rekey':
+      if (afterFirst !== '') return usageError(spec, 'a room name is one word');
+      return {
+        kind: 'command',
+        command: { name: 'rekey', room: first === '' ? null : normaliseRoom(first) },
+      };
     case 'leave':
       if (afterFirst !== '') return usageError(spec, 'a room name is one word');
       return {

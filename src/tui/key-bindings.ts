@@ -7,6 +7,7 @@ import { applyCompletion, nextCompletion, startCompletion, type CompletionSource
 import * as edit from './input-line.js';
 import { parseInputChunk, splitLines, type KeyEvent } from './keys.js';
 import { longLineOf, submitLongLine } from './long-line.js';
+import { secretKey } from './secret-prompt.js';
 import { fitsOneMessage, sanitizeText, splitMessageText } from '../wire/index.js';
 
 const PASTE_END = '\u001B[201~';
@@ -85,6 +86,7 @@ export function handleInputChunk(controller: ChatController, chunk: string): voi
     if (chunk === PASTE_END) {
       const text = model.bracketedPaste;
       model.bracketedPaste = null;
+      if (secretKey(model, { type: 'paste', text })) return model.changed('now');
       handlePaste(controller, text);
     } else {
       model.bracketedPaste += chunk;
@@ -111,6 +113,7 @@ export function handleKey(controller: ChatController, event: KeyEvent): void {
     controller.trust.syncShown(controller.api, model);
     return model.changed('now');
   }
+  if (secretKey(model, event)) return model.changed('now'); // a passphrase: nothing of it is drawn
   if (event.type === 'ctrl' && event.letter === 'c') {
     controller.quit();
     return;

@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   FILE_TOO_LARGE: 'a file is larger than this node takes',
   UNKNOWN_FILE: 'no file offered or held matches',
   NO_SPACE: 'not enough free disk space for a file',
+  // private rooms (PROTOCOL.md §19)
+  WRONG_PASSPHRASE: 'the passphrase gives another key than the members of that room hold',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

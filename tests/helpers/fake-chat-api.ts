@@ -17,6 +17,7 @@ import type {
   RoomTopic,
   SafetyCode,
   FileInfo,
+  PrivateRoomInfo,
 } from '../../src/daemon/index.js';
 import { nodeCrypto } from '../../src/crypto-node/index.js';
 import { checkMessageText, fingerprint, fromHex, safetyCode, UsageError } from '../../src/wire/index.js';
@@ -395,4 +396,35 @@ export class FakeChatApi implements ChatApi {
   // ---- web (issue 17) ----
   /** What status() reports as the page's address (null: the node serves no page). */
   web: string | null = null;
+  // private rooms (PROTOCOL.md §19): passphrase "wrong" is refused; joined rooms kept in `privateRoomMap`
+  readonly privateRoomMap = new Map<string, PrivateRoomInfo>();
+
+  async joinPrivateRoom(room: string, passphrase: string): Promise<void> {
+    this.record('joinPrivateRoom', [room, passphrase]);
+    const name = room.replace(/^#/, '');
+    if (passphrase === 'wrong') {
+      this.emit({ type: 'private-room', room: name, state: 'wrong-passphrase' });
+      throw new UsageError('WRONG_PASSPHRASE', `wrong passphrase for #${name}`);
+    }
+    this.privateRoomMap.set(name, {
+      room: name,
+      ids: [`.${'0'.repeat(24)}`],
+      joined: true,
+      undecryptable: 0,
+    });
+    await this.joinRoom(name);
+    this.emit({ type: 'private-room', room: name, state: 'joined' });
+  }
+
+  async rekeyRoom(room: string, passphrase: string): Promise<void> {
+    this.record('rekeyRoom', [room, passphrase]);
+    const name = room.replace(/^#/, '');
+    if (!this.privateRoomMap.has(name)) throw new UsageError('NOT_IN_ROOM', `#${name} is not a private room`);
+    this.emit({ type: 'private-room', room: name, state: 'rekeyed' });
+  }
+
+  async privateRooms(): Promise<PrivateRoomInfo[]> {
+    this.record('privateRooms', []);
+    return [...this.privateRoomMap.values()];
+  }
 }

@@ -55,6 +55,8 @@ const SUBCLASS: Record<ErrorCode, ErrorClass> = {
   FILE_TOO_LARGE: UsageError,
   UNKNOWN_FILE: UsageError,
   NO_SPACE: StorageError,
+  // private rooms (PROTOCOL.md §19)
+  WRONG_PASSPHRASE: UsageError,
 };
 const SUBCLASSES: ErrorClass[] = [WireError, CryptoError, StorageError, LinkError, UsageError];
 const codes = Object.keys(ERROR_CODES) as ErrorCode[];

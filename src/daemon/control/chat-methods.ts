@@ -80,4 +80,8 @@ export const CHAT_METHODS: MethodTable<ChatApi> = {
   sendFile: call(arg('to', conversation), arg('path', text(4096))),
   files: call(),
   getFile: call(arg('id', name)),
+  // private rooms (PROTOCOL.md §19): the passphrase goes over the control socket (mode 0600) only
+  joinPrivateRoom: call(arg('room', name), arg('passphrase', freeText)),
+  rekeyRoom: call(arg('room', name), arg('passphrase', freeText)),
+  privateRooms: call(),
 };

@@ -18,6 +18,14 @@ import type {
 import type { KonnectNode } from '../node.js';
 import type { FileInfo } from '../chat-api.js';
 import { filesOf } from '../files/index.js';
+import type { PrivateRoomInfo } from '../chat-api.js';
+import { isPrivateRoomId } from '../../wire/index.js';
+import {
+  joinPrivateRoom,
+  privateRoomList,
+  privateRoomsOf,
+  rekeyPrivateRoom,
+} from '../private-rooms/index.js';
 
 export class NodeChatApi implements ChatApi {
   constructor(private readonly node: KonnectNode) {}
@@ -29,7 +37,9 @@ export class NodeChatApi implements ChatApi {
     return this.node.peers().map((p) => this.node.trust.peer(p));
   }
   async history(query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.node.history(query).map((m) => this.node.trust.message(m));
+    // A private room's rows are opened, and rooms this node cannot open are left out (§19).
+    const rows = privateRoomsOf(this.node)?.history(query, (q) => this.node.history(q));
+    return (rows ?? this.node.history(query)).map((m) => this.node.trust.message(m));
   }
   async send(to: ConversationRef, text: string, options?: { action?: boolean }): Promise<ChatMessage> {
     return this.node.trust.message(await this.node.sendDurable(to, text, options));
@@ -56,7 +66,12 @@ export class NodeChatApi implements ChatApi {
     return this.node.trust.peer(this.node.resolvePeer(query));
   }
   subscribe(listener: (event: ChatEvent) => void): () => void {
-    const decorated = (event: ChatEvent) => listener(this.node.trust.event(event));
+    const decorated = (event: ChatEvent) => {
+      // A message of an opaque room this node cannot open (it only carries it) is not for the UI.
+      if (event.type === 'message' && event.message.room !== null && isPrivateRoomId(event.message.room))
+        return;
+      listener(this.node.trust.event(event));
+    };
     this.node.on('event', decorated);
     return () => this.node.off('event', decorated);
   }
@@ -86,5 +101,15 @@ export class NodeChatApi implements ChatApi {
   }
   async getFile(id: string): Promise<FileInfo> {
     return filesOf(this.node).get(id);
+  }
+  // private rooms (PROTOCOL.md §19)
+  async joinPrivateRoom(room: string, passphrase: string): Promise<void> {
+    await joinPrivateRoom(this.node, room, passphrase);
+  }
+  async rekeyRoom(room: string, passphrase: string): Promise<void> {
+    await rekeyPrivateRoom(this.node, room, passphrase);
+  }
+  async privateRooms(): Promise<PrivateRoomInfo[]> {
+    return privateRoomList(this.node);
   }
 }

@@ -38,7 +38,12 @@ export interface MessageToStore {
   nick: string;
   text: string;
   action: boolean;
+  /** What the UI is shown instead of the row (a private room's message is stored sealed, §19). */
+  shown?: Shown;
 }
+
+/** Fields of a message as shown that differ from the stored row. */
+export type Shown = Partial<Pick<ChatMessage, 'room' | 'nick' | 'text' | 'action'>>;
 
 export class MessageWriter {
   readonly store: HistoryStore;
@@ -127,7 +132,7 @@ export class MessageWriter {
     this.pending.set(id, stored);
     this.absent.delete(id);
     if (this.pending.size >= WRITE_BATCH_MAX) this.flush();
-    this.opts.onStored(toChatMessage(stored));
+    this.opts.onStored(m.shown ? { ...toChatMessage(stored), ...m.shown } : toChatMessage(stored));
     return true;
   }
 
@@ -136,6 +141,7 @@ export class MessageWriter {
     payload: AnyPayload,
     signed: SignedMessage,
     m: { room: string | null; peer: NodeIdHex | null; text: string; action: boolean; nick: string },
+    shown?: Shown,
   ): ChatMessage {
     const stored: StoredMessage = {
       id: messageIdToString(payload.id),
@@ -167,7 +173,7 @@ export class MessageWriter {
       this.opts.quietTurns.whenQuiet(() => this.flush());
     }
     this.latestOwn = this.ownBatch.promise;
-    const message = toChatMessage(stored);
+    const message = shown ? { ...toChatMessage(stored), ...shown } : toChatMessage(stored);
     this.opts.onStored(message);
     return message;
   }

@@ -4,7 +4,7 @@
  * through the node's ingest (verified, stored, passed on), and a finished session reports how many
  * messages it brought in, which the UI shows as "caught up N messages from NICK".
  */
-import { encodeFrame, type LinkMessage, MAX_ROOMS } from '../../wire/index.js';
+import { encodeFrame, isPrivateRoomId, type LinkMessage, MAX_ROOMS } from '../../wire/index.js';
 import type { Link } from '../links/index.js';
 import type { Clock } from '../../clock/index.js';
 import type { Identity } from '../identity.js';
@@ -71,7 +71,8 @@ export class SyncCoordinator {
   roomJoined(room: string): void {
     for (const link of this.sessions.keys()) {
       const entry = link.remoteIdHex ? this.opts.node.peerTable.get(link.remoteIdHex) : undefined;
-      if (entry?.rooms.includes(room)) this.open(link, [`room:${room}`], true);
+      // A private room's ciphertext may be held by any neighbour (keyless nodes carry it): ask them all.
+      if (entry?.rooms.includes(room) || isPrivateRoomId(room)) this.open(link, [`room:${room}`], true);
     }
   }
 

@@ -1,8 +1,9 @@
 /** Room messages (`chat` payloads): what a person writes to a room, and what arrives for rooms we are in. */
-import { type ChatPayload, PAYLOAD_SCHEMAS, UsageError } from '../../wire/index.js';
+import { type ChatPayload, isPrivateRoomId, PAYLOAD_SCHEMAS, UsageError } from '../../wire/index.js';
 import type { SignedMessage } from '../flood/index.js';
 import type { ChatMessage } from '../chat-api.js';
 import type { NodeContext, NodeService, PayloadKind, Via } from '../services/index.js';
+import { privateRoomsOf } from '../private-rooms/index.js';
 
 export class ChatService implements NodeService {
   readonly payloadKinds: readonly PayloadKind<ChatPayload>[];
@@ -19,6 +20,9 @@ export class ChatService implements NodeService {
   }
 
   send(room: string, text: string, action: boolean): ChatMessage {
+    // A room joined by passphrase is sealed under its key and named by its opaque id (PROTOCOL.md §19).
+    const sealed = privateRoomsOf(this.ctx.self);
+    if (sealed?.holds(room)) return sealed.send(room, text, action);
     const { self, identity, clock, router, writer, ids } = this.ctx;
     if (!self.inRoom(room))
       throw new UsageError(
@@ -41,7 +45,8 @@ export class ChatService implements NodeService {
   }
 
   private deliver(payload: ChatPayload, signed: SignedMessage, via: Via): boolean {
-    if (!this.ctx.self.inRoom(payload.room)) return false;
+    // An opaque id is a private room's: its messages are sealed-chat, never plain chat.
+    if (isPrivateRoomId(payload.room) || !this.ctx.self.inRoom(payload.room)) return false;
     return this.ctx.writer.storeReceived(
       signed,
       {

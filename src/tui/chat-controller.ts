@@ -20,14 +20,7 @@ import type { LocalFiles } from './local-files.js';
 import { loadTopics, topicChanged } from './topics.js';
 import { mergeProgress } from './trust-marks.js';
 import { TrustUi } from './trust-view.js';
-import {
-  linkLine,
-  nameFor,
-  syncLine,
-  presenceLines,
-  refOf,
-  statusChanged,
-} from './event-lines.js';
+import { linkLine, nameFor, syncLine, presenceLines, refOf, statusChanged } from './event-lines.js';
 
 export interface ChatControllerOptions {
   /** The room shown first (joined if the node is not in it yet). */

@@ -18,10 +18,13 @@ import {
   messageIdToString,
   openDirect,
   type Payload,
+  type RoomPlaintext,
+  type SealedChatPayload,
   toHex,
   WireError,
 } from '../../wire/index.js';
 import type { SignedMessage } from '../../daemon/history/reconcile.js';
+import { sealedChatOf } from './page-private-rooms.js';
 import type { PeerList } from './peer-list.js';
 import type { PeerStore, StoredRow } from './peer-store.js';
 import type { WebIdentity } from './web-identity.js';
@@ -47,6 +50,8 @@ export interface InboundContext {
   /** A message broke a rule and was dropped. */
   rejected(err: Error): void;
   topics: Map<string, RoomTopic & { idText: string }>;
+  /** Opens a sealed-chat of a held private room (§19): its name and plaintext, or null. */
+  openSealed(payload: SealedChatPayload): { name: string; plain: RoomPlaintext } | null;
 }
 
 export class Inbound {
@@ -60,6 +65,12 @@ export class Inbound {
     if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value!);
   }
 
+  /** Forgets an id seen in a room the page is not in; false (not kept). */
+  private unseen(id: string): false {
+    this.seen.delete(id);
+    return false;
+  }
+
   /**
    * Takes one signed message. `scope` (sync only) is the conversation it must belong to. Resolves to
    * whether it was new and kept.
@@ -67,14 +78,14 @@ export class Inbound {
   async accept(signed: SignedMessage, via: 'live' | 'sync', scope?: string): Promise<boolean> {
     const idText = messageIdToString(signed.id);
     if (this.seen.has(idText)) return false;
-    let payload: Payload | null;
+    let payload: Payload | SealedChatPayload | null;
     try {
       const decoded = decodePayloadWithOrigin(signed.payload);
       if (!equalBytes(decoded.origin.id, signed.id))
         throw new WireError('SCHEMA_INVALID', `payload id differs from the envelope's (${idText})`);
       if (!this.ctx.crypto.verify(signed.payload, signed.sig, decoded.origin.from))
         throw new WireError('SIGNATURE_INVALID', `message ${idText} is not signed by its origin`);
-      payload = decoded.payload;
+      payload = decoded.payload ?? sealedChatOf(signed.payload);
     } catch (err) {
       this.ctx.rejected(err as Error);
       return false;
@@ -85,6 +96,8 @@ export class Inbound {
     switch (payload.kind) {
       case 'chat':
         return this.chat(payload, signed, idText, via);
+      case 'sealed-chat':
+        return this.sealed(payload, signed, idText, via);
       case 'direct':
         return this.direct(payload, signed, idText, via);
       case 'receipt':
@@ -100,9 +113,10 @@ export class Inbound {
   }
 
   /** A synced message must be of the scope it was offered under (a peer may push anything). */
-  private belongs(payload: Payload | null, scope: string): boolean {
+  private belongs(payload: Payload | SealedChatPayload | null, scope: string): boolean {
     if (!payload) return false;
-    if (scope.startsWith('room:')) return payload.kind === 'chat' && `room:${payload.room}` === scope;
+    if (scope.startsWith('room:'))
+      return (payload.kind === 'chat' || payload.kind === 'sealed-chat') && `room:${payload.room}` === scope;
     if (!scope.startsWith('dm:') || payload.kind !== 'direct') return false;
     const me = this.ctx.identity.id;
     const other = scope.slice(3);
@@ -122,7 +136,7 @@ export class Inbound {
     id: string,
     via: 'live' | 'sync',
   ): Promise<boolean> {
-    if (!this.ctx.inRoom(p.room)) return false;
+    if (!this.ctx.inRoom(p.room)) return this.unseen(id); // taken by sync once the room is joined
     const from = toHex(p.from);
     const message: ChatMessage = {
       id,
@@ -133,6 +147,34 @@ export class Inbound {
       nick: p.nick,
       text: p.text,
       action: p.action === true,
+      own: from === this.ctx.identity.idHex,
+      ...this.base(p.ts, via),
+    };
+    return this.keep(message, `room:${p.room}`, signed);
+  }
+
+  /** A private room's message: kept under its opaque id's scope, shown under the room's name. */
+  private async sealed(
+    p: SealedChatPayload,
+    signed: SignedMessage,
+    id: string,
+    via: 'live' | 'sync',
+  ): Promise<boolean> {
+    // Not held, or not joined: a page carries nothing. Not "seen" either, so that the copy history
+    // sync brings once the room is joined is taken.
+    if (!this.ctx.inRoom(p.room)) return this.unseen(id);
+    const opened = this.ctx.openSealed(p);
+    if (!opened) return false;
+    const from = toHex(p.from);
+    const message: ChatMessage = {
+      id,
+      room: opened.name,
+      peer: null,
+      direct: false,
+      from,
+      nick: opened.plain.nick,
+      text: opened.plain.text,
+      action: opened.plain.action === true,
       own: from === this.ctx.identity.idHex,
       ...this.base(p.ts, via),
     };

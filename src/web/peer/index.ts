@@ -10,6 +10,7 @@ import { nobleCrypto } from '../../crypto-noble/index.js';
 import { UsageError } from '../../wire/index.js';
 import { getMeta, openDb, putMeta } from './idb.js';
 import { DEFAULT_WEB_PEER_TIMINGS, type WebPeerOptions } from './options.js';
+import { PageRoomKeys } from './page-room-keys.js';
 import { PeerStore } from './peer-store.js';
 import { loadNick, loadOrCreateIdentity, saveNick } from './web-identity.js';
 import { WebPeer } from './web-peer.js';
@@ -55,6 +56,7 @@ export async function openWebPeer(options: WebPeerOptions): Promise<WebPeer> {
     store: new PeerStore(db, env),
     identity,
     crypto,
+    roomKeys: await PageRoomKeys.load(db, crypto),
     nick,
     rooms,
     openDirects: (await getMeta<string[]>(db, 'openDirects')) ?? [],

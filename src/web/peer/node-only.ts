@@ -1,16 +1,10 @@
 /**
  * What the page does not do yet, and trust's one part it does. The safety code (PROTOCOL.md §20) is
  * computed here exactly as a node computes it, so a phone and a terminal show the same six groups.
- * Pinned keys, read markers, files (§21) and private rooms (§19) are kept by nodes only for now; the page says so with a
- * UsageError rather than pretending.
+ * Pinned keys, read markers and files (§21) are kept by nodes only for now; the page says so with a
+ * UsageError rather than pretending. Private rooms (§19) are in private-room-methods.ts.
  */
-import type {
-  ConversationRef,
-  FileInfo,
-  PeerInfo,
-  PrivateRoomInfo,
-  SafetyCode,
-} from '../../daemon/chat-api.js';
+import type { ConversationRef, FileInfo, PeerInfo, SafetyCode } from '../../daemon/chat-api.js';
 import { type CryptoProvider, fromHex, safetyCode, UsageError } from '../../wire/index.js';
 import type { WebIdentity } from './web-identity.js';
 
@@ -47,15 +41,5 @@ export abstract class NodeOnlyMethods {
   }
   async getFile(_id: string): Promise<FileInfo> {
     return notInTheBrowserYet('fetching a file');
-  }
-  // private rooms (PROTOCOL.md §19): a page neither derives room keys nor opens sealed rooms yet
-  async joinPrivateRoom(_room: string, _passphrase: string): Promise<void> {
-    return notInTheBrowserYet('joining a private room');
-  }
-  async rekeyRoom(_room: string, _passphrase: string): Promise<void> {
-    return notInTheBrowserYet('rekeying a private room');
-  }
-  async privateRooms(): Promise<PrivateRoomInfo[]> {
-    return [];
   }
 }

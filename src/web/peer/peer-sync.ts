@@ -9,7 +9,13 @@ import type { ChatEvent } from '../../daemon/chat-api.js';
 import { RangeIndex } from '../../daemon/history/range-index.js';
 import type { SignedMessage } from '../../daemon/history/reconcile.js';
 import { SyncSession, type SyncMessage } from '../../daemon/history/sync-session.js';
-import { type CryptoProvider, type LinkMessage, MAX_ROOMS, toHex } from '../../wire/index.js';
+import {
+  type CryptoProvider,
+  isPrivateRoomId,
+  type LinkMessage,
+  MAX_ROOMS,
+  toHex,
+} from '../../wire/index.js';
 import type { PeerStore, SignedRow } from './peer-store.js';
 
 /** Exchanges open at once on the link, as the node bounds them. */
@@ -87,9 +93,13 @@ export class PeerSync {
     this.link = null;
   }
 
-  /** After joining a room, catch up on it from the node if it is in it too. */
+  /**
+   * After joining a room, catch up on it from the node if it is in it too. A private room's opaque id
+   * is asked for always, as a node asks (§19): the node may carry it without having said so yet.
+   */
   roomJoined(room: string, nodeRooms: readonly string[]): void {
-    if (this.link && this.index && nodeRooms.includes(room)) this.open([`room:${room}`], true);
+    if (this.link && this.index && (nodeRooms.includes(room) || isPrivateRoomId(room)))
+      this.open([`room:${room}`], true);
   }
 
   handle(message: SyncMessage): void {

@@ -35,7 +35,8 @@ import {
 } from '../../wire/index.js';
 import { putMeta } from './idb.js';
 import { Listeners } from './listeners.js';
-import { NodeOnlyMethods, pageSafetyCode } from './node-only.js';
+import { pageSafetyCode } from './node-only.js';
+import { type PagePrivateRoomsParts, PrivateRoomMethods } from './private-room-methods.js';
 import { Inbound } from './inbound.js';
 import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
 import { LinkKeeper } from './link-keeper.js';
@@ -51,7 +52,7 @@ const SYNC_KINDS = new Set(['sync-digest', 'sync-ids', 'sync-want', 'sync-msgs',
 /** Own direct messages without a receipt sent again on each new link (receivers drop duplicates). */
 const RESEND_UNDELIVERED = 50;
 
-export interface WebPeerParts {
+export interface WebPeerParts extends PagePrivateRoomsParts {
   db: IDBDatabase;
   store: PeerStore;
   identity: WebIdentity;
@@ -64,7 +65,7 @@ export interface WebPeerParts {
   WebSocket: typeof WebSocket;
 }
 
-export class WebPeer extends NodeOnlyMethods implements ChatApi {
+export class WebPeer extends PrivateRoomMethods implements ChatApi {
   needsNick: boolean;
   /** Messages and frames dropped for breaking a rule since the page opened. */
   protocolErrors = 0;
@@ -86,7 +87,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
   private readonly startedAt = Date.now();
 
   constructor(private readonly parts: WebPeerParts) {
-    super();
+    super(parts);
     const { identity, crypto, store } = parts;
     this.needsNick = parts.nick === null;
     this.nick = parts.nick ?? `web-${identity.fingerprint.slice(0, 4)}`;
@@ -98,7 +99,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       crypto,
       store,
       ownId: identity.id,
-      inRoom: (room) => this.rooms.includes(room),
+      inRoom: (room) => this.priv.inWireRoom(this.rooms, room),
       ingest: async (scope, messages) => {
         let n = 0;
         for (const m of messages) if (await this.inbound.accept(m, 'sync', scope)) n++;
@@ -112,7 +113,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       identity,
       crypto,
       timings: parts.timings,
-      hello: () => ({ nick: this.nick, rooms: [...this.rooms] }),
+      hello: () => ({ nick: this.nick, rooms: this.priv.wireRooms(this.rooms) }),
       emit: (event) => this.emit(event),
       up: (link, hello) => this.linkUp(link, hello),
       down: (link, closed) => this.linkDown(link, closed),
@@ -124,7 +125,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       crypto,
       store,
       peers: this.peerList,
-      inRoom: (room) => this.rooms.includes(room),
+      inRoom: (room) => this.priv.inWireRoom(this.rooms, room),
       emit: (event) => this.emit(event),
       stored: (row) => this.sync.stored(row),
       holds: (id) => this.sync.holds(id),
@@ -132,6 +133,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       rejected: (err) => this.rejected(err),
       peerBack: (peer) => void this.resendUndelivered(this.link, peer),
       topics: this.topicMap,
+      openSealed: (payload) => this.priv.open(payload),
     });
   }
 
@@ -188,7 +190,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
   }
 
   history(query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.parts.store.history(query);
+    return this.priv.history(query, (q) => this.parts.store.history(q));
   }
 
   async send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
@@ -199,7 +201,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     let hops = DEFAULT_HOPS;
     if (to.kind === 'room') {
       if (!this.rooms.includes(to.room)) throw new UsageError('INVALID_ARGUMENT', `not in room ${to.room}`);
-      made = this.outbound.chat(to.room, this.nick, text, action);
+      made = this.priv.chat(this.outbound, to.room, this.nick, text, action);
     } else {
       const peer = this.peerList.get(to.peer);
       if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${to.peer.slice(0, 12)}`);
@@ -240,7 +242,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     await putMeta(this.parts.db, 'rooms', this.rooms);
     this.announce('here'); // as a node does when its rooms change
     const node = this.link?.remoteHello && this.peerList.get(toHex(this.link.remoteHello.id));
-    if (node) this.sync.roomJoined(room, node.rooms);
+    if (node) for (const id of this.priv.wireRooms([room])) this.sync.roomJoined(id, node.rooms);
   }
 
   async leaveRoom(room: string): Promise<void> {
@@ -308,7 +310,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       .linkUp(
         { send: (m) => link.send(m), remoteId: hello.id, remoteNick: hello.nick },
         hello.rooms,
-        this.rooms,
+        this.priv.wireRooms(this.rooms),
       )
       .catch((err) => this.rejected(err as Error));
     void this.resendUndelivered(link);
@@ -368,7 +370,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       event,
       nick: this.nick,
       xkey: this.parts.identity.xPublic,
-      rooms: [...this.rooms],
+      rooms: this.priv.wireRooms(this.rooms),
       old,
     });
     this.inbound.markSeen(signed.idText);
@@ -392,7 +394,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
   }
 
-  private emit(event: ChatEvent): void {
+  protected emit(event: ChatEvent): void {
     this.listeners.emit(event);
   }
 }

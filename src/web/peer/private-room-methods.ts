@@ -1,0 +1,58 @@
+/**
+ * The ChatApi's private-room methods of the page (PROTOCOL.md §19), apart from web-peer.ts so that
+ * the peer's own file stays about the link: joining derives the key in the page (a moment of scrypt),
+ * keeps it, then joins the room as any room, so the page announces and syncs it by its opaque id.
+ */
+import type { ChatEvent, NodeStatus, PeerInfo, PrivateRoomInfo } from '../../daemon/chat-api.js';
+import { checkRoom } from '../../wire/index.js';
+import { NodeOnlyMethods } from './node-only.js';
+import { PagePrivateRooms, type PagePrivateRoomsParts } from './page-private-rooms.js';
+
+export type { PagePrivateRoomsParts };
+
+export abstract class PrivateRoomMethods extends NodeOnlyMethods {
+  protected readonly priv: PagePrivateRooms;
+  abstract joinRoom(name: string): Promise<void>;
+  abstract leaveRoom(name: string): Promise<void>;
+  abstract status(): Promise<NodeStatus>;
+  abstract peers(): Promise<PeerInfo[]>;
+  protected abstract emit(event: ChatEvent): void;
+
+  constructor(parts: PagePrivateRoomsParts) {
+    super();
+    this.priv = new PagePrivateRooms(
+      parts,
+      () => this.peers(),
+      (event) => this.emit(event),
+    );
+  }
+
+  /** Joins a private room (WRONG_PASSPHRASE when its members hold another key). */
+  async joinPrivateRoom(room: string, passphrase: string): Promise<void> {
+    const name = checkRoom(room);
+    await this.priv.addKey(name, passphrase);
+    await this.enter(name);
+    this.priv.said({ type: 'private-room', room: name, state: 'joined' });
+  }
+
+  /** Moves a joined private room to a new passphrase; the old keys still open the old messages. */
+  async rekeyRoom(room: string, passphrase: string): Promise<void> {
+    const name = checkRoom(room);
+    await this.priv.rekey(name, passphrase);
+    await this.enter(name);
+    this.priv.said({ type: 'private-room', room: name, state: 'rekeyed' });
+  }
+
+  async privateRooms(): Promise<PrivateRoomInfo[]> {
+    return this.priv.list((await this.status()).rooms);
+  }
+
+  /**
+   * Joins a room now known by its key: left first when it was joined (as a plain room, or on an older
+   * key), so the page announces the room's new wire id and catches up on it as on any room joined.
+   */
+  private async enter(name: string): Promise<void> {
+    await this.leaveRoom(name);
+    await this.joinRoom(name);
+  }
+}

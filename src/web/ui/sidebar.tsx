@@ -1,23 +1,27 @@
 /**
  * The side list (the whole screen on a phone): rooms and direct conversations with unread counts, the
  * peers online (fingerprint shown where two share a nick; a tap opens the direct conversation), and a
- * field to join a room.
+ * field to join a room; private rooms (private-rooms.tsx) carry a lock and join with a passphrase.
  */
 import { useState } from 'react';
 import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation } from '../../tui/conversation.js';
 import { nickClass } from './nick-colour.js';
+import { PrivateRoomForm, UnjoinedPrivateRooms, usePrivateRooms } from './private-rooms.js';
 
 function Item({
   conversation,
   model,
   active,
+  locked = false,
   onOpen,
 }: {
   conversation: Conversation;
   model: ChatModel;
   active: boolean;
+  /** A private room (§19): marked with a lock. */
+  locked?: boolean;
   onOpen: (c: Conversation) => void;
 }) {
   const label = model.label(conversation);
@@ -30,6 +34,16 @@ function Item({
         aria-current={active ? 'true' : undefined}
         onClick={() => onOpen(conversation)}
       >
+        {locked && (
+          <span
+            className="lock"
+            role="img"
+            aria-label="private room"
+            title="private room: sealed under its key"
+          >
+            🔒
+          </span>
+        )}
         <span className="conv-label">{label}</span>
         {conversation.unread > 0 && (
           <span
@@ -60,8 +74,17 @@ export function Sidebar({
     .filter((p) => p.online)
     .sort((a, b) => a.nick.localeCompare(b.nick));
   const activeKey = model.activeKey;
+  const privateRooms = usePrivateRooms(controller.api);
+  const held = new Set(privateRooms.map((r) => r.room));
   const item = (c: Conversation) => (
-    <Item key={c.key} conversation={c} model={model} active={c.key === activeKey} onOpen={onOpen} />
+    <Item
+      key={c.key}
+      conversation={c}
+      model={model}
+      active={c.key === activeKey}
+      locked={c.ref.kind === 'room' && held.has(c.ref.room)}
+      onOpen={onOpen}
+    />
   );
   return (
     <nav className="sidebar" aria-label="conversations">
@@ -91,6 +114,8 @@ export function Sidebar({
             Join
           </button>
         </form>
+        <PrivateRoomForm controller={controller} onOpen={onOpen} />
+        <UnjoinedPrivateRooms rooms={privateRooms} />
       </section>
       <section>
         <h2>Direct</h2>

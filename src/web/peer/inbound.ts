@@ -126,6 +126,11 @@ export class Inbound {
     );
   }
 
+  /** What another's key is to the nick it signed with (§20), pinning a new nick; null for our own. */
+  private trustOf(nick: string, from: string) {
+    return from === this.ctx.identity.idHex ? null : this.ctx.peers.observe(nick, from);
+  }
+
   private base(ts: number, via: 'live' | 'sync') {
     return { ts, via, future: ts > Date.now() + FUTURE_SKEW_MS, status: null } as const;
   }
@@ -149,6 +154,7 @@ export class Inbound {
       action: p.action === true,
       own: from === this.ctx.identity.idHex,
       ...this.base(p.ts, via),
+      trust: this.trustOf(p.nick, from),
     };
     return this.keep(message, `room:${p.room}`, signed);
   }
@@ -177,6 +183,7 @@ export class Inbound {
       action: opened.plain.action === true,
       own: from === this.ctx.identity.idHex,
       ...this.base(p.ts, via),
+      trust: this.trustOf(opened.plain.nick, from),
     };
     return this.keep(message, `room:${p.room}`, signed);
   }
@@ -220,6 +227,7 @@ export class Inbound {
       action: plain.action === true,
       own: false,
       ...this.base(p.ts, via),
+      trust: this.trustOf(plain.nick, from),
     };
     const fresh = await this.keep(message, `dm:${from}`, signed);
     if (fresh) this.ctx.sendReceipt(p.id, p.from);

@@ -10,6 +10,7 @@ import { nobleCrypto } from '../../crypto-noble/index.js';
 import { UsageError } from '../../wire/index.js';
 import { getMeta, openDb, putMeta } from './idb.js';
 import { DEFAULT_WEB_PEER_TIMINGS, type WebPeerOptions } from './options.js';
+import { PagePins } from './page-pins.js';
 import { PageRoomKeys } from './page-room-keys.js';
 import { PeerStore } from './peer-store.js';
 import { loadNick, loadOrCreateIdentity, saveNick } from './web-identity.js';
@@ -57,6 +58,7 @@ export async function openWebPeer(options: WebPeerOptions): Promise<WebPeer> {
     identity,
     crypto,
     roomKeys: await PageRoomKeys.load(db, crypto),
+    pins: await PagePins.load(db),
     nick,
     rooms,
     openDirects: (await getMeta<string[]>(db, 'openDirects')) ?? [],

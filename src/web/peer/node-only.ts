@@ -1,8 +1,8 @@
 /**
- * What the page does not do yet, and trust's one part it does. The safety code (PROTOCOL.md §20) is
- * computed here exactly as a node computes it, so a phone and a terminal show the same six groups.
- * Pinned keys, read markers and files (§21) are kept by nodes only for now; the page says so with a
- * UsageError rather than pretending. Private rooms (§19) are in private-room-methods.ts.
+ * What the page does not do yet, and the safety code (PROTOCOL.md §20), computed here exactly as a
+ * node computes it, so a phone and a terminal show the same six groups. Read markers and files (§21)
+ * are kept by nodes only for now; the page says so with a UsageError rather than pretending. Private
+ * rooms (§19) are in private-room-methods.ts, pinned keys in trust-methods.ts.
  */
 import type { ConversationRef, FileInfo, PeerInfo, SafetyCode } from '../../daemon/chat-api.js';
 import { type CryptoProvider, fromHex, safetyCode, UsageError } from '../../wire/index.js';
@@ -25,12 +25,6 @@ export function notInTheBrowserYet(what: string): never {
 
 /** The ChatApi methods the page answers with "not yet" (or nothing): WebPeer extends this. */
 export abstract class NodeOnlyMethods {
-  async trustPeer(_query: string): Promise<PeerInfo> {
-    return notInTheBrowserYet('trusting a new key');
-  }
-  async verifyPeer(_query: string): Promise<PeerInfo> {
-    return notInTheBrowserYet('marking a key verified');
-  }
   /** The page sends no read markers yet, so what is on screen changes nothing on the wire. */
   async setShownConversation(_ref: ConversationRef | null): Promise<void> {}
   async sendFile(_to: ConversationRef, _path: string): Promise<FileInfo> {

@@ -3,7 +3,7 @@
  * it is linked to, as the ChatApi's PeerInfo. A peer is online while linked or heard within 75 s, as
  * the reference shows it.
  */
-import type { PeerInfo } from '../../daemon/chat-api.js';
+import type { PeerInfo, TrustState } from '../../daemon/chat-api.js';
 import {
   type CryptoProvider,
   fingerprint,
@@ -12,6 +12,7 @@ import {
   type PresencePayload,
   toHex,
 } from '../../wire/index.js';
+import type { PagePins } from './page-pins.js';
 
 /** A peer not heard from for this long is shown offline. */
 export const OFFLINE_AFTER_MS = 75_000;
@@ -35,7 +36,16 @@ export class PeerList {
   /** The node the page is linked to now, and the link's round-trip time. */
   linked: { id: NodeIdHex; rttMs: () => number | null } | null = null;
 
-  constructor(private readonly crypto: Pick<CryptoProvider, 'sha256'>) {}
+  constructor(
+    private readonly crypto: Pick<CryptoProvider, 'sha256'>,
+    /** Pinned keys (§20): a nick's first key; absent where the page keeps none. */
+    private readonly pins?: PagePins,
+  ) {}
+
+  /** A key signed something with a nick: pinned when the nick is new; what the key is to it. */
+  observe(nick: string, id: NodeIdHex): TrustState | null {
+    return this.pins?.observe(nick, id) ?? null;
+  }
 
   get(id: NodeIdHex): KnownPeer | undefined {
     return this.peers.get(id);
@@ -75,6 +85,7 @@ export class PeerList {
     const peer = this.upsert(id, payload.nick, 'presence');
     const wasOnline = this.isOnline(peer, now);
     peer.nick = payload.nick;
+    this.pins?.observe(payload.nick, id, now);
     peer.xkey = Uint8Array.from(payload.xkey);
     peer.rooms = [...payload.rooms];
     peer.presenceTs = payload.ts;
@@ -102,6 +113,7 @@ export class PeerList {
       lastSeen: peer.lastSeen,
       rooms: [...peer.rooms],
       lastError: null,
+      ...this.pins?.fields(peer.nick, peer.id),
     };
   }
 }

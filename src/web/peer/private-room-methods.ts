@@ -5,12 +5,13 @@
  */
 import type { ChatEvent, NodeStatus, PeerInfo, PrivateRoomInfo } from '../../daemon/chat-api.js';
 import { checkRoom } from '../../wire/index.js';
-import { NodeOnlyMethods } from './node-only.js';
 import { PagePrivateRooms, type PagePrivateRoomsParts } from './page-private-rooms.js';
+import { type PageTrustParts, TrustMethods } from './trust-methods.js';
 
-export type { PagePrivateRoomsParts };
+/** What the page's private rooms and trust need of WebPeer's parts. */
+export type PageFeatureParts = PagePrivateRoomsParts & PageTrustParts;
 
-export abstract class PrivateRoomMethods extends NodeOnlyMethods {
+export abstract class PrivateRoomMethods extends TrustMethods {
   protected readonly priv: PagePrivateRooms;
   abstract joinRoom(name: string): Promise<void>;
   abstract leaveRoom(name: string): Promise<void>;
@@ -18,8 +19,8 @@ export abstract class PrivateRoomMethods extends NodeOnlyMethods {
   abstract peers(): Promise<PeerInfo[]>;
   protected abstract emit(event: ChatEvent): void;
 
-  constructor(parts: PagePrivateRoomsParts) {
-    super();
+  constructor(parts: PageFeatureParts) {
+    super(parts);
     this.priv = new PagePrivateRooms(
       parts,
       () => this.peers(),

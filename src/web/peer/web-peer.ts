@@ -36,7 +36,7 @@ import {
 import { putMeta } from './idb.js';
 import { Listeners } from './listeners.js';
 import { pageSafetyCode } from './node-only.js';
-import { type PagePrivateRoomsParts, PrivateRoomMethods } from './private-room-methods.js';
+import { type PageFeatureParts, PrivateRoomMethods } from './private-room-methods.js';
 import { Inbound } from './inbound.js';
 import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
 import { LinkKeeper } from './link-keeper.js';
@@ -52,7 +52,7 @@ const SYNC_KINDS = new Set(['sync-digest', 'sync-ids', 'sync-want', 'sync-msgs',
 /** Own direct messages without a receipt sent again on each new link (receivers drop duplicates). */
 const RESEND_UNDELIVERED = 50;
 
-export interface WebPeerParts extends PagePrivateRoomsParts {
+export interface WebPeerParts extends PageFeatureParts {
   db: IDBDatabase;
   store: PeerStore;
   identity: WebIdentity;
@@ -93,7 +93,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     this.nick = parts.nick ?? `web-${identity.fingerprint.slice(0, 4)}`;
     this.rooms = [...parts.rooms];
     this.openDirects = [...parts.openDirects];
-    this.peerList = new PeerList(crypto);
+    this.peerList = new PeerList(crypto, parts.pins);
     this.outbound = new Outbound(identity, crypto);
     this.sync = new PeerSync({
       crypto,

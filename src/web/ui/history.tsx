@@ -10,6 +10,8 @@ import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation, Entry, MessageEntry } from '../../tui/conversation.js';
 import { dayKey, formatDay, formatTime } from '../../tui/format.js';
 import { nickClass } from './nick-colour.js';
+import { trustOf } from '../../tui/trust-marks.js';
+import { TrustMark } from './trust-mark.js';
 
 interface RowProps {
   entry: Entry;
@@ -53,6 +55,7 @@ const Row = memo(function Row({ entry, model }: RowProps) {
         {m.action && <span className="action-star">* </span>}
         <span className={nickClass(m.from)}>{m.nick}</span>
         {shared && <span className="fp"> {model.fingerprintOf(m.from)}</span>}
+        <TrustMark trust={trustOf(model.peers, m)} nick={m.nick} />
       </span>
       <span className={m.action ? 'text action' : 'text'}>{m.text}</span>
       <Ticks entry={entry} />

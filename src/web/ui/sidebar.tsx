@@ -8,6 +8,7 @@ import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation } from '../../tui/conversation.js';
 import { nickClass } from './nick-colour.js';
+import { TrustMark } from './trust-mark.js';
 import { PrivateRoomForm, UnjoinedPrivateRooms, usePrivateRooms } from './private-rooms.js';
 
 function Item({
@@ -139,6 +140,7 @@ export function Sidebar({
               >
                 <span className="dot" aria-hidden="true" />
                 <span className={nickClass(peer.id)}>{peer.nick}</span>
+                <TrustMark trust={peer.trust} nick={peer.nick} />
                 {model.nickIsShared(peer.nick, peer.id) && <span className="fp">{peer.fingerprint}</span>}
               </button>
             </li>

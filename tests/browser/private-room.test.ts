@@ -3,7 +3,8 @@
  * holds no key. A wrong passphrase typed into the page's private-room form is refused with "wrong
  * passphrase for #ROOM"; before joining, the side list counts "1 private room you have not joined";
  * with the right passphrase the room shows with a lock, the terminal node T's sealed message appears
- * in it, and the page's reply reaches T.
+ * in it, and the page's reply reaches T; `/rekey` in the composer asks the new passphrase in a password
+ * field.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer-core';
@@ -97,6 +98,32 @@ describe('private rooms in the page', () => {
       'the terminal to open the page reply',
       { timeoutMs: LONG },
     );
+
+    // /rekey typed in the composer asks for the new passphrase in a password field, not as a message.
+    await sendLine(page, '/rekey');
+    await waitInPage(
+      page,
+      'the passphrase prompt',
+      () => document.querySelector('.secret-prompt input[type="password"]') !== null,
+      [],
+      LONG,
+    );
+    await page.type('.secret-prompt input', 'a brand new passphrase');
+    await page.keyboard.press('Enter');
+    await waitInPage(
+      page,
+      'the rekey line',
+      (r: string) =>
+        [...document.querySelectorAll('.history .row.system')].some(
+          (e) => e.textContent === `#${r} moved to a new passphrase; older messages stay readable`,
+        ),
+      [room],
+      LONG,
+    );
+    expect(await page.$('.secret-prompt')).toBeNull();
+    expect(
+      await page.$$eval('.history .row', (rows) => rows.some((e) => e.textContent?.includes('brand new'))),
+    ).toBe(false);
     expect(problems).toEqual([]);
   }, 240_000);
 });

@@ -9,6 +9,7 @@ import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation } from '../../tui/conversation.js';
 import { Composer } from './composer.js';
 import { History } from './history.js';
+import { SecretPromptBar } from './secret-prompt-bar.js';
 import { Sidebar } from './sidebar.js';
 import { useModelVersion } from './use-model.js';
 
@@ -84,6 +85,7 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
         ) : (
           <div className="empty">Join a room to start.</div>
         )}
+        <SecretPromptBar model={model} />
         <Composer
           placeholder={active ? `Message ${model.label(active)}` : 'Type /join ROOM'}
           onSubmit={(text) => void controller.submit(text)}

@@ -3,14 +3,24 @@
  * read each other's messages in the room both ways, the page catches up on what was said before it
  * joined, and the page's serving node, which holds no key, relays and keeps only ciphertext (neither
  * the text nor the room's name is in what it received or in any file of its data directory). A wrong
- * passphrase is refused as a node refuses it; a rekey keeps older messages readable.
+ * passphrase is refused as a node refuses it; a rekey keeps older messages readable; a sealed message
+ * that does not open is dropped and counted for its room, not against the link.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChatMessage, NodeChatApi } from '../../src/daemon/index.js';
-import { packValue } from '../../src/wire/index.js';
+import { type ChatMessage, generateIdentity, NodeChatApi } from '../../src/daemon/index.js';
+import { nodeCrypto } from '../../src/crypto-node/index.js';
+import {
+  deriveRoomKey,
+  newMessageId,
+  packValue,
+  roomSecrets,
+  sealedChatAad,
+  sealRoomMessage,
+} from '../../src/wire/index.js';
 import { filesUnder } from '../helpers/files.js';
 import { type MeshNode, TestMesh } from '../helpers/mesh.js';
+import { rogueLink } from '../helpers/rogue-link.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   openTestPage,
@@ -192,6 +202,49 @@ describe('web peer private rooms', () => {
         'under the new key',
       ]);
       expect(fresh.room).toBe(room);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'drops a sealed message that does not open, counts it per room, and goes on',
+    async () => {
+      const room = roomName();
+      const { serving, terminal, page, id } = await start(room);
+      await page.peer.joinPrivateRoom(room, PASSPHRASE);
+      // Mallory signs a message naming the room's id but sealed under another passphrase's key.
+      const mallory = generateIdentity();
+      const other = roomSecrets(nodeCrypto, room, deriveRoomKey(nodeCrypto, room, 'another passphrase'));
+      const link = await rogueLink(serving.address, { identity: mallory, nick: 'mallory', rooms: [] });
+      try {
+        await waitFor(() => serving.node.links.linkTo(mallory.idHex), 'the rogue link at the node', WAIT);
+        const now = Date.now();
+        const mid = newMessageId(now);
+        const plain = packValue({ nick: 'mallory', text: 'noise' });
+        const box = sealRoomMessage(nodeCrypto, other.encKey, sealedChatAad(mid, mallory.id, id), plain);
+        const payload = packValue({ kind: 'sealed-chat', id: mid, from: mallory.id, ts: now, room: id, box });
+        link.send({
+          kind: 'flood',
+          id: mid,
+          hops: 4,
+          payload,
+          sig: nodeCrypto.sign(payload, mallory.signingKey),
+        });
+        await waitFor(
+          () => page.events.find((e) => e.type === 'private-room' && e.state === 'undecryptable'),
+          'the page to count the message that does not open',
+          WAIT,
+        );
+        expect((await page.peer.privateRooms())[0]).toMatchObject({ room, undecryptable: 1 });
+        // Signed by its author: no relay is to blame, so nothing is counted against the page's link.
+        expect(page.peer.protocolErrors).toBe(0);
+
+        const ok = await api(terminal).send({ kind: 'room', room }, 'still fine');
+        await waitFor(() => page.received.find((m) => m.id === ok.id), 'the room to go on', WAIT);
+        expect((await page.peer.history({ room })).map((m) => m.text)).toEqual(['still fine']);
+      } finally {
+        link.destroy();
+      }
     },
     TEST_MS,
   );

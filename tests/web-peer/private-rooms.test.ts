@@ -4,7 +4,8 @@
  * joined, and the page's serving node, which holds no key, relays and keeps only ciphertext (neither
  * the text nor the room's name is in what it received or in any file of its data directory). A wrong
  * passphrase is refused as a node refuses it; a rekey keeps older messages readable; a sealed message
- * that does not open is dropped and counted for its room, not against the link.
+ * that does not open is dropped and counted for its room, not against the link; a peer holding another
+ * key for the room's name is told of.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -207,7 +208,7 @@ describe('web peer private rooms', () => {
   );
 
   it(
-    'drops a sealed message that does not open, counts it per room, and goes on',
+    'drops a sealed message that does not open, tells of another key, and goes on',
     async () => {
       const room = roomName();
       const { serving, terminal, page, id } = await start(room);
@@ -236,6 +237,32 @@ describe('web peer private rooms', () => {
           WAIT,
         );
         expect((await page.peer.privateRooms())[0]).toMatchObject({ room, undecryptable: 1 });
+
+        // Mallory says (signed presence) it is in the room's name under the other key: told once.
+        const pid = newMessageId(Date.now());
+        const presence = packValue({
+          kind: 'presence',
+          id: pid,
+          from: mallory.id,
+          ts: Date.now(),
+          event: 'join',
+          nick: 'mallory',
+          xkey: mallory.xPublic,
+          rooms: [other.id],
+        });
+        link.send({
+          kind: 'flood',
+          id: pid,
+          hops: 4,
+          payload: presence,
+          sig: nodeCrypto.sign(presence, mallory.signingKey),
+        });
+        const told = await waitFor(
+          () => page.events.find((e) => e.type === 'private-room' && e.state === 'other-key'),
+          'the page to tell of a peer holding another key',
+          WAIT,
+        );
+        expect(told).toMatchObject({ room, peer: mallory.idHex, nick: 'mallory' });
         // Signed by its author: no relay is to blame, so nothing is counted against the page's link.
         expect(page.peer.protocolErrors).toBe(0);
 

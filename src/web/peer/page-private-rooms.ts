@@ -52,6 +52,8 @@ export function sealedChatOf(payloadBytes: Uint8Array): SealedChatPayload | null
 export class PagePrivateRooms {
   /** Sealed messages of held rooms that did not open, by room name. */
   private readonly undecryptable = new Map<string, number>();
+  /** (room, peer, id) already told of a key that differs, so a heartbeat does not repeat it. */
+  private readonly toldOtherKey = new Set<string>();
 
   private readonly ctx: PagePrivateRoomsParts & { keys: PageRoomKeys };
 
@@ -84,6 +86,25 @@ export class PagePrivateRooms {
     if (!isPrivateRoomId(room)) return names.includes(room) && !this.holds(room);
     const held = this.ctx.keys.byOpaqueId(room);
     return held !== undefined && names.includes(held.name);
+  }
+
+  /**
+   * A peer's rooms (from its signed presence): an opaque id with the name tag of a room joined here
+   * and another key check means it holds another key for that room's name; said once per peer and id.
+   */
+  peerSeen(peer: PeerInfo, joined: readonly string[]): void {
+    if (!peer.online) return;
+    for (const room of peer.rooms) {
+      if (!isPrivateRoomId(room) || this.ctx.keys.byOpaqueId(room)) continue;
+      for (const name of joined) {
+        const held = this.ctx.keys.get(name);
+        if (!held || !room.startsWith(`.${held[0].tag}`)) continue;
+        const told = `${name} ${peer.id} ${room}`;
+        if (this.toldOtherKey.has(told)) continue;
+        this.toldOtherKey.add(told);
+        this.emit({ type: 'private-room', room: name, state: 'other-key', peer: peer.id, nick: peer.nick });
+      }
+    }
   }
 
   /** Derives the key of a passphrase and keeps it, unless the room's members hold another one. */

@@ -17,6 +17,7 @@ export abstract class PrivateRoomMethods extends TrustMethods {
   abstract leaveRoom(name: string): Promise<void>;
   abstract status(): Promise<NodeStatus>;
   abstract peers(): Promise<PeerInfo[]>;
+  abstract subscribe(listener: (event: ChatEvent) => void): () => void;
   protected abstract emit(event: ChatEvent): void;
 
   constructor(parts: PageFeatureParts) {
@@ -26,6 +27,14 @@ export abstract class PrivateRoomMethods extends TrustMethods {
       () => this.peers(),
       (event) => this.emit(event),
     );
+    // A peer holding another key for a room joined here is told of (the node's 'other-key'). Subscribed
+    // once the WebPeer is built: its listeners do not exist while this constructor runs.
+    queueMicrotask(() =>
+      this.subscribe((event) => {
+        if (event.type === 'peer')
+          void this.status().then(({ rooms }) => this.priv.peerSeen(event.peer, rooms));
+      }),
+    );
   }
 
   /** Joins a private room (WRONG_PASSPHRASE when its members hold another key). */
@@ -34,6 +43,7 @@ export abstract class PrivateRoomMethods extends TrustMethods {
     await this.priv.addKey(name, passphrase);
     await this.enter(name);
     this.priv.said({ type: 'private-room', room: name, state: 'joined' });
+    for (const peer of await this.peers()) this.priv.peerSeen(peer, [name]);
   }
 
   /** Moves a joined private room to a new passphrase; the old keys still open the old messages. */

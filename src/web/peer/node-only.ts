@@ -4,13 +4,7 @@
  * Pinned keys, read markers, files (§21) and private rooms (§19) are kept by nodes only for now; the page says so with a
  * UsageError rather than pretending.
  */
-import type {
-  ConversationRef,
-  FileInfo,
-  PeerInfo,
-  PrivateRoomInfo,
-  SafetyCode,
-} from '../../daemon/chat-api.js';
+import type { ConversationRef, PeerInfo, PrivateRoomInfo, SafetyCode } from '../../daemon/chat-api.js';
 import { type CryptoProvider, fromHex, safetyCode, UsageError } from '../../wire/index.js';
 import type { WebIdentity } from './web-identity.js';
 
@@ -39,15 +33,7 @@ export abstract class NodeOnlyMethods {
   }
   /** The page sends no read markers yet, so what is on screen changes nothing on the wire. */
   async setShownConversation(_ref: ConversationRef | null): Promise<void> {}
-  async sendFile(_to: ConversationRef, _path: string): Promise<FileInfo> {
-    return notInTheBrowserYet('sharing a file');
-  }
-  async files(): Promise<FileInfo[]> {
-    return [];
-  }
-  async getFile(_id: string): Promise<FileInfo> {
-    return notInTheBrowserYet('fetching a file');
-  }
+  // files (§21): page-file-methods.ts
   // private rooms (PROTOCOL.md §19): a page neither derives room keys nor opens sealed rooms yet
   async joinPrivateRoom(_room: string, _passphrase: string): Promise<void> {
     return notInTheBrowserYet('joining a private room');

@@ -35,11 +35,12 @@ import {
 } from '../../wire/index.js';
 import { putMeta } from './idb.js';
 import { Listeners } from './listeners.js';
-import { NodeOnlyMethods, pageSafetyCode } from './node-only.js';
+import { pageSafetyCode } from './node-only.js';
+import { FileMethods, PageFiles } from './page-file-methods.js';
 import { Inbound } from './inbound.js';
 import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
 import { LinkKeeper } from './link-keeper.js';
-import { floodBody, Outbound, resendBodies, type Signed } from './outbound.js';
+import { floodBody, Outbound, resendUndelivered, type Signed } from './outbound.js';
 import { PeerList } from './peer-list.js';
 import { webStatus } from './web-status.js';
 import type { PeerStore, StoredRow } from './peer-store.js';
@@ -48,8 +49,6 @@ import { saveNick, type WebIdentity } from './web-identity.js';
 import type { WsLink, WsLinkClosed } from './ws-link.js';
 
 const SYNC_KINDS = new Set(['sync-digest', 'sync-ids', 'sync-want', 'sync-msgs', 'sync-done']);
-/** Own direct messages without a receipt sent again on each new link (receivers drop duplicates). */
-const RESEND_UNDELIVERED = 50;
 
 export interface WebPeerParts {
   db: IDBDatabase;
@@ -64,7 +63,7 @@ export interface WebPeerParts {
   WebSocket: typeof WebSocket;
 }
 
-export class WebPeer extends NodeOnlyMethods implements ChatApi {
+export class WebPeer extends FileMethods implements ChatApi {
   needsNick: boolean;
   /** Messages and frames dropped for breaking a rule since the page opened. */
   protocolErrors = 0;
@@ -130,8 +129,20 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       holds: (id) => this.sync.holds(id),
       sendReceipt: (of, to) => this.sendReceipt(of, to),
       rejected: (err) => this.rejected(err),
-      peerBack: (peer) => void this.resendUndelivered(this.link, peer),
+      peerBack: (peer) => void resendUndelivered(parts.store, this.link, () => this.link, peer),
       topics: this.topicMap,
+      offer: (payload, id, via, scope) => this.pageFiles.offer(payload, id, via, scope),
+    });
+    this.pageFiles = new PageFiles({
+      ...parts,
+      link: () => (this.keeper.up ? this.link : null),
+      nick: () => this.nick,
+      inRoom: (room) => this.rooms.includes(room),
+      xkeyOf: (peer) => this.peerList.get(peer)?.xkey ?? null,
+      sign: (draft) => this.outbound.sign(draft as never),
+      publish: async (signed, row, hops) => void (await this.publish(signed, row, hops)),
+      emit: (event) => this.emit(event),
+      rejected: (err) => this.rejected(err),
     });
   }
 
@@ -193,7 +204,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
 
   async send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
     checkMessageText(text);
-    this.requireNick();
+    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
     const action = options.action === true;
     let made: { signed: Signed; row: StoredRow };
     let hops = DEFAULT_HOPS;
@@ -210,11 +221,15 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     // Sent first, then stored, as a node does (its frames leave before the commit): the IndexedDB
     // write no longer delays delivery. Nothing is lost: the row is written whether or not the link is
     // up (sync sends it later), and a message that left before a crash comes back by sync.
-    this.inbound.markSeen(made.signed.idText);
-    this.flood(made.signed, hops);
-    await this.parts.store.add(made.row);
-    this.sync.stored(made.row);
-    const { conv: _c, payload: _p, sig: _s, ...message } = made.row;
+    return this.publish(made.signed, made.row, hops);
+  }
+
+  private async publish(signed: Signed, row: StoredRow, hops: number): Promise<ChatMessage> {
+    this.inbound.markSeen(signed.idText);
+    this.flood(signed, hops);
+    await this.parts.store.add(row);
+    this.sync.stored(row);
+    const { conv: _c, payload: _p, sig: _s, ...message } = row;
     this.emit({ type: 'message', message });
     return message;
   }
@@ -253,7 +268,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
 
   async setTopic(room: string, topic: string): Promise<void> {
     if (!this.rooms.includes(room)) throw new UsageError('INVALID_ARGUMENT', `not in room ${room}`);
-    this.requireNick();
+    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
     const signed = this.outbound.sign({ kind: 'topic', room, nick: this.nick, topic });
     await this.inbound.accept(signed, 'live');
     this.flood(signed, DEFAULT_HOPS);
@@ -311,7 +326,8 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
         this.rooms,
       )
       .catch((err) => this.rejected(err as Error));
-    void this.resendUndelivered(link);
+    void resendUndelivered(this.parts.store, link, () => this.link);
+    this.pageFiles.linkUp();
   }
 
   private linkDown(link: WsLink, closed: WsLinkClosed): void {
@@ -335,7 +351,7 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
       this.sync.handle(message as SyncMessage);
     } else if (message.kind === 'peers') {
       this.keeper.learn(message.peers.flatMap((p) => p.addrs));
-    }
+    } else this.pageFiles.handle(message); // file-* (§21); others are not for a page
     // ihave, graft and prune never come: the page's hello asks for no lazy push.
   }
 
@@ -348,16 +364,6 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     this.inbound.markSeen(signed.idText);
     const direct = this.link?.remoteHello && equalBytes(this.link.remoteHello.id, to);
     this.flood(signed, direct ? 1 : DEFAULT_HOPS);
-  }
-
-  /** Own direct messages without a receipt (to `only`, or to anyone), sent again on `link`. */
-  private async resendUndelivered(link: WsLink | null, only?: NodeIdHex): Promise<void> {
-    if (!link?.remoteHello) return;
-    const rows = (await this.parts.store.undelivered(RESEND_UNDELIVERED)).filter(
-      (row) => only === undefined || row.peer === only,
-    );
-    for (const body of resendBodies(rows, toHex(link.remoteHello.id)))
-      if (this.link !== link || !link.sendBody(body)) return;
   }
 
   /** Floods our presence now and schedules the next heartbeat. */
@@ -386,10 +392,6 @@ export class WebPeer extends NodeOnlyMethods implements ChatApi {
     // As a node does (§9.2 step 5): a link that keeps sending forgeries is closed.
     if ((err as { code?: string }).code === 'SIGNATURE_INVALID' && ++this.badOnLink >= 20)
       this.link?.fail('SIGNATURE_INVALID', 'too many invalid messages');
-  }
-
-  private requireNick(): void {
-    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
   }
 
   private emit(event: ChatEvent): void {

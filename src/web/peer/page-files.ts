@@ -337,7 +337,8 @@ export class PageFiles {
       rate: 0,
       holders: fetch ? 1 : 0,
       badChunks: fetch?.badChunks ?? 0,
-      path: null,
+      // The TUI's model says a fetched file was "saved to" this: the page holds it, to show or download.
+      path: !r.own && this.blobs.has(r.root) ? 'this page' : null,
       error:
         r.error ??
         (r.own && !this.blobs.has(r.root)

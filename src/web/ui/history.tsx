@@ -9,6 +9,8 @@ import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation, Entry, MessageEntry } from '../../tui/conversation.js';
 import { dayKey, formatDay, formatTime } from '../../tui/format.js';
+import type { FileInfo } from '../../daemon/index.js';
+import { FileCard } from './file-card.js';
 import { nickClass } from './nick-colour.js';
 
 interface RowProps {
@@ -16,6 +18,8 @@ interface RowProps {
   revision: number;
   epoch: number;
   model: ChatModel;
+  /** The file this message offers (§21), drawn as a card instead of its text line. */
+  file?: FileInfo;
 }
 
 function Ticks({ entry }: { entry: MessageEntry }) {
@@ -34,7 +38,7 @@ function Ticks({ entry }: { entry: MessageEntry }) {
   );
 }
 
-const Row = memo(function Row({ entry, model }: RowProps) {
+const Row = memo(function Row({ entry, model, file }: RowProps) {
   if (entry.kind === 'system') {
     return <div className={`row system tone-${entry.tone}`}>{entry.text}</div>;
   }
@@ -54,7 +58,7 @@ const Row = memo(function Row({ entry, model }: RowProps) {
         <span className={nickClass(m.from)}>{m.nick}</span>
         {shared && <span className="fp"> {model.fingerprintOf(m.from)}</span>}
       </span>
-      <span className={m.action ? 'text action' : 'text'}>{m.text}</span>
+      {file ? <FileCard file={file} /> : <span className={m.action ? 'text action' : 'text'}>{m.text}</span>}
       <Ticks entry={entry} />
     </div>
   );
@@ -104,6 +108,7 @@ export function History({
     if (el.scrollTop < 80 && conversation.older === 'idle') void controller.loadOlder(conversation);
   };
 
+  const offers = new Map([...model.files.values()].map((f) => [f.messageId, f]));
   const rows: React.ReactNode[] = [];
   let day: string | null = null;
   for (let i = first; i < entries.length; i++) {
@@ -118,7 +123,14 @@ export function History({
       );
     }
     rows.push(
-      <Row key={entry.seq} entry={entry} revision={entry.revision} epoch={model.epoch} model={model} />,
+      <Row
+        key={entry.seq}
+        entry={entry}
+        revision={entry.revision}
+        epoch={model.epoch}
+        model={model}
+        file={entry.kind === 'message' ? offers.get(entry.message.id) : undefined}
+      />,
     );
   }
 

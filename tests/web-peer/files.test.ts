@@ -156,6 +156,52 @@ describe('web peer files', () => {
     expect(page.errors).toEqual([]);
   });
 
+  it('fetches its pictures again when the page is reopened (the bytes were held in memory)', async () => {
+    const { node, page, dir } = await start();
+    const bytes = randomBytes(30_000);
+    writeFileSync(join(dir, 'again.webp'), bytes);
+    const offer = await files(node).send({ kind: 'room', room: 'lobby' }, join(dir, 'again.webp'));
+    await waitPageFile(page, offer.id, 'the first fetch', 'done');
+    await page.peer.close();
+    const reopened = await openTestPage(wsUrlOf(node), { idb: page.idb });
+    pages.push(reopened);
+    await waitPageFile(reopened, offer.id, 'the reopened page to fetch the picture again', 'done');
+    expect(await blobHash(reopened.peer.fileBlob(offer.id))).toBe(sha256(bytes));
+  });
+
+  it('says why it waits for a direct file its own node cannot hold (sealed to the page, sent from afar)', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'konnect-webfiles-'));
+    mesh = await TestMesh.start(2, {
+      nodeOptions: (i) => ({
+        files: { downloadDir: join(dir!, `down-${i}`) },
+        ...(i === 0 ? { web: { root: PAGE_ROOT } } : {}),
+      }),
+    });
+    await mesh.waitConnected();
+    const page = await openTestPage(wsUrlOf(mesh.nodes[0].node));
+    pages.push(page);
+    await waitLinked(page);
+    const far = mesh.nodes[1].node;
+    await waitFor(
+      () => far.peers().find((p) => p.id === page.peer.identity.id && p.online),
+      'T to know the page',
+    );
+    writeFileSync(join(dir, 'far.bin'), randomBytes(10_000));
+    const offer = await files(far).send(
+      { kind: 'direct', peer: page.peer.identity.id },
+      join(dir, 'far.bin'),
+    );
+    await waitPageFile(page, offer.id, 'the page to open the offer', 'offered');
+    await page.peer.getFile(offer.id);
+    const waiting = await waitFor(
+      async () => (await page.peer.files()).find((f) => f.id === offer.id && f.error !== null),
+      'the page to say why it waits',
+      { timeoutMs: 60_000 },
+    );
+    expect(waiting.state).toBe('fetching');
+    expect(waiting.error).toMatch(/does not hold this file/);
+  });
+
   it('says plainly that a path cannot be sent from the page', async () => {
     const { page } = await start();
     await expect(page.peer.sendFile({ kind: 'room', room: 'lobby' }, '/etc/hosts')).rejects.toThrow(

@@ -37,6 +37,8 @@ export class PageFetch {
   private holderBits: Uint8Array | null = null;
   private readonly chunks: (Uint8Array | undefined)[];
   held = 0;
+  /** Times the node said it has no leaves (yet): it may be fetching the file, or not know it. */
+  refusals = 0;
   badChunks = 0;
   private readonly inflight = new Map<number, number>();
 
@@ -111,6 +113,7 @@ export class PageFetch {
       if (this.holderBits) this.holderBits[index >> 3] &= ~(0x80 >> (index & 7));
     }
     if (m.leaves) {
+      this.refusals++;
       this.leavesAsked = null;
       this.retryAt = Date.now() + LEAVES_RETRY_MS;
     }

@@ -46,6 +46,10 @@ import type { WsLink } from './ws-link.js';
 export const PAGE_MAX_FETCH_BYTES = 64 * 1024 ** 2;
 /** Pictures up to this size are fetched and shown without asking. */
 export const PAGE_AUTO_FETCH_BYTES = 8 * 1024 ** 2;
+/** Fetched files held in memory in all; past it the oldest are let go (fetch again to see them). */
+export const PAGE_MAX_HELD_BYTES = 256 * 1024 ** 2;
+/** Pictures fetched again when the page is reloaded (newest first). */
+const REFETCH_PICTURES = 20;
 /** Largest file the page offers (read chunk by chunk from the File, never whole). */
 export const PAGE_MAX_SEND_BYTES = 2 * 1024 ** 3;
 /** File records kept in IndexedDB, newest last. */
@@ -99,6 +103,9 @@ export class PageFiles {
           if (!r.own && r.state !== 'offered') r.state = 'offered';
           if (!this.records.has(r.root)) this.records.set(r.root, r);
         }
+        // A reloaded page shows its recent pictures again: fetched anew, as on their first arrival.
+        const pictures = [...this.records.values()].filter((r) => this.autoFetched(r));
+        for (const r of pictures.sort((a, b) => b.ts - a.ts).slice(0, REFETCH_PICTURES)) this.start(r);
       },
       (err: unknown) => ctx.rejected(err as Error),
     );
@@ -115,8 +122,7 @@ export class PageFiles {
       this.records.set(record.root, record);
       void this.save();
       this.ctx.emit({ type: 'file', file: this.info(record) });
-      if (INLINE_TYPES.has(record.type) && record.size <= PAGE_AUTO_FETCH_BYTES && !record.own)
-        this.start(record);
+      if (this.autoFetched(record)) this.start(record);
     }
     return offerMessage(known ?? record, id, via);
   }
@@ -245,7 +251,11 @@ export class PageFiles {
       case 'file-leaves':
         return fetch?.leavesArrived(m, send);
       case 'file-none':
-        return fetch?.none(m, send);
+        fetch?.none(m, send);
+        // Said once: the page waits on (the node may be fetching it), and the card tells why.
+        if (fetch && m.leaves && fetch.refusals === 3)
+          this.ctx.emit({ type: 'file', file: this.info(fetch.record) });
+        return;
       case 'file-chunk':
         if (fetch?.chunk(m, send)) this.progressed(fetch);
     }
@@ -284,6 +294,24 @@ export class PageFiles {
     this.ctx.emit({ type: 'file', file: this.info(fetch.record) });
   }
 
+  private autoFetched(r: PageFileRecord): boolean {
+    return INLINE_TYPES.has(r.type) && r.size <= PAGE_AUTO_FETCH_BYTES && !r.own;
+  }
+
+  /** Fetched files past PAGE_MAX_HELD_BYTES in all are let go, oldest first (own ones are kept). */
+  private bound(): void {
+    const fetched = [...this.records.values()].filter((r) => !r.own && this.blobs.has(r.root));
+    let total = fetched.reduce((n, r) => n + r.size, 0);
+    for (const r of fetched.sort((a, b) => a.ts - b.ts)) {
+      if (total <= PAGE_MAX_HELD_BYTES) return;
+      total -= r.size;
+      this.blobs.delete(r.root);
+      this.leaves.delete(r.root);
+      r.state = 'offered';
+      this.ctx.emit({ type: 'file', file: this.info(r) });
+    }
+  }
+
   private finish(fetch: PageFetch): void {
     const { record } = fetch;
     this.fetches.delete(record.root);
@@ -294,6 +322,7 @@ export class PageFiles {
       this.blobs.set(record.root, new Blob(parts as BlobPart[], { type: cleanType(record.type) }));
       if (fetch.leaves) this.leaves.set(record.root, fetch.leaves);
       record.state = 'done';
+      this.bound();
     } catch {
       record.state = 'failed';
       record.error = 'a chunk did not open with the key of the offer';
@@ -340,6 +369,9 @@ export class PageFiles {
       // The TUI's model says a fetched file was "saved to" this: the page holds it, to show or download.
       path: !r.own && this.blobs.has(r.root) ? 'this page' : null,
       error:
+        (fetch && !fetch.leaves && fetch.refusals >= 3
+          ? 'waiting: the node that served this page does not hold this file (yet)'
+          : null) ??
         r.error ??
         (r.own && !this.blobs.has(r.root)
           ? 'offered before this page was reloaded: no longer held here'

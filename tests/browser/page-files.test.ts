@@ -5,7 +5,7 @@
  * button and one dropped onto the conversation both reach T with matching hashes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,5 +124,9 @@ describe('files in the page, in Chromium', () => {
     );
     expect(sha256File(droppedAtT.path!)).toBe(sha256(Buffer.from(dropped)));
     expect(problems).toEqual([]);
+    // A picture of the cards for a person to look at: KONNECT_SCREENSHOT_DIR, else a temp dir.
+    const shots = process.env.KONNECT_SCREENSHOT_DIR ?? dir;
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, 'page-files.png') });
   }, 180_000);
 });

@@ -16,7 +16,7 @@ export function FileButtons({ onFiles }: { onFiles: (files: File[]) => void }) {
   return (
     <span className="file-buttons">
       <button type="button" className="attach" aria-label="send a file" onClick={() => pick.current?.click()}>
-        📎
+        File
       </button>
       <button
         type="button"
@@ -24,7 +24,7 @@ export function FileButtons({ onFiles }: { onFiles: (files: File[]) => void }) {
         aria-label="send a photo"
         onClick={() => camera.current?.click()}
       >
-        📷
+        Photo
       </button>
       <input ref={pick} className="file-pick" type="file" multiple hidden onChange={(e) => take(e.target)} />
       <input

@@ -83,6 +83,13 @@ describe('files in the page, in Chromium', () => {
     const name = await page.$eval(`.file-card[data-file="${offer.id}"] .file-name`, (e) => e.textContent);
     expect(name).toBe('dot.png');
 
+    // The photo button's input asks a phone for its camera (and is the same path as the file button).
+    const camera = await page.$eval('input.file-camera', (e) => [
+      e.getAttribute('accept'),
+      e.hasAttribute('capture'),
+    ]);
+    expect(camera).toEqual(['image/*', true]);
+
     // Picked with the file button's input: it reaches T whole.
     const picked = randomBytes(300_000);
     writeFileSync(join(dir, 'picked.bin'), picked);

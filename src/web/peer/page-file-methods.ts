@@ -4,7 +4,8 @@
  * sendBlob (a File from the picker, a drop or the camera) and fileBlob (a fetched file, to show or save).
  */
 import type { ConversationRef, FileInfo } from '../../daemon/chat-api.js';
-import { NodeOnlyMethods, notInTheBrowserYet } from './node-only.js';
+import { UsageError } from '../../wire/index.js';
+import { NodeOnlyMethods } from './node-only.js';
 import type { PageFiles } from './page-files.js';
 
 export { PageFiles } from './page-files.js';
@@ -14,7 +15,10 @@ export abstract class FileMethods extends NodeOnlyMethods {
   protected pageFiles!: PageFiles;
 
   async sendFile(_to: ConversationRef, _path: string): Promise<FileInfo> {
-    return notInTheBrowserYet('sending a file by its path (pick the file in the page: sendBlob)');
+    throw new UsageError(
+      'USAGE',
+      'sending a file by its path is not available in the browser: use the File or Photo button, or drop the file on the conversation',
+    );
   }
   async files(): Promise<FileInfo[]> {
     await this.pageFiles.loaded;

@@ -128,6 +128,34 @@ export function offerMessage(record: PageFileRecord, id: string, via: ChatMessag
   };
 }
 
+/**
+ * What the page tells of a file: `fetch` while it is fetched (`refused`: its node keeps saying it has
+ * none), `holds` when its bytes are here.
+ */
+export function fileInfo(
+  r: PageFileRecord,
+  fetch: { held: number; badChunks: number; refused: boolean } | undefined,
+  holds: boolean,
+): FileInfo {
+  const { root, count, key: _key, chunk: _chunk, ...shown } = r;
+  return {
+    ...shown,
+    id: root,
+    chunks: count,
+    held: fetch ? fetch.held : holds ? count : 0,
+    fetched: fetch?.held ?? 0,
+    rate: 0,
+    holders: fetch ? 1 : 0,
+    badChunks: fetch?.badChunks ?? 0,
+    // The TUI's model says a fetched file was "saved to" this: the page holds it, to show or download.
+    path: !r.own && holds ? 'this page' : null,
+    error:
+      (fetch?.refused ? 'waiting: the node that served this page does not hold this file (yet)' : null) ??
+      r.error ??
+      (r.own && !holds ? 'offered before this page was reloaded: no longer held here' : null),
+  };
+}
+
 /** Bytes as people read them: 512 B, 1.5 KiB, 50.0 MiB. */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -31,6 +31,7 @@ import { PageFetch } from './page-file-fetch.js';
 import { PageServer, travelling } from './page-file-serve.js';
 import {
   cleanType,
+  fileInfo,
   formatBytes,
   INLINE_TYPES,
   offerMessage,
@@ -44,6 +45,8 @@ import type { WsLink } from './ws-link.js';
 
 /** Largest file the page fetches: its chunks are held in memory until it is whole. */
 export const PAGE_MAX_FETCH_BYTES = 64 * 1024 ** 2;
+/** Files being fetched at once, in all (their chunks are in memory until each is whole). */
+export const PAGE_MAX_FETCHING_BYTES = 128 * 1024 ** 2;
 /** Pictures up to this size are fetched and shown without asking. */
 export const PAGE_AUTO_FETCH_BYTES = 8 * 1024 ** 2;
 /** Fetched files held in memory in all; past it the oldest are let go (fetch again to see them). */
@@ -122,7 +125,8 @@ export class PageFiles {
       this.records.set(record.root, record);
       void this.save();
       this.ctx.emit({ type: 'file', file: this.info(record) });
-      if (this.autoFetched(record)) this.start(record);
+      if (this.autoFetched(record) && this.fetchingBytes() + record.size <= PAGE_MAX_FETCHING_BYTES)
+        this.start(record);
     }
     return offerMessage(known ?? record, id, via);
   }
@@ -139,7 +143,13 @@ export class PageFiles {
         'FILE_TOO_LARGE',
         `${record.name} is ${formatBytes(record.size)}; the page fetches files up to ${formatBytes(PAGE_MAX_FETCH_BYTES)} (a terminal node takes larger ones)`,
       );
-    if (!record.own && !this.blobs.has(record.root)) this.start(record);
+    if (record.own || this.blobs.has(record.root) || this.fetches.has(record.root)) return this.info(record);
+    if (this.fetchingBytes() + record.size > PAGE_MAX_FETCHING_BYTES)
+      throw new UsageError(
+        'FILE_TOO_LARGE',
+        `the page fetches up to ${formatBytes(PAGE_MAX_FETCHING_BYTES)} at once: fetch ${record.name} when those under way are done`,
+      );
+    this.start(record);
     return this.info(record);
   }
 
@@ -294,6 +304,13 @@ export class PageFiles {
     this.ctx.emit({ type: 'file', file: this.info(fetch.record) });
   }
 
+  /** Bytes of the files being fetched: their chunks are in memory until each is whole. */
+  private fetchingBytes(): number {
+    let n = 0;
+    for (const f of this.fetches.values()) n += f.record.size;
+    return n;
+  }
+
   private autoFetched(r: PageFileRecord): boolean {
     return INLINE_TYPES.has(r.type) && r.size <= PAGE_AUTO_FETCH_BYTES && !r.own;
   }
@@ -347,36 +364,12 @@ export class PageFiles {
 
   private info(r: PageFileRecord): FileInfo {
     const fetch = this.fetches.get(r.root);
-    return {
-      id: r.root,
-      name: r.name,
-      size: r.size,
-      type: r.type,
-      from: r.from,
-      nick: r.nick,
-      room: r.room,
-      peer: r.peer,
-      ts: r.ts,
-      messageId: r.messageId,
-      own: r.own,
-      state: r.state,
-      chunks: r.count,
-      held: fetch ? fetch.held : this.blobs.has(r.root) ? r.count : 0,
-      fetched: fetch?.held ?? 0,
-      rate: 0,
-      holders: fetch ? 1 : 0,
-      badChunks: fetch?.badChunks ?? 0,
-      // The TUI's model says a fetched file was "saved to" this: the page holds it, to show or download.
-      path: !r.own && this.blobs.has(r.root) ? 'this page' : null,
-      error:
-        (fetch && !fetch.leaves && fetch.refusals >= 3
-          ? 'waiting: the node that served this page does not hold this file (yet)'
-          : null) ??
-        r.error ??
-        (r.own && !this.blobs.has(r.root)
-          ? 'offered before this page was reloaded: no longer held here'
-          : null),
+    const progress = fetch && {
+      held: fetch.held,
+      badChunks: fetch.badChunks,
+      refused: !fetch.leaves && fetch.refusals >= 3,
     };
+    return fileInfo(r, progress, this.blobs.has(r.root));
   }
 
   private async save(): Promise<void> {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestMesh } from '../helpers/mesh.js';
-import { files, sha256File, waitForFile } from '../helpers/files.js';
+import { files, filesUnder, sha256File, waitForFile } from '../helpers/files.js';
 import { waitFor } from '../helpers/wait.js';
 import {
   openTestPage,
@@ -46,6 +46,27 @@ async function start(options: Parameters<typeof openTestPage>[1] = {}) {
   return { node, page, dir };
 }
 
+/** A serving node S with the page, and a terminal node T linked to S only. */
+async function startTwo() {
+  dir = mkdtempSync(join(tmpdir(), 'konnect-webfiles-'));
+  mesh = await TestMesh.start(2, {
+    nodeOptions: (i) => ({
+      files: { downloadDir: join(dir!, `down-${i}`) },
+      ...(i === 0 ? { web: { root: PAGE_ROOT } } : {}),
+    }),
+  });
+  await mesh.waitConnected();
+  const page = await openTestPage(wsUrlOf(mesh.nodes[0].node));
+  pages.push(page);
+  await waitLinked(page);
+  const far = mesh.nodes[1].node;
+  await waitFor(
+    () => far.peers().find((p) => p.id === page.peer.identity.id && p.online),
+    'T to know the page',
+  );
+  return { serving: mesh.nodes[0].node, far, page };
+}
+
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function blobHash(blob: Blob | null): Promise<string> {
@@ -59,7 +80,7 @@ function waitPageFile(page: TestPage, id: string, what: string, state: string) {
   });
 }
 
-describe('web peer files', () => {
+describe('web peer files', { timeout: 120_000 }, () => {
   it('fetches a file a terminal node offers in a room, each chunk checked, with a matching hash', async () => {
     const { node, page, dir } = await start();
     const bytes = randomBytes(300_000); // three chunks, the last short
@@ -169,37 +190,47 @@ describe('web peer files', () => {
     expect(await blobHash(reopened.peer.fileBlob(offer.id))).toBe(sha256(bytes));
   });
 
-  it('says why it waits for a direct file its own node cannot hold (sealed to the page, sent from afar)', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'konnect-webfiles-'));
-    mesh = await TestMesh.start(2, {
-      nodeOptions: (i) => ({
-        files: { downloadDir: join(dir!, `down-${i}`) },
-        ...(i === 0 ? { web: { root: PAGE_ROOT } } : {}),
-      }),
-    });
-    await mesh.waitConnected();
-    const page = await openTestPage(wsUrlOf(mesh.nodes[0].node));
-    pages.push(page);
-    await waitLinked(page);
-    const far = mesh.nodes[1].node;
-    await waitFor(
-      () => far.peers().find((p) => p.id === page.peer.identity.id && p.online),
-      'T to know the page',
-    );
-    writeFileSync(join(dir, 'far.bin'), randomBytes(10_000));
+  it('gets a direct file from a node further away through its own, which neither holds nor reads it', async () => {
+    const { serving, far, page } = await startTwo();
+    const bytes = randomBytes(300_000);
+    writeFileSync(join(dir!, 'far.bin'), bytes);
     const offer = await files(far).send(
       { kind: 'direct', peer: page.peer.identity.id },
-      join(dir, 'far.bin'),
+      join(dir!, 'far.bin'),
     );
     await waitPageFile(page, offer.id, 'the page to open the offer', 'offered');
     await page.peer.getFile(offer.id);
-    const waiting = await waitFor(
-      async () => (await page.peer.files()).find((f) => f.id === offer.id && f.error !== null),
-      'the page to say why it waits',
-      { timeoutMs: 60_000 },
+    await waitPageFile(page, offer.id, 'the page to fetch it through its node', 'done');
+    expect(await blobHash(page.peer.fileBlob(offer.id))).toBe(sha256(bytes));
+    // The node in between carried sealed chunks only: it keeps no record of the file and no plaintext.
+    expect(
+      files(serving)
+        .list()
+        .map((f) => f.id),
+    ).not.toContain(offer.id);
+    for (const file of filesUnder(mesh!.nodes[0].dataDir))
+      expect(readFileSync(file).includes(bytes.subarray(0, 64)), file).toBe(false);
+  });
+
+  it('sends a direct file to a node further away, through its own', async () => {
+    const { serving, far, page } = await startTwo();
+    await waitFor(
+      async () => (await page.peer.peers()).find((p) => p.id === far.identity.idHex),
+      'the page to know the far node',
     );
-    expect(waiting.state).toBe('fetching');
-    expect(waiting.error).toMatch(/does not hold this file/);
+    const bytes = randomBytes(200_000);
+    const sent = await page.peer.sendBlob(
+      { kind: 'direct', peer: far.identity.idHex },
+      new Blob([bytes]),
+      'to-far.bin',
+    );
+    const done = await waitForFile(far, sent.id, 'the far node to fetch it', (f) => f.state === 'done');
+    expect(sha256File(done.path!)).toBe(sha256(bytes));
+    expect(
+      files(serving)
+        .list()
+        .map((f) => f.id),
+    ).not.toContain(sent.id);
   });
 
   it('says plainly that a path cannot be sent from the page', async () => {

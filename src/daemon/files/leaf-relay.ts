@@ -20,6 +20,8 @@ import type { Link } from '../links/index.js';
 
 /** Roots relayed at once; the oldest is forgotten past this (its fetchers ask again). */
 export const MAX_RELAYED_FILES = 256;
+/** Roots one link may have relayed at once: a page asking for many unknown roots is not carried on. */
+export const MAX_RELAYED_PER_LINK = 32;
 
 interface Relayed {
   /** Links that said they fetch it, and links that said they hold some of it. */
@@ -48,7 +50,7 @@ export class LeafFileRelay {
       const others = this.links().filter((l) => l !== link && l.leaf !== link.leaf && l.state === 'up');
       if (!entry && others.length === 0) return false;
       entry ??= this.add(root);
-      if (!entry.fetchers.has(link)) {
+      if (!entry.fetchers.has(link) && this.relayedFor(link) < MAX_RELAYED_PER_LINK) {
         entry.fetchers.add(link);
         for (const other of others) other.send(m);
       }
@@ -126,6 +128,12 @@ export class LeafFileRelay {
       for (const [index, asker] of entry.chunks) if (asker === link) entry.chunks.delete(index);
       if (entry.leaves === link) entry.leaves = null;
     }
+  }
+
+  private relayedFor(link: Link): number {
+    let n = 0;
+    for (const entry of this.roots.values()) if (entry.fetchers.has(link)) n++;
+    return n;
   }
 
   private add(root: string): Relayed {

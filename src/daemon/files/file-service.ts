@@ -85,6 +85,7 @@ export class FileService implements NodeService {
     const relay = (this.relay = new LeafFileRelay(
       (root) => !!this.store.get(root),
       () => ctx.links.links(),
+      () => ctx.clock.now(),
     ));
     table.handle('file-have', (link, m) => relay.have(link, m) || this.fetcher.have(link, m));
     table.handle('file-want', (link, m) => relay.want(link, m) || this.server.want(link, m));

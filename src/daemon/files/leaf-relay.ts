@@ -20,8 +20,9 @@ import type { Link } from '../links/index.js';
 
 /** Roots relayed at once; the oldest is forgotten past this (its fetchers ask again). */
 export const MAX_RELAYED_FILES = 256;
-/** Roots one link may have relayed at once: a page asking for many unknown roots is not carried on. */
+/** Roots one link may fetch through the relay at once (active in the last minute): no more are carried on. */
 export const MAX_RELAYED_PER_LINK = 32;
+const ACTIVE_MS = 60_000;
 
 interface Relayed {
   /** Links that said they fetch it, and links that said they hold some of it. */
@@ -30,6 +31,8 @@ interface Relayed {
   /** Who asked for each chunk, and for the leaves, so an answer goes only there. */
   chunks: Map<number, Link>;
   leaves: Link | null;
+  /** When a message for it last passed. */
+  touched: number;
 }
 
 export class LeafFileRelay {
@@ -39,6 +42,7 @@ export class LeafFileRelay {
     /** Whether this node knows the file itself (then its own fetcher and server answer). */
     private readonly known: (root: string) => boolean,
     private readonly links: () => readonly Link[],
+    private readonly now: () => number,
   ) {}
 
   /** True when the message was for the relay (the node itself does not know the root). */
@@ -50,6 +54,7 @@ export class LeafFileRelay {
       const others = this.links().filter((l) => l !== link && l.leaf !== link.leaf && l.state === 'up');
       if (!entry && others.length === 0) return false;
       entry ??= this.add(root);
+      entry.touched = this.now();
       if (!entry.fetchers.has(link) && this.relayedFor(link) < MAX_RELAYED_PER_LINK) {
         entry.fetchers.add(link);
         for (const other of others) other.send(m);
@@ -77,6 +82,7 @@ export class LeafFileRelay {
       });
       return true;
     }
+    entry.touched = this.now();
     for (const index of m.chunks) entry.chunks.set(index, link);
     if (m.leaves !== undefined) entry.leaves = link;
     holder.send(m);
@@ -132,13 +138,20 @@ export class LeafFileRelay {
 
   private relayedFor(link: Link): number {
     let n = 0;
-    for (const entry of this.roots.values()) if (entry.fetchers.has(link)) n++;
+    const since = this.now() - ACTIVE_MS;
+    for (const entry of this.roots.values()) if (entry.fetchers.has(link) && entry.touched > since) n++;
     return n;
   }
 
   private add(root: string): Relayed {
     if (this.roots.size >= MAX_RELAYED_FILES) this.roots.delete(this.roots.keys().next().value!);
-    const entry: Relayed = { fetchers: new Set(), holders: new Set(), chunks: new Map(), leaves: null };
+    const entry: Relayed = {
+      fetchers: new Set(),
+      holders: new Set(),
+      chunks: new Map(),
+      leaves: null,
+      touched: this.now(),
+    };
     this.roots.set(root, entry);
     return entry;
   }

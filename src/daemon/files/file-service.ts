@@ -30,6 +30,7 @@ import { type FileRecord, FileStore } from './file-store.js';
 import { formatBytes, offerText } from './file-offer.js';
 import { offerFile } from './file-send.js';
 import { FileServer } from './file-serve.js';
+import { LeafFileRelay } from './leaf-relay.js';
 import { writeDownload } from './file-download.js';
 import { downloadsDir } from './safe-name.js';
 
@@ -57,6 +58,7 @@ export class FileService implements NodeService {
   readonly store: FileStore;
   readonly server: FileServer;
   readonly fetcher: FileFetcher;
+  readonly relay: LeafFileRelay;
   private readonly downloads: string;
   private ticker: Timer | null = null;
   private readonly progress = new Map<string, { at: number; held: number; rate: number }>();
@@ -79,11 +81,20 @@ export class FileService implements NodeService {
       { kind: 'file', schema: FILE_PAYLOAD_SCHEMA, deliver: (p, s, via) => this.deliver(p, s, via) },
     ];
     const table = ctx.links.messages;
-    table.handle('file-have', (link, m) => this.fetcher.have(link, m));
-    table.handle('file-want', (link, m) => this.server.want(link, m));
-    table.handle('file-chunk', (link, m) => this.fetcher.chunk(link, m));
-    table.handle('file-leaves', (link, m) => this.fetcher.leavesArrived(link, m));
-    table.handle('file-none', (link, m) => this.fetcher.none(link, m));
+    // A root this node does not know, asked by or of a browser page: carried one hop (leaf-relay.ts).
+    const relay = (this.relay = new LeafFileRelay(
+      (root) => !!this.store.get(root),
+      () => ctx.links.links(),
+      () => ctx.clock.now(),
+    ));
+    table.handle('file-have', (link, m) => relay.have(link, m) || this.fetcher.have(link, m));
+    table.handle('file-want', (link, m) => relay.want(link, m) || this.server.want(link, m));
+    table.handle('file-chunk', (link, m) => relay.chunk(link, m) || this.fetcher.chunk(link, m));
+    table.handle(
+      'file-leaves',
+      (link, m) => relay.leavesArrived(link, m) || this.fetcher.leavesArrived(link, m),
+    );
+    table.handle('file-none', (link, m) => relay.none(link, m) || this.fetcher.none(link, m));
   }
 
   start(): void {
@@ -104,6 +115,7 @@ export class FileService implements NodeService {
   linkDown(link: Link): void {
     this.server.linkDown(link);
     this.fetcher.linkDown(link);
+    this.relay.linkDown(link);
   }
 
   /** Offers a file on this machine to a room or a conversation. */

@@ -25,6 +25,7 @@ export { FILE_LOW_WATER_BYTES, MAX_SERVE_QUEUE } from './file-serve.js';
 export { MAX_BAD_CHUNKS_PER_PEER, MAX_REQUESTS_PER_PEER, REQUEST_TIMEOUT_MS } from './file-fetch.js';
 export { downloadsDir, freeNameIn, safeFileName } from './safe-name.js';
 export { formatBytes, mediaType, offerText } from './file-offer.js';
+export { LeafFileRelay, MAX_RELAYED_FILES, MAX_RELAYED_PER_LINK } from './leaf-relay.js';
 
 /** The file service of each node, by the node (NodeContext.self), for the ChatApi to reach. */
 const services = new WeakMap<object, FileService>();

@@ -52,6 +52,8 @@ export interface InboundContext {
   topics: Map<string, RoomTopic & { idText: string }>;
   /** Opens a sealed-chat of a held private room (§19): its name and plaintext, or null. */
   openSealed(payload: SealedChatPayload): { name: string; plain: RoomPlaintext } | null;
+  /** A kind the wire table does not know (a file offer, §21): the line it shows as, or null. */
+  offer?(payload: Uint8Array, id: string, via: 'live' | 'sync', scope?: string): ChatMessage | null;
 }
 
 export class Inbound {
@@ -90,6 +92,7 @@ export class Inbound {
       this.ctx.rejected(err as Error);
       return false;
     }
+    if (!payload) return this.other(signed, idText, via, scope);
     if (scope !== undefined && !this.belongs(payload, scope)) return false;
     this.markSeen(idText);
     if (!payload) return false; // a kind this version does not know: verified, not shown
@@ -110,6 +113,24 @@ export class Inbound {
         this.topic(payload, idText);
         return false;
     }
+  }
+
+  /** A payload kind outside the wire's table: kept and shown when a hook reads it, else only verified. */
+  private async other(
+    signed: SignedMessage,
+    id: string,
+    via: 'live' | 'sync',
+    scope?: string,
+  ): Promise<boolean> {
+    let message: ChatMessage | null = null;
+    try {
+      message = this.ctx.offer?.(signed.payload, id, via, scope) ?? null;
+    } catch (err) {
+      this.ctx.rejected(err as Error);
+    }
+    if (message || scope === undefined) this.markSeen(id);
+    if (!message) return false;
+    return this.keep(message, message.room !== null ? `room:${message.room}` : `dm:${message.peer}`, signed);
   }
 
   /** A synced message must be of the scope it was offered under (a peer may push anything). */

@@ -1,10 +1,10 @@
 /**
  * What the page does not do yet, and the safety code (PROTOCOL.md §20), computed here exactly as a
- * node computes it, so a phone and a terminal show the same six groups. Read markers and files (§21)
- * are kept by nodes only for now; the page says so with a UsageError rather than pretending. Private
- * rooms (§19) are in private-room-methods.ts, pinned keys in trust-methods.ts.
+ * node computes it, so a phone and a terminal show the same six groups. Read markers are sent by nodes
+ * only for now. Private rooms (§19) are in private-room-methods.ts, pinned keys in trust-methods.ts,
+ * files (§21) in page-file-methods.ts.
  */
-import type { ConversationRef, FileInfo, PeerInfo, SafetyCode } from '../../daemon/chat-api.js';
+import type { ConversationRef, PeerInfo, SafetyCode } from '../../daemon/chat-api.js';
 import { type CryptoProvider, fromHex, safetyCode, UsageError } from '../../wire/index.js';
 import type { WebIdentity } from './web-identity.js';
 
@@ -27,13 +27,5 @@ export function notInTheBrowserYet(what: string): never {
 export abstract class NodeOnlyMethods {
   /** The page sends no read markers yet, so what is on screen changes nothing on the wire. */
   async setShownConversation(_ref: ConversationRef | null): Promise<void> {}
-  async sendFile(_to: ConversationRef, _path: string): Promise<FileInfo> {
-    return notInTheBrowserYet('sharing a file');
-  }
-  async files(): Promise<FileInfo[]> {
-    return [];
-  }
-  async getFile(_id: string): Promise<FileInfo> {
-    return notInTheBrowserYet('fetching a file');
-  }
+  // files (§21): page-file-methods.ts; private rooms (§19): private-room-methods.ts
 }

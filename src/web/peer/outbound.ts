@@ -20,10 +20,15 @@ import {
   type NodeIdHex,
   type Payload,
   sealDirect,
+  toHex,
   UsageError,
 } from '../../wire/index.js';
-import type { StoredRow } from './peer-store.js';
+import type { PeerStore, StoredRow } from './peer-store.js';
 import type { WebIdentity } from './web-identity.js';
+import type { WsLink } from './ws-link.js';
+
+/** Own direct messages without a receipt sent again on each new link (receivers drop duplicates). */
+const RESEND_UNDELIVERED = 50;
 
 /** The payload fields the page fills in itself. */
 type Draft = Payload extends infer P ? (P extends Payload ? Omit<P, 'id' | 'from' | 'ts'> : never) : never;
@@ -138,4 +143,19 @@ export function resendBodies(rows: readonly StoredRow[], linkedTo: NodeIdHex): U
         row.peer === linkedTo ? 1 : DEFAULT_HOPS,
       ),
     );
+}
+
+/** Own direct messages without a receipt (to `only`, or to anyone), sent again on `link` while current. */
+export async function resendUndelivered(
+  store: PeerStore,
+  link: WsLink | null,
+  current: () => WsLink | null,
+  only?: string,
+): Promise<void> {
+  if (!link?.remoteHello) return;
+  const rows = (await store.undelivered(RESEND_UNDELIVERED)).filter(
+    (row) => only === undefined || row.peer === only,
+  );
+  for (const body of resendBodies(rows, toHex(link.remoteHello.id)))
+    if (current() !== link || !link.sendBody(body)) return;
 }

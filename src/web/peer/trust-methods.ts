@@ -5,7 +5,7 @@
  */
 import type { PeerInfo } from '../../daemon/chat-api.js';
 import { UsageError } from '../../wire/index.js';
-import { NodeOnlyMethods } from './node-only.js';
+import { FileMethods } from './page-file-methods.js';
 import type { PagePins } from './page-pins.js';
 import type { WebIdentity } from './web-identity.js';
 
@@ -14,7 +14,7 @@ export interface PageTrustParts {
   identity: WebIdentity;
 }
 
-export abstract class TrustMethods extends NodeOnlyMethods {
+export abstract class TrustMethods extends FileMethods {
   protected readonly pagePins: PagePins;
   private readonly selfId: string;
   abstract resolvePeer(query: string): Promise<PeerInfo>;

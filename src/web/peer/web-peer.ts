@@ -37,10 +37,11 @@ import { putMeta } from './idb.js';
 import { Listeners } from './listeners.js';
 import { pageSafetyCode } from './node-only.js';
 import { type PageFeatureParts, PrivateRoomMethods } from './private-room-methods.js';
+import { PageFiles } from './page-file-methods.js';
 import { Inbound } from './inbound.js';
 import { hostPortOf, type WebPeerOptions, type WebPeerTimings } from './options.js';
 import { LinkKeeper } from './link-keeper.js';
-import { floodBody, Outbound, resendBodies, type Signed } from './outbound.js';
+import { floodBody, Outbound, resendUndelivered, type Signed } from './outbound.js';
 import { PeerList } from './peer-list.js';
 import { webStatus } from './web-status.js';
 import type { PeerStore, StoredRow } from './peer-store.js';
@@ -49,8 +50,6 @@ import { saveNick, type WebIdentity } from './web-identity.js';
 import type { WsLink, WsLinkClosed } from './ws-link.js';
 
 const SYNC_KINDS = new Set(['sync-digest', 'sync-ids', 'sync-want', 'sync-msgs', 'sync-done']);
-/** Own direct messages without a receipt sent again on each new link (receivers drop duplicates). */
-const RESEND_UNDELIVERED = 50;
 
 export interface WebPeerParts extends PageFeatureParts {
   db: IDBDatabase;
@@ -131,9 +130,21 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
       holds: (id) => this.sync.holds(id),
       sendReceipt: (of, to) => this.sendReceipt(of, to),
       rejected: (err) => this.rejected(err),
-      peerBack: (peer) => void this.resendUndelivered(this.link, peer),
+      peerBack: (peer) => void resendUndelivered(parts.store, this.link, () => this.link, peer),
       topics: this.topicMap,
       openSealed: (payload) => this.priv.open(payload),
+      offer: (payload, id, via, scope) => this.pageFiles.offer(payload, id, via, scope),
+    });
+    this.pageFiles = new PageFiles({
+      ...parts,
+      link: () => (this.keeper.up ? this.link : null),
+      nick: () => this.nick,
+      inRoom: (room) => this.rooms.includes(room),
+      xkeyOf: (peer) => this.peerList.get(peer)?.xkey ?? null,
+      sign: (draft) => this.outbound.sign(draft as never),
+      publish: async (signed, row, hops) => void (await this.publish(signed, row, hops)),
+      emit: (event) => this.emit(event),
+      rejected: (err) => this.rejected(err),
     });
   }
 
@@ -170,7 +181,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
   }
 
   // ---- ChatApi ----
-
   async status(): Promise<NodeStatus> {
     return webStatus({
       identity: this.parts.identity,
@@ -195,7 +205,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
 
   async send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
     checkMessageText(text);
-    this.requireNick();
+    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
     const action = options.action === true;
     let made: { signed: Signed; row: StoredRow };
     let hops = DEFAULT_HOPS;
@@ -212,11 +222,15 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     // Sent first, then stored, as a node does (its frames leave before the commit): the IndexedDB
     // write no longer delays delivery. Nothing is lost: the row is written whether or not the link is
     // up (sync sends it later), and a message that left before a crash comes back by sync.
-    this.inbound.markSeen(made.signed.idText);
-    this.flood(made.signed, hops);
-    await this.parts.store.add(made.row);
-    this.sync.stored(made.row);
-    const { conv: _c, payload: _p, sig: _s, ...message } = made.row;
+    return this.publish(made.signed, made.row, hops);
+  }
+
+  private async publish(signed: Signed, row: StoredRow, hops: number): Promise<ChatMessage> {
+    this.inbound.markSeen(signed.idText);
+    this.flood(signed, hops);
+    await this.parts.store.add(row);
+    this.sync.stored(row);
+    const { conv: _c, payload: _p, sig: _s, ...message } = row;
     this.emit({ type: 'message', message });
     return message;
   }
@@ -255,7 +269,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
 
   async setTopic(room: string, topic: string): Promise<void> {
     if (!this.rooms.includes(room)) throw new UsageError('INVALID_ARGUMENT', `not in room ${room}`);
-    this.requireNick();
+    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
     const signed = this.outbound.sign({ kind: 'topic', room, nick: this.nick, topic });
     await this.inbound.accept(signed, 'live');
     this.flood(signed, DEFAULT_HOPS);
@@ -292,7 +306,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
   }
 
   // ---- the link ----
-
   private linkUp(link: WsLink, hello: HelloMessage): void {
     this.badOnLink = 0;
     const nodeId = toHex(hello.id);
@@ -313,7 +326,8 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
         this.priv.wireRooms(this.rooms),
       )
       .catch((err) => this.rejected(err as Error));
-    void this.resendUndelivered(link);
+    void resendUndelivered(this.parts.store, link, () => this.link);
+    this.pageFiles.linkUp();
   }
 
   private linkDown(link: WsLink, closed: WsLinkClosed): void {
@@ -337,7 +351,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
       this.sync.handle(message as SyncMessage);
     } else if (message.kind === 'peers') {
       this.keeper.learn(message.peers.flatMap((p) => p.addrs));
-    }
+    } else this.pageFiles.handle(message); // file-* (§21); others are not for a page
     // ihave, graft and prune never come: the page's hello asks for no lazy push.
   }
 
@@ -350,16 +364,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     this.inbound.markSeen(signed.idText);
     const direct = this.link?.remoteHello && equalBytes(this.link.remoteHello.id, to);
     this.flood(signed, direct ? 1 : DEFAULT_HOPS);
-  }
-
-  /** Own direct messages without a receipt (to `only`, or to anyone), sent again on `link`. */
-  private async resendUndelivered(link: WsLink | null, only?: NodeIdHex): Promise<void> {
-    if (!link?.remoteHello) return;
-    const rows = (await this.parts.store.undelivered(RESEND_UNDELIVERED)).filter(
-      (row) => only === undefined || row.peer === only,
-    );
-    for (const body of resendBodies(rows, toHex(link.remoteHello.id)))
-      if (this.link !== link || !link.sendBody(body)) return;
   }
 
   /** Floods our presence now and schedules the next heartbeat. */
@@ -388,10 +392,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     // As a node does (§9.2 step 5): a link that keeps sending forgeries is closed.
     if ((err as { code?: string }).code === 'SIGNATURE_INVALID' && ++this.badOnLink >= 20)
       this.link?.fail('SIGNATURE_INVALID', 'too many invalid messages');
-  }
-
-  private requireNick(): void {
-    if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
   }
 
   protected emit(event: ChatEvent): void {

@@ -3,11 +3,13 @@
  * paging as the terminal) drawn with React DOM. Wide screens show the side list and the conversation
  * side by side; a phone (≤ 600 px) shows one of them at a time, the list or the chat.
  */
-import { useEffect, useState } from 'react';
+import { useContext, useEffect, useState } from 'react';
 import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation } from '../../tui/conversation.js';
 import { Composer } from './composer.js';
+import { FilesContext } from './file-card.js';
+import { dropHandlers, FileButtons } from './file-input.js';
 import { History } from './history.js';
 import { SecretPromptBar } from './secret-prompt-bar.js';
 import { Sidebar } from './sidebar.js';
@@ -52,6 +54,17 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
   const unreadElsewhere = model.conversations.reduce((n, c) => (c === active ? n : n + c.unread), 0);
   const topic = active?.ref.kind === 'room' ? model.topics.get(active.ref.room)?.topic : undefined;
   const self = model.self;
+  const files = useContext(FilesContext);
+  // Picked, dropped or photographed files go to the open conversation, one offer each (§21).
+  const sendFiles = (picked: File[]) => {
+    const to = model.active?.ref;
+    if (!files || !to) return;
+    for (const file of picked)
+      files.sendBlob(to, file, file.name).catch((err: unknown) => {
+        model.system(`could not send ${file.name}: ${(err as Error).message}`, 'error');
+        model.changed('frame');
+      });
+  };
 
   return (
     <div className={`app view-${view}`}>
@@ -69,7 +82,7 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
         </header>
         <Sidebar model={model} controller={controller} onOpen={open} />
       </aside>
-      <main className="chat">
+      <main className="chat" {...(files ? dropHandlers(sendFiles) : {})}>
         <header className="bar">
           <button type="button" className="back" onClick={() => setView('list')} aria-label="conversations">
             ‹{unreadElsewhere > 0 && <span className="badge">{unreadElsewhere}</span>}
@@ -89,6 +102,7 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
         <Composer
           placeholder={active ? `Message ${model.label(active)}` : 'Type /join ROOM'}
           onSubmit={(text) => void controller.submit(text)}
+          before={files && active ? <FileButtons onFiles={sendFiles} /> : undefined}
         />
       </main>
     </div>

@@ -8,6 +8,7 @@ import type { ChatApi } from '../../daemon/index.js';
 import { ChatController } from '../../tui/chat-controller.js';
 import { ChatModel } from '../../tui/chat-model.js';
 import { App } from './app.js';
+import { FilesContext, type PageFilesApi } from './file-card.js';
 import { NickForm } from './nick-form.js';
 
 /** What the page needs of its peer beyond ChatApi (WebPeer has it). */
@@ -72,7 +73,12 @@ function Root({ api }: { api: PagePeer }) {
     );
   }
   if (!chat) return <div className="loading">Opening konnect…</div>;
-  return <App model={chat.model} controller={chat.controller} />;
+  const files = 'sendBlob' in api ? (api as unknown as PageFilesApi) : null;
+  return (
+    <FilesContext.Provider value={files}>
+      <App model={chat.model} controller={chat.controller} />
+    </FilesContext.Provider>
+  );
 }
 
 export function boot(container: HTMLElement, api: PagePeer): void {

@@ -3,14 +3,17 @@
  * Shift+Enter starts a new line; a line starting with / is a command of the TUI's parser (/join,
  * /nick, /msg …), run by the same controller.
  */
-import { useLayoutEffect, useRef, useState } from 'react';
+import { type ReactNode, useLayoutEffect, useRef, useState } from 'react';
 
 export function Composer({
   placeholder,
   onSubmit,
+  before,
 }: {
   placeholder: string;
   onSubmit: (text: string) => void;
+  /** Drawn before the text (the file buttons). */
+  before?: ReactNode;
 }) {
   const [text, setText] = useState('');
   const area = useRef<HTMLTextAreaElement>(null);
@@ -37,6 +40,7 @@ export function Composer({
         send();
       }}
     >
+      {before}
       <textarea
         ref={area}
         rows={1}

@@ -9,6 +9,8 @@ import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation, Entry, MessageEntry } from '../../tui/conversation.js';
 import { dayKey, formatDay, formatTime } from '../../tui/format.js';
+import type { FileInfo } from '../../daemon/index.js';
+import { FileCard } from './file-card.js';
 import { nickClass } from './nick-colour.js';
 import { trustOf } from '../../tui/trust-marks.js';
 import { TrustMark } from './trust-mark.js';
@@ -18,6 +20,8 @@ interface RowProps {
   revision: number;
   epoch: number;
   model: ChatModel;
+  /** The file this message offers (§21), drawn as a card instead of its text line. */
+  file?: FileInfo;
 }
 
 function Ticks({ entry }: { entry: MessageEntry }) {
@@ -36,7 +40,7 @@ function Ticks({ entry }: { entry: MessageEntry }) {
   );
 }
 
-const Row = memo(function Row({ entry, model }: RowProps) {
+const Row = memo(function Row({ entry, model, file }: RowProps) {
   if (entry.kind === 'system') {
     return <div className={`row system tone-${entry.tone}`}>{entry.text}</div>;
   }
@@ -57,7 +61,7 @@ const Row = memo(function Row({ entry, model }: RowProps) {
         {shared && <span className="fp"> {model.fingerprintOf(m.from)}</span>}
         <TrustMark trust={trustOf(model.peers, m)} nick={m.nick} />
       </span>
-      <span className={m.action ? 'text action' : 'text'}>{m.text}</span>
+      {file ? <FileCard file={file} /> : <span className={m.action ? 'text action' : 'text'}>{m.text}</span>}
       <Ticks entry={entry} />
     </div>
   );
@@ -107,6 +111,7 @@ export function History({
     if (el.scrollTop < 80 && conversation.older === 'idle') void controller.loadOlder(conversation);
   };
 
+  const offers = new Map([...model.files.values()].map((f) => [f.messageId, f]));
   const rows: React.ReactNode[] = [];
   let day: string | null = null;
   for (let i = first; i < entries.length; i++) {
@@ -121,7 +126,14 @@ export function History({
       );
     }
     rows.push(
-      <Row key={entry.seq} entry={entry} revision={entry.revision} epoch={model.epoch} model={model} />,
+      <Row
+        key={entry.seq}
+        entry={entry}
+        revision={entry.revision}
+        epoch={model.epoch}
+        model={model}
+        file={entry.kind === 'message' ? offers.get(entry.message.id) : undefined}
+      />,
     );
   }
 

@@ -7,7 +7,7 @@
  * rooms of one name and different passphrases do not mix; bad input is dropped and counted where that
  * is right.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -204,6 +204,34 @@ describe('private rooms', () => {
     ]);
     expect(join(b.dataDir, 'room-keys.json')).toBe(keys.replace(a.dataDir, b.dataDir));
   }, 240_000);
+
+  it('a private room whose key file is lost stays closed: never announced or written to by its name', async () => {
+    mesh = await TestMesh.start(2);
+    await mesh.waitConnected(60_000);
+    const [a, b] = mesh.nodes;
+    await api(b).joinPrivateRoom('vault', 'a long passphrase');
+    await api(b).send({ kind: 'room', room: 'vault' }, 'kept under the key');
+    await mesh.stopNode(1);
+    rmSync(dataFiles(b.dataDir).roomKeys);
+    const seen = tapReceived(a);
+    const again = await mesh.add({ dataDir: b.dataDir }, [a.address], 1);
+    await waitFor(
+      () => a.node.peers().some((p) => p.online && p.id === again.node.identity.idHex),
+      'a to see b again',
+      WAIT,
+    );
+    // b still lists the room (its profile) but names it nowhere on the wire, and will not write to it.
+    expect(again.node.status().rooms).toContain('vault');
+    expect(again.node.roomList).not.toContain('vault');
+    await expect(api(again).send({ kind: 'room', room: 'vault' }, 'in clear?')).rejects.toMatchObject({
+      code: 'NOT_IN_ROOM',
+    });
+    expect(a.node.peers().find((p) => p.id === again.node.identity.idHex)?.rooms).not.toContain('vault');
+    for (const bytes of seen) expect(bytes.includes(Buffer.from('vault'))).toBe(false);
+    // Joining again with the passphrase opens it, with what was written before.
+    await api(again).joinPrivateRoom('vault', 'a long passphrase');
+    expect((await api(again).history({ room: 'vault' })).map((m) => m.text)).toEqual(['kept under the key']);
+  }, 120_000);
 
   it('two rooms of one name and different passphrases do not mix, and each side is told', async () => {
     mesh = await TestMesh.start(2, { peersOf: () => [] });

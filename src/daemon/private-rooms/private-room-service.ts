@@ -91,7 +91,7 @@ export class PrivateRoomService implements NodeService {
     for (const name of names) {
       const held = this.keys.get(name);
       if (held) out.push(...held.map((s) => s.id));
-      else out.push(name);
+      else if (!this.keys.isLocked(name)) out.push(name);
     }
     if (withCarried) for (const id of this.carried) if (!out.includes(id)) out.push(id);
     return out.slice(0, MAX_ROOMS);
@@ -99,7 +99,7 @@ export class PrivateRoomService implements NodeService {
 
   /** wireRooms(names).includes(room), without building the list (it is asked per message). */
   inWireRoom(names: readonly string[], room: string): boolean {
-    if (!isPrivateRoomId(room)) return names.includes(room) && !this.holds(room);
+    if (!isPrivateRoomId(room)) return names.includes(room) && !this.holds(room) && !this.keys.isLocked(room);
     const held = this.byId.get(room);
     return held ? names.includes(held.name) : this.carried.has(room);
   }

@@ -23,6 +23,11 @@ export class ChatService implements NodeService {
     // A room joined by passphrase is sealed under its key and named by its opaque id (PROTOCOL.md §19).
     const sealed = privateRoomsOf(this.ctx.self);
     if (sealed?.holds(room)) return sealed.send(room, text, action);
+    if (sealed?.keys.isLocked(room))
+      throw new UsageError(
+        'NOT_IN_ROOM',
+        `#${room} is a private room whose key is missing: /join #${room} --key`,
+      );
     const { self, identity, clock, router, writer, ids } = this.ctx;
     if (!self.inRoom(room))
       throw new UsageError(

@@ -5,12 +5,12 @@
  */
 import type { ConversationRef, FileInfo } from '../../daemon/chat-api.js';
 import { UsageError } from '../../wire/index.js';
-import { NodeOnlyMethods } from './node-only.js';
+import { MarkerMethods } from './page-markers.js';
 import type { PageFiles } from './page-files.js';
 
 export { PageFiles } from './page-files.js';
 
-export abstract class FileMethods extends NodeOnlyMethods {
+export abstract class FileMethods extends MarkerMethods {
   /** Set by WebPeer's constructor. */
   protected pageFiles!: PageFiles;
 

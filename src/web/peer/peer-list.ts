@@ -94,6 +94,13 @@ export class PeerList {
     return { peer, wasOnline };
   }
 
+  /** The peers online in `room` by their presence (the page is not in its own list). */
+  membersOnline(room: string, now = Date.now()): NodeIdHex[] {
+    return this.all()
+      .filter((p) => p.rooms.includes(room) && this.isOnline(p, now))
+      .map((p) => p.id);
+  }
+
   isOnline(peer: KnownPeer, now: number): boolean {
     if (this.linked?.id === peer.id) return true;
     return !peer.left && peer.lastSeen !== null && now - peer.lastSeen < OFFLINE_AFTER_MS;

@@ -1,6 +1,6 @@
 /**
  * The ChatApi's trust methods of the page (PROTOCOL.md §20): /trust re-pins a nick to a peer's key,
- * /verify marks the key verified once two people compared the safety code (computed in node-only.ts
+ * /verify marks the key verified once two people compared the safety code (computed in page-safety-code.ts
  * exactly as a node computes it). The pins are the page's own, in IndexedDB (page-pins.ts).
  */
 import type { PeerInfo } from '../../daemon/chat-api.js';

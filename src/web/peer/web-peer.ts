@@ -24,7 +24,6 @@ import {
   checkRoom,
   type CryptoProvider,
   DEFAULT_HOPS,
-  equalBytes,
   type HelloMessage,
   type LinkMessage,
   MAX_ROOMS,
@@ -35,7 +34,10 @@ import {
 } from '../../wire/index.js';
 import { putMeta } from './idb.js';
 import { Listeners } from './listeners.js';
-import { pageSafetyCode } from './node-only.js';
+import { pageSafetyCode } from './page-safety-code.js';
+import { PageMarkers } from './page-markers.js';
+import { PagePresence } from './page-presence.js';
+import type { Position } from '../../daemon/trust/marker-batcher.js';
 import { type PageFeatureParts, PrivateRoomMethods } from './private-room-methods.js';
 import { PageFiles } from './page-file-methods.js';
 import { Inbound } from './inbound.js';
@@ -59,6 +61,8 @@ export interface WebPeerParts extends PageFeatureParts {
   nick: string | null;
   rooms: string[];
   openDirects: NodeIdHex[];
+  /** Per peer, the newest own direct message it read (§20). */
+  reads: Map<NodeIdHex, Position>;
   options: WebPeerOptions;
   timings: WebPeerTimings;
   WebSocket: typeof WebSocket;
@@ -81,8 +85,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
   private readonly keeper: LinkKeeper;
   private closed = false;
   private badOnLink = 0;
-  private presenceTimer: ReturnType<typeof setTimeout> | undefined;
-  private announcedJoin = false;
+  private readonly presence: PagePresence;
   private readonly startedAt = Date.now();
 
   constructor(private readonly parts: WebPeerParts) {
@@ -128,12 +131,31 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
       emit: (event) => this.emit(event),
       stored: (row) => this.sync.stored(row),
       holds: (id) => this.sync.holds(id),
-      sendReceipt: (of, to) => this.sendReceipt(of, to),
+      sendReceipt: (of, to) => this.sendSigned(this.outbound.sign({ kind: 'receipt', to, of }), toHex(to)),
       rejected: (err) => this.rejected(err),
       peerBack: (peer) => void resendUndelivered(parts.store, this.link, () => this.link, peer),
       topics: this.topicMap,
       openSealed: (payload) => this.priv.open(payload),
-      offer: (payload, id, via, scope) => this.pageFiles.offer(payload, id, via, scope),
+      offer: (payload, id, via, scope) =>
+        scope === undefined && this.markers.receive(payload)
+          ? null
+          : this.pageFiles.offer(payload, id, via, scope),
+    });
+    this.presence = new PagePresence({
+      connected: () => this.connected,
+      fields: () => ({ nick: this.nick, xkey: identity.xPublic, rooms: this.priv.wireRooms(this.rooms) }),
+      sign: (draft) => this.outbound.sign(draft as never),
+      send: (signed) => this.sendSigned(signed, null),
+      intervalMs: parts.timings.presenceIntervalMs,
+    });
+    this.markers = new PageMarkers({
+      ...parts,
+      ownId: identity.idHex,
+      sign: (draft) => this.outbound.sign(draft as never),
+      send: (signed, to) => this.sendSigned(signed, to),
+      emit: (event) => this.listeners.emit(event),
+      inPlainRoom: (room) => this.priv.inWireRoom(this.rooms, room) && this.rooms.includes(room),
+      peers: this.peerList,
     });
     this.pageFiles = new PageFiles({
       ...parts,
@@ -172,10 +194,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     return this.keeper.known;
   }
 
-  /**
-   * Starts linking (called once by openWebPeer). On a first visit the page joins the mesh only once
-   * its person has picked a nick (setNick), so nobody sees a placeholder nick come and be renamed.
-   */
+  /** Starts linking (openWebPeer); a first visit links once a nick is picked, never as a placeholder. */
   start(): void {
     if (!this.needsNick) this.keeper.connect();
   }
@@ -200,7 +219,8 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
   }
 
   history(query: HistoryQuery): Promise<ChatMessage[]> {
-    return this.priv.history(query, (q) => this.parts.store.history(q));
+    const rows = this.priv.history(query, (q) => this.parts.store.history(q));
+    return rows.then((ms) => ms.map((m) => this.markers.message(m)));
   }
 
   async send(to: ConversationRef, text: string, options: { action?: boolean } = {}): Promise<ChatMessage> {
@@ -208,7 +228,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     if (this.needsNick) throw new UsageError('USAGE', 'choose a nick first (setNick)');
     const action = options.action === true;
     let made: { signed: Signed; row: StoredRow };
-    let hops = DEFAULT_HOPS;
     if (to.kind === 'room') {
       if (!this.rooms.includes(to.room)) throw new UsageError('INVALID_ARGUMENT', `not in room ${to.room}`);
       made = this.priv.chat(this.outbound, to.room, this.nick, text, action);
@@ -216,12 +235,11 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
       const peer = this.peerList.get(to.peer);
       if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${to.peer.slice(0, 12)}`);
       made = this.outbound.direct(to.peer, peer.xkey, this.nick, text, action);
-      // Linked to the recipient itself: one hop (§11).
-      if (this.link?.remoteHello && toHex(this.link.remoteHello.id) === to.peer) hops = 1;
     }
-    // Sent first, then stored, as a node does (its frames leave before the commit): the IndexedDB
-    // write no longer delays delivery. Nothing is lost: the row is written whether or not the link is
-    // up (sync sends it later), and a message that left before a crash comes back by sync.
+    // Sent first, then stored, as a node does: the IndexedDB write does not delay delivery. Nothing is
+    // lost: the row is written whether the link is up or not, and sync brings either side what it lacks.
+    // A direct message to the node linked goes one hop (§11).
+    const hops = to.kind === 'direct' && this.peerList.linked?.id === to.peer ? 1 : DEFAULT_HOPS;
     return this.publish(made.signed, made.row, hops);
   }
 
@@ -244,7 +262,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     this.nick = nick;
     this.needsNick = false;
     if (first && !this.closed) this.keeper.connect();
-    else if (old !== nick) this.announce('nick', old);
+    else if (old !== nick) this.presence.announce('nick', old);
   }
 
   async joinRoom(name: string): Promise<void> {
@@ -254,7 +272,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
       throw new UsageError('INVALID_ARGUMENT', `at most ${MAX_ROOMS} rooms`);
     this.rooms.push(room);
     await putMeta(this.parts.db, 'rooms', this.rooms);
-    this.announce('here'); // as a node does when its rooms change
+    this.presence.announce('here'); // as a node does when its rooms change
     const node = this.link?.remoteHello && this.peerList.get(toHex(this.link.remoteHello.id));
     if (node) for (const id of this.priv.wireRooms([room])) this.sync.roomJoined(id, node.rooms);
   }
@@ -264,7 +282,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     if (at < 0) return;
     this.rooms.splice(at, 1);
     await putMeta(this.parts.db, 'rooms', this.rooms);
-    this.announce('here'); // as a node does when its rooms change
+    this.presence.announce('here'); // as a node does when its rooms change
   }
 
   async setTopic(room: string, topic: string): Promise<void> {
@@ -297,11 +315,12 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.connected) this.announce('leave');
+    if (this.connected) this.presence.announce('leave');
     this.closed = true;
-    clearTimeout(this.presenceTimer);
+    this.presence.stop();
     this.sync.linkDown();
     this.keeper.stop('page closed');
+    this.markers.stop();
     this.parts.db.close();
   }
 
@@ -317,8 +336,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     if (!node.addresses.includes(address)) node.addresses.unshift(address);
     this.peerList.linked = { id: nodeId, rttMs: () => link.rttMs };
     this.emit({ type: 'link:up', peer: nodeId, nick: hello.nick });
-    this.announce(this.announcedJoin ? 'here' : 'join');
-    this.announcedJoin = true;
+    this.presence.linkUp();
     void this.sync
       .linkUp(
         { send: (m) => link.send(m), remoteId: hello.id, remoteNick: hello.nick },
@@ -332,7 +350,7 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
 
   private linkDown(link: WsLink, closed: WsLinkClosed): void {
     this.sync.linkDown();
-    clearTimeout(this.presenceTimer);
+    this.presence.stop();
     if (closed.wasUp && link.remoteHello) {
       this.peerList.linked = null;
       this.emit({
@@ -359,30 +377,10 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     if (this.link?.state === 'up') this.link.sendBody(floodBody(signed, hops));
   }
 
-  private sendReceipt(of: Uint8Array, to: Uint8Array): void {
-    const signed = this.outbound.sign({ kind: 'receipt', to, of });
+  /** Presence, a receipt or a marker: one hop to the node linked when it is the one addressed. */
+  private sendSigned(signed: Signed, to: NodeIdHex | null): void {
     this.inbound.markSeen(signed.idText);
-    const direct = this.link?.remoteHello && equalBytes(this.link.remoteHello.id, to);
-    this.flood(signed, direct ? 1 : DEFAULT_HOPS);
-  }
-
-  /** Floods our presence now and schedules the next heartbeat. */
-  private announce(event: 'join' | 'here' | 'nick' | 'leave', old?: string): void {
-    if (!this.connected) return;
-    const signed = this.outbound.sign({
-      kind: 'presence',
-      event,
-      nick: this.nick,
-      xkey: this.parts.identity.xPublic,
-      rooms: this.priv.wireRooms(this.rooms),
-      old,
-    });
-    this.inbound.markSeen(signed.idText);
-    this.flood(signed, DEFAULT_HOPS);
-    clearTimeout(this.presenceTimer);
-    if (event === 'leave') return;
-    const interval = this.parts.timings.presenceIntervalMs * (0.8 + 0.4 * Math.random());
-    this.presenceTimer = setTimeout(() => this.announce('here'), interval);
+    this.flood(signed, to !== null && this.peerList.linked?.id === to ? 1 : DEFAULT_HOPS);
   }
 
   private rejected(err: Error): void {
@@ -395,6 +393,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
   }
 
   protected emit(event: ChatEvent): void {
-    this.listeners.emit(event);
+    this.listeners.emit(this.markers.take(event));
   }
 }

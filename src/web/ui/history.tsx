@@ -1,8 +1,9 @@
 /**
  * The shown conversation's history: messages and system lines of the TUI's Conversation, with a
- * separator above each new day, delivery ticks on own direct messages, and the fingerprint next to a
- * nick that another key shares. Follows the newest line unless the person scrolled up; scrolling to
- * the top pages older history in through the controller, as PgUp does in the terminal.
+ * separator above each new day, delivery and read ticks on own direct messages, "seen by N/M" on own
+ * room messages, and the fingerprint next to a nick that another key shares. Follows the newest line
+ * unless the person scrolled up; scrolling to the top pages older history in through the controller,
+ * as PgUp does in the terminal.
  */
 import { memo, useLayoutEffect, useRef } from 'react';
 import type { ChatController } from '../../tui/chat-controller.js';
@@ -24,18 +25,26 @@ interface RowProps {
   file?: FileInfo;
 }
 
+/** Ticks on own direct messages (sent, delivered, read); "seen by N/M" on own room messages. */
+const TICKS = {
+  sent: { mark: '✓', label: 'sent, not yet delivered' },
+  delivered: { mark: '✓✓', label: 'delivered' },
+  read: { mark: '✓✓', label: 'read' },
+} as const;
+
 function Ticks({ entry }: { entry: MessageEntry }) {
-  const { status } = entry.message;
-  if (!entry.message.own || !entry.message.direct || status === null) return null;
-  const delivered = status === 'delivered';
+  const { own, direct, status, seen } = entry.message;
+  if (own && !direct && seen)
+    return (
+      <span className="ticks seen" title={`seen by ${seen.count} of the ${seen.of} members online when sent`}>
+        seen by {seen.count}/{seen.of}
+      </span>
+    );
+  if (!own || !direct || status === null) return null;
+  const { mark, label } = TICKS[status];
   return (
-    <span
-      className={delivered ? 'ticks delivered' : 'ticks'}
-      data-status={status}
-      title={delivered ? 'delivered' : 'sent, not yet delivered'}
-      aria-label={delivered ? 'delivered' : 'sent'}
-    >
-      {delivered ? '✓✓' : '✓'}
+    <span className={`ticks ${status}`} data-status={status} title={label} aria-label={label}>
+      {mark}
     </span>
   );
 }

@@ -1,0 +1,128 @@
+/**
+ * The page's read and seen markers (src/web/peer/page-markers.ts, PROTOCOL.md §20) against bad input:
+ * a read marker naming a message that is not ours to its sender, or none at all, a seen marker from a
+ * node that is not in the room or ahead of its own time, and a malformed marker. Each is dropped (or
+ * thrown, for the caller to count against the link) and nothing else moves; an honest one does.
+ */
+import { describe, expect, it } from 'vitest';
+import type { ChatEvent, ChatMessage } from '../../src/daemon/index.js';
+import {
+  MessageIdGenerator,
+  messageIdToString,
+  type NodeIdHex,
+  packValue,
+  toHex,
+  WireError,
+} from '../../src/wire/index.js';
+import { PageMarkers } from '../../src/web/peer/page-markers.js';
+import type { StoredRow } from '../../src/web/peer/peer-store.js';
+
+const me = new Uint8Array(32).fill(1);
+const bob = new Uint8Array(32).fill(2);
+const eve = new Uint8Array(32).fill(3);
+const ids = new MessageIdGenerator();
+
+function world() {
+  const events: ChatEvent[] = [];
+  const rows = new Map<string, StoredRow>();
+  const markers = new PageMarkers({
+    db: {} as IDBDatabase, // putMeta fails on it: caught, as a full disk would be
+    ownId: toHex(me),
+    sign: () => {
+      throw new Error('no marker is sent in these tests');
+    },
+    send: () => undefined,
+    emit: (e) => events.push(e),
+    inPlainRoom: (room) => room === 'lobby',
+    peers: {
+      get: (id: NodeIdHex) => (id === toHex(bob) ? ({ rooms: ['lobby'] } as never) : undefined),
+      membersOnline: () => [toHex(bob)],
+    },
+    store: { get: async (id: string) => rows.get(id), history: async () => [] },
+    reads: new Map(),
+    visible: () => true,
+  });
+  return { events, rows, markers };
+}
+
+function own(rows: Map<string, StoredRow>, fields: Partial<ChatMessage>): ChatMessage {
+  const ts = Date.now();
+  const id = messageIdToString(ids.next(ts));
+  const m = {
+    id,
+    room: null,
+    peer: toHex(bob),
+    direct: true,
+    from: toHex(me),
+    nick: 'me',
+    ts,
+    text: 'hi',
+    action: false,
+    own: true,
+    status: 'delivered',
+    via: 'local',
+    future: false,
+    ...fields,
+  } as ChatMessage;
+  rows.set(id, { ...m, conv: `dm:${m.peer}`, payload: new Uint8Array(), sig: new Uint8Array() });
+  return m;
+}
+
+const idBytes = (id: string) => Uint8Array.from(Buffer.from(id.replaceAll('-', ''), 'hex'));
+const marker = (fields: Record<string, unknown>, from = bob, ts = Date.now()) =>
+  packValue({ id: ids.next(ts), from, ts, ...fields });
+const settle = () => new Promise((ok) => setImmediate(ok));
+
+describe('page markers', () => {
+  it('takes a read marker of our own direct message from its recipient, and nothing else', async () => {
+    const { events, rows, markers } = world();
+    const mine = own(rows, {});
+    const theirs = own(rows, { own: false, from: toHex(bob) });
+
+    // From a third node about our message to bob; about bob's own message; about no message at all.
+    expect(markers.receive(marker({ kind: 'read', to: me, of: idBytes(mine.id) }, eve))).toBe(true);
+    expect(markers.receive(marker({ kind: 'read', to: me, of: idBytes(theirs.id) }))).toBe(true);
+    expect(markers.receive(marker({ kind: 'read', to: me, of: new Uint8Array(16).fill(9) }))).toBe(true);
+    // For another node: relayed by the node, not ours to count.
+    expect(markers.receive(marker({ kind: 'read', to: eve, of: idBytes(mine.id) }))).toBe(true);
+    await settle();
+    expect(events).toEqual([]);
+    expect(markers.dropped).toBe(3);
+    expect(markers.message(mine).status).toBe('delivered');
+
+    expect(markers.receive(marker({ kind: 'read', to: me, of: idBytes(mine.id) }))).toBe(true);
+    await settle();
+    expect(events).toEqual([{ type: 'read', peer: toHex(bob), ts: mine.ts, id: mine.id }]);
+    expect(markers.message(mine).status).toBe('read');
+    markers.stop();
+  });
+
+  it('counts a seen marker only from a member of the room, never one ahead of its own time', () => {
+    const { events, rows, markers } = world();
+    const sent = own(rows, { room: 'lobby', peer: null, direct: false, status: null });
+    markers.take({ type: 'message', message: sent });
+    expect(markers.message(sent).seen).toEqual({ count: 0, of: 1 });
+
+    const at = { kind: 'seen', room: 'lobby', upto: idBytes(sent.id) };
+    markers.receive(marker({ ...at, at: sent.ts }, eve)); // not in the room
+    markers.receive(marker({ ...at, at: sent.ts + 3_600_000 })); // an hour past its own time
+    markers.receive(marker({ ...at, room: 'elsewhere', at: sent.ts })); // not our room: relayed only
+    expect(events).toEqual([]);
+    expect(markers.dropped).toBe(2);
+
+    markers.receive(marker({ ...at, at: sent.ts }));
+    expect(events).toEqual([{ type: 'seen', id: sent.id, room: 'lobby', count: 1, of: 1 }]);
+    expect(markers.message(sent).seen).toEqual({ count: 1, of: 1 });
+    markers.stop();
+  });
+
+  it('throws on a malformed marker (the caller counts it against the link) and passes other kinds on', () => {
+    const { markers } = world();
+    expect(() => markers.receive(marker({ kind: 'read', to: me, of: 'not bytes' }))).toThrow(WireError);
+    expect(() =>
+      markers.receive(marker({ kind: 'seen', room: '', at: 1, upto: new Uint8Array(16) })),
+    ).toThrow(WireError);
+    expect(markers.receive(marker({ kind: 'file', name: 'x' }))).toBe(false);
+    markers.stop();
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * `konnect history` when no node runs for the data directory: the same command, answered from the
- * history database read directly and read-only (a node starting meanwhile is not disturbed).
+ * history database read directly and read-only (a node starting meanwhile is not disturbed). A private
+ * room's rows are opened with the keys in room-keys.json, as the node would open them.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -11,7 +12,11 @@ import {
   parseProfile,
   type Profile,
   resolvePeerQuery,
+  silentLogger,
 } from '../daemon/index.js';
+import { nodeCrypto } from '../crypto-node/index.js';
+import { RoomKeys } from '../daemon/private-rooms/room-keys.js';
+import { sealedHistory } from '../daemon/private-rooms/sealed-history.js';
 import type { ParsedArgs } from './args.js';
 import { runHistory } from './client-commands.js';
 import type { KnownNick } from './history-format.js';
@@ -24,11 +29,22 @@ export async function runOfflineHistory(
   args: ParsedArgs,
   out: (line: string) => void,
 ): Promise<void> {
-  const reader = HistoryReader.open(dataFiles(dataDir).history);
+  const files = dataFiles(dataDir);
+  const reader = HistoryReader.open(files.history);
+  const keys = new RoomKeys(files.roomKeys, nodeCrypto, silentLogger);
+  keys.load();
+  const byId = new Map(keys.names().flatMap((name) => keys.get(name)!.map((s) => [s.id, s] as const)));
   try {
     await runHistory(
       {
-        history: async (query) => reader.history(query),
+        history: async (query) =>
+          sealedHistory(query, {
+            crypto: nodeCrypto,
+            secrets: (name) => keys.get(name),
+            secretsOf: (id) => byId.get(id),
+            run: (q) => reader.history(q),
+            payloadOf: (id) => reader.payloadOf(id),
+          }),
         resolvePeer: async (query) => resolvePeerQuery(reader.conversationPeers(), query),
         // A running node answers with its first room, which it took from profile.json.
         defaultRoom: async () => storedProfile(dataDir).rooms?.[0] ?? DEFAULT_ROOM,

@@ -1,8 +1,8 @@
 /**
  * `konnect daemon --room ops --room-key-file FILE`: two daemons join #ops by a passphrase read from a
  * file; `konnect send --room ops` and `konnect history --room ops` work on the room by its name, the
- * key is kept (mode 0600) so a restart without the flag is still in the room, and a bad flag value is
- * a usage error before anything is written.
+ * key is kept (mode 0600) so a restart without the flag is still in the room and `konnect history`
+ * reads the room with no node running, and a bad flag value is a usage error before anything is written.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,6 +87,12 @@ describe('konnect daemon --room-key-file', () => {
     expect(((await again.ready(60_000)) as unknown as { rooms: string[] }).rooms).toContain('ops');
     const history = await runCli(['history', '--room', 'ops', '--json', '--data-dir', bDir]);
     expect(history.stdout).toContain('sealed by the cli');
+
+    // Stopped: `konnect history` reads the database itself and opens the room with the kept key.
+    await again.stop('SIGINT');
+    const offline = await runCli(['history', '--room', 'ops', '--data-dir', bDir]);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.stdout).toContain('sealed by the cli');
   }, 240_000);
 
   it('refuses a key file it cannot place or read, before anything is written', async () => {

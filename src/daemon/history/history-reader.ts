@@ -114,6 +114,14 @@ export class HistoryReader {
     });
   }
 
+  /** A stored message's signed payload bytes (a private room's rows are opened from them). */
+  payloadOf(id: string): Uint8Array | undefined {
+    return this.read(
+      () =>
+        this.db.prepare('SELECT payload FROM messages WHERE id = ?').pluck().get(id) as Buffer | undefined,
+    );
+  }
+
   close(): void {
     this.db.close();
   }

@@ -7,14 +7,11 @@
  */
 import {
   type CryptoProvider,
-  isPlainObject,
   isPrivateRoomId,
   MAX_ROOMS,
   messageIdFromString,
   type NodeIdHex,
-  openRoomMessage,
   packValue,
-  ROOM_PLAINTEXT_SCHEMA,
   type RoomPlaintext,
   type RoomSecrets,
   roomSecrets,
@@ -22,7 +19,6 @@ import {
   SEALED_CHAT_SCHEMA,
   sealedChatAad,
   sealRoomMessage,
-  unpackValue,
   UsageError,
 } from '../../wire/index.js';
 import type { Timer } from '../../clock/index.js';
@@ -31,6 +27,7 @@ import type { SignedMessage } from '../flood/index.js';
 import type { NodeContext, NodeService, PayloadKind, Via } from '../services/index.js';
 import { deriveRoomKeyAsync, roomNameTagAsync } from './derive-key.js';
 import { RoomKeys } from './room-keys.js';
+import { openSealed, sealedHistory } from './sealed-history.js';
 
 /** Opaque rooms a node without their key carries (stores, relays, reconciles) at most. */
 export const MAX_CARRIED_ROOMS = 16;
@@ -162,20 +159,13 @@ export class PrivateRoomService implements NodeService {
    * opaque rooms this node cannot open left out.
    */
   history(query: HistoryQuery, run: (query: HistoryQuery) => ChatMessage[]): ChatMessage[] {
-    const held = query.room !== undefined ? this.keys.get(query.room) : undefined;
-    let rows: ChatMessage[];
-    if (!held) rows = run(query);
-    else {
-      rows = held.flatMap((s) => run({ ...query, room: s.id }));
-      rows.sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      rows = rows.slice(-(query.limit ?? 100));
-    }
-    const out: ChatMessage[] = [];
-    for (const row of rows) {
-      const shown = row.room !== null && isPrivateRoomId(row.room) ? this.reveal(row) : row;
-      if (shown) out.push(shown);
-    }
-    return out;
+    return sealedHistory(query, {
+      crypto: this.crypto,
+      secrets: (name) => this.keys.get(name),
+      secretsOf: (id) => this.byId.get(id),
+      run,
+      payloadOf: (id) => this.ctx.writer.lookup(messageIdFromString(id))?.payload,
+    });
   }
 
   /** The private rooms joined (by name) and those seen but not joined (by opaque id). */
@@ -206,7 +196,7 @@ export class PrivateRoomService implements NodeService {
     if (!this.ctx.self.inRoom(payload.room)) return false;
     let plain: RoomPlaintext;
     try {
-      plain = this.open(secrets, payload);
+      plain = openSealed(this.crypto, secrets, payload);
     } catch (err) {
       // Signed by its author, so no relay is to blame: counted per room, never against the link.
       this.countUndecryptable(secrets.name, payload.from, (err as Error).message);
@@ -216,39 +206,10 @@ export class PrivateRoomService implements NodeService {
     return this.ctx.writer.storeReceived(signed, { ...this.sealedRow(payload), shown }, via);
   }
 
-  private open(secrets: RoomSecrets, payload: SealedChatPayload): RoomPlaintext {
-    const aad = sealedChatAad(payload.id, payload.from, payload.room);
-    const bytes = openRoomMessage(this.crypto, secrets.encKey, aad, payload.box);
-    return ROOM_PLAINTEXT_SCHEMA(unpackValue(bytes), 'room-plaintext') as RoomPlaintext;
-  }
-
   /** A sealed message's row: only the opaque id and the ciphertext (in the signed payload) are kept. */
   private sealedRow(payload: SealedChatPayload) {
     const room = payload.room;
     return { scope: `room:${room}`, room, peer: null, payload, nick: '', text: '', action: false };
-  }
-
-  /** A stored row of a held room, opened; null when it is not ours or does not open. */
-  private reveal(row: ChatMessage): ChatMessage | null {
-    const secrets = this.byId.get(row.room!);
-    if (!secrets) return null;
-    const signed = this.ctx.writer.lookup(messageIdFromString(row.id));
-    if (!signed) return null;
-    try {
-      const value = unpackValue(signed.payload);
-      if (!isPlainObject(value)) return null;
-      const payload = SEALED_CHAT_SCHEMA(value, 'payload') as SealedChatPayload;
-      const plain = this.open(secrets, payload);
-      return {
-        ...row,
-        room: secrets.name,
-        nick: plain.nick,
-        text: plain.text,
-        action: plain.action ?? false,
-      };
-    } catch {
-      return null;
-    }
   }
 
   private countUndecryptable(name: string, from: Uint8Array, reason: string): void {

@@ -1,12 +1,14 @@
 /**
  * A dialled link socket's reads (reused-reads.ts): every byte reaches the sink once and in order,
  * those read before the link took the socket first, and the reads after that all land in the one
- * buffer the socket owns (no new Buffer per read).
+ * buffer the socket owns (no new Buffer per read); for a dialled socket and for an accepted one
+ * switched over, also after a sorter read its first bytes and unshifted them.
  */
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectReusingReads, readsOf } from '../../src/daemon/links/reused-reads.js';
+import { adoptReads, connectReusingReads, readsOf } from '../../src/daemon/links/reused-reads.js';
+import { waitFor } from '../helpers/wait.js';
 
 const BYTES = 1024 * 1024;
 const pattern = Buffer.from(Array.from({ length: BYTES }, (_, i) => (i * 7 + (i >> 11)) & 0xff));
@@ -25,7 +27,7 @@ async function serving(onAccept: (write: () => void) => void): Promise<number> {
 }
 
 /** Collects copies of what the sink is given until the peer ends; bounded. */
-function collect(socket: ReturnType<typeof connectReusingReads>, buffers: Set<ArrayBufferLike>) {
+function collect(socket: Socket, buffers: Set<ArrayBufferLike>) {
   const parts: Buffer[] = [];
   readsOf(socket)!.take((bytes) => {
     buffers.add(bytes.buffer);
@@ -74,5 +76,47 @@ describe('connectReusingReads', () => {
 
   it('is not what a plain socket is: readsOf says to read its data events', () => {
     expect(readsOf({})).toBeUndefined();
+    expect(adoptReads({})).toBeUndefined();
+  });
+});
+
+describe('adoptReads (an accepted socket)', () => {
+  /** A server whose accepted socket goes to `onSocket`; the client sends the pattern and ends. */
+  async function accepted(onSocket: (socket: Socket) => void): Promise<void> {
+    server = createServer(onSocket);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    client.on('error', () => undefined);
+    client.end(pattern);
+  }
+
+  it('switches an accepted socket of this Node to one reused buffer, every byte in order', async () => {
+    const buffers = new Set<ArrayBufferLike>();
+    let got!: Promise<Buffer>;
+    let adopted: unknown;
+    await accepted((socket) => {
+      adopted = adoptReads(socket);
+      got = collect(socket, buffers);
+    });
+    await waitFor(() => got !== undefined, 'the server to accept the connection');
+    expect(adopted, 'node:net fields behind onread not found: reads fall back to data events').toBeDefined();
+    expect((await got).equals(pattern)).toBe(true);
+    expect(buffers.size).toBe(1);
+  });
+
+  it('gives first what a sorter read and unshifted before the link took the socket', async () => {
+    let got!: Promise<Buffer>;
+    await accepted((socket) => {
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        expect(adoptReads(socket)).toBeDefined();
+        got = collect(socket, new Set());
+        socket.resume();
+      });
+    });
+    await waitFor(() => got !== undefined, 'the first bytes to arrive');
+    expect((await got).equals(pattern)).toBe(true);
   });
 });

@@ -30,7 +30,7 @@ import {
   type LinkSocket,
   type LinkTimings,
 } from './link-types.js';
-import { readsOf } from './reused-reads.js';
+import { adoptReads } from './reused-reads.js';
 
 export {
   DEFAULT_LINK_TIMINGS,
@@ -90,8 +90,8 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Starts the handshake. Call once, after attaching listeners. */
   start(): void {
     this.socket.setNoDelay(true);
-    // A dialled socket reads into one reused buffer (reused-reads.ts): its bytes are copied as decoded.
-    const reads = readsOf(this.socket);
+    // A TCP socket reads into one reused buffer (reused-reads.ts): its bytes are copied as decoded.
+    const reads = adoptReads(this.socket);
     if (reads) reads.take((bytes) => this.onData(bytes, true));
     else this.socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
     this.socket.on('error', (err) => this.finish({ code: 'CLOSED', reason: err.message, byPeer: true }));

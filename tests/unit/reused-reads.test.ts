@@ -57,6 +57,27 @@ describe('connectReusingReads', () => {
     expect(buffers.size).toBe(1);
   });
 
+  it('gives two sockets reading at once each its own bytes, through the one shared buffer', async () => {
+    // Each accepted connection is sent the pattern XOR a byte of its own, so bytes read into the shared
+    // buffer for one and handed to the other would show.
+    const variant = (k: number) => Buffer.from(pattern.map((b) => b ^ k));
+    const variants = [variant(0x00), variant(0x5a)];
+    let accepted = 0;
+    server = createServer((socket) => socket.end(variants[accepted++]));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as { port: number }).port;
+    const [one, two] = [connectReusingReads('127.0.0.1', port), connectReusingReads('127.0.0.1', port)];
+    await Promise.all([once(one, 'connect'), once(two, 'connect')]);
+    const buffers = new Set<ArrayBufferLike>();
+    const got = await Promise.all([collect(one, buffers), collect(two, buffers)]);
+    one.destroy();
+    two.destroy();
+    const which = got.map((g) => variants.findIndex((v) => v.equals(g)));
+    expect(which.sort()).toEqual([0, 1]);
+    expect(buffers.size).toBe(1);
+  });
+
   it('holds what arrives before the link takes the socket, and gives it first', async () => {
     let written!: () => void;
     const wrote = new Promise<void>((resolve) => (written = resolve));

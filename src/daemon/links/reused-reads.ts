@@ -1,6 +1,6 @@
 /**
- * Link sockets that read into one buffer of their own, reused for every read (node:net's `onread`),
- * instead of a new 64 KiB Buffer per read as 'data' events give. A file moving at 70 MiB/s made a
+ * Link sockets that read into one buffer, reused for every read (node:net's `onread`), instead of a
+ * new 64 KiB Buffer per read as 'data' events give. A file moving at 70 MiB/s made a
  * thousand of those a second; V8 frees such arrays only once some 32 MiB of them are dead, and a
  * receiving daemon's peak RSS grew by ~50 MB during a 1 GiB transfer (bench/scenarios/files.ts).
  * The bytes handed on are valid only during the call: the link's decoder copies what it keeps
@@ -11,6 +11,12 @@ import { connect, Socket } from 'node:net';
 
 /** Bytes per read, as node:net's own reads. */
 export const READ_BUFFER_BYTES = 64 * 1024;
+/**
+ * The one buffer every link socket reads into. Sharing it is safe: a read's callback runs to its end
+ * (the decoder copies what it keeps) before libuv reads anything else, on any socket; and a buffer
+ * per socket would cost 64 KiB of RSS per link once a burst had touched it (3 MiB at 50 links).
+ */
+const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
 
 const READS = Symbol('konnect.reusedReads');
 
@@ -60,7 +66,7 @@ export function connectReusingReads(host: string, port: number): Socket {
   const socket: WithReads = connect({
     host,
     port,
-    onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: onread },
+    onread: { buffer: readBuffer, callback: onread },
   });
   socket[READS] = reads;
   return socket;
@@ -92,10 +98,9 @@ export function adoptReads(socket: object): ReusedReads | undefined {
   const held: Uint8Array[] = [];
   for (let chunk: Buffer | null; (chunk = socket.read() as Buffer | null) !== null;) held.push(chunk);
   const { reads, onread } = readsFor(held);
-  const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  fields[kBuffer] = buffer;
+  fields[kBuffer] = readBuffer;
   fields[kBufferCb] = onread;
-  (handle.useUserBuffer as (buffer: Uint8Array) => void).call(handle, buffer);
+  (handle.useUserBuffer as (buffer: Uint8Array) => void).call(handle, readBuffer);
   (socket as WithReads)[READS] = reads;
   return reads;
 }

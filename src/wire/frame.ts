@@ -14,6 +14,7 @@ import {
 import { WireError } from './errors.js';
 import { allocBytes, concatBytes, utf8 } from './bytes.js';
 import { packValue, unpackValue } from './codec.js';
+import { takeFrameBody } from './frame-pool.js';
 import { type LinkMessage, parseLinkMessage } from './messages.js';
 
 /** Encodes any value as one frame. Throws FRAME_TOO_LARGE if the body exceeds `maxFrameBytes`. */
@@ -26,6 +27,11 @@ export function encodeFrame(message: unknown, maxFrameBytes = DEFAULT_MAX_FRAME_
   writeUint32(frame, 0, body.length);
   frame.set(body, FRAME_HEADER_BYTES);
   return frame;
+}
+
+/** The 4 big-endian bytes at `at` as a number. */
+function readUint32(source: Uint8Array, at: number): number {
+  return source[at] * 0x1000000 + ((source[at + 1] << 16) | (source[at + 2] << 8) | source[at + 3]);
 }
 
 /** `value` as 4 big-endian bytes at `at`; returns the offset after them. */
@@ -129,6 +135,11 @@ export class FrameDecoder<T = LinkMessage> {
   private chunks: Uint8Array[] = [];
   private offset = 0;
   private buffered = 0;
+  /** pushTransient's frame being read: its header bytes so far, then its body as it fills. */
+  private readonly head = new Uint8Array(FRAME_HEADER_BYTES);
+  private headFilled = 0;
+  private body: Uint8Array | null = null;
+  private bodyFilled = 0;
   private failed: WireError | undefined;
   /** Well-formed frames of unknown kinds that were dropped. */
   ignored = 0;
@@ -140,11 +151,12 @@ export class FrameDecoder<T = LinkMessage> {
 
   /** Bytes held while waiting for the rest of a frame. */
   get bufferedBytes(): number {
-    return this.buffered;
+    return this.buffered + this.headFilled + (this.body ? FRAME_HEADER_BYTES + this.bodyFilled : 0);
   }
 
   push(chunk: Uint8Array): T[] {
     if (this.failed) throw this.failed;
+    if (this.body || this.headFilled > 0) throw new Error('FrameDecoder: push after pushTransient');
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
@@ -155,35 +167,95 @@ export class FrameDecoder<T = LinkMessage> {
       for (;;) {
         if (this.buffered < FRAME_HEADER_BYTES) break;
         const length = this.peekLength();
-        if (length > this.maxFrameBytes) {
-          throw new WireError(
-            'FRAME_TOO_LARGE',
-            `frame declares ${length} bytes, the limit is ${this.maxFrameBytes}`,
-          );
-        }
-        if (length === 0) throw new WireError('FRAME_MALFORMED', 'frame declares an empty body');
+        this.checkLength(length);
         if (this.buffered < FRAME_HEADER_BYTES + length) break;
         this.skip(FRAME_HEADER_BYTES);
-        const message = this.parse(unpackValue(this.take(length)));
-        if (message === null) this.ignored++;
-        else out.push(message);
+        this.decode(this.take(length), out);
       }
     } catch (err) {
-      this.failed =
-        err instanceof WireError ? err : new WireError('SCHEMA_INVALID', String(err), { cause: err });
-      this.chunks = [];
-      this.offset = 0;
-      this.buffered = 0;
-      throw this.failed;
+      this.fail(err);
     }
     return out;
+  }
+
+  /**
+   * As push, for bytes written over once this returns (a socket's reused read buffer, node:net's
+   * onread): each frame is copied out of `chunk` as it arrives, a large one into a pooled buffer
+   * (frame-pool.ts), so no message points into `chunk` and no read leaves an array to the collector.
+   * A frame's body is taken when its header arrives (at most maxFrameBytes). A decoder is fed by push
+   * or by pushTransient, never both.
+   */
+  pushTransient(chunk: Uint8Array): T[] {
+    if (this.failed) throw this.failed;
+    if (this.chunks.length > 0) throw new Error('FrameDecoder: pushTransient after push');
+    const out: T[] = [];
+    try {
+      let at = 0;
+      while (at < chunk.length) {
+        if (!this.body) {
+          let length: number;
+          if (this.headFilled === 0 && chunk.length - at >= FRAME_HEADER_BYTES) {
+            length = readUint32(chunk, at);
+            at += FRAME_HEADER_BYTES;
+          } else {
+            const n = Math.min(FRAME_HEADER_BYTES - this.headFilled, chunk.length - at);
+            this.head.set(chunk.subarray(at, at + n), this.headFilled);
+            this.headFilled += n;
+            at += n;
+            if (this.headFilled < FRAME_HEADER_BYTES) break;
+            this.headFilled = 0;
+            length = readUint32(this.head, 0);
+          }
+          this.checkLength(length);
+          this.body = takeFrameBody(length);
+          this.bodyFilled = 0;
+        }
+        const n = Math.min(this.body.length - this.bodyFilled, chunk.length - at);
+        this.body.set(chunk.subarray(at, at + n), this.bodyFilled);
+        this.bodyFilled += n;
+        at += n;
+        if (this.bodyFilled < this.body.length) break;
+        const frame = this.body;
+        this.body = null;
+        this.decode(frame, out);
+      }
+    } catch (err) {
+      this.fail(err);
+    }
+    return out;
+  }
+
+  private checkLength(length: number): void {
+    if (length > this.maxFrameBytes) {
+      throw new WireError(
+        'FRAME_TOO_LARGE',
+        `frame declares ${length} bytes, the limit is ${this.maxFrameBytes}`,
+      );
+    }
+    if (length === 0) throw new WireError('FRAME_MALFORMED', 'frame declares an empty body');
+  }
+
+  private decode(frame: Uint8Array, out: T[]): void {
+    const message = this.parse(unpackValue(frame));
+    if (message === null) this.ignored++;
+    else out.push(message);
+  }
+
+  private fail(err: unknown): never {
+    this.failed =
+      err instanceof WireError ? err : new WireError('SCHEMA_INVALID', String(err), { cause: err });
+    this.chunks = [];
+    this.offset = 0;
+    this.buffered = 0;
+    this.body = null;
+    this.headFilled = 0;
+    throw this.failed;
   }
 
   private peekLength(): number {
     const first = this.chunks[0];
     if (first.length - this.offset >= FRAME_HEADER_BYTES) {
-      const at = this.offset;
-      return first[at] * 0x1000000 + ((first[at + 1] << 16) | (first[at + 2] << 8) | first[at + 3]);
+      return readUint32(first, this.offset);
     }
     let length = 0;
     let read = 0;

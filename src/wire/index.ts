@@ -7,6 +7,7 @@ export * from './constants.js';
 export * from './errors.js';
 export { packValue, unpackValue } from './codec.js';
 export { encodeFloodFrame, encodeFrame, FrameDecoder, type FrameDecoderOptions } from './frame.js';
+export { freeFrameBuffers, releaseFrame } from './frame-pool.js';
 export * from './messages.js';
 export * from './payloads.js';
 export * from './ids.js';

@@ -63,6 +63,15 @@ describe('RFC 6962 tree hash', () => {
     expect(toHex(leafHash(crypto, new Uint8Array([...a, ...b])))).not.toBe(toHex(nodeHash(crypto, a, b)));
   });
 
+  it('hashes a leaf the same through a reused scratch buffer, whatever the scratch held before', () => {
+    const scratch = new Uint8Array(64).fill(0xff);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (chunk) => {
+        expect(toHex(leafHash(crypto, chunk, scratch))).toBe(toHex(leafHash(crypto, chunk)));
+      }),
+    );
+  });
+
   it('splits at the largest power of two below the count (3 leaves: (l0 l1) l2)', () => {
     const [l0, l1, l2] = leaves;
     expect(toHex(treeRoot(crypto, [l0, l1, l2]))).toBe(toHex(nodeHash(crypto, nodeHash(crypto, l0, l1), l2)));

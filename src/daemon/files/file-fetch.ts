@@ -14,6 +14,7 @@ import {
   type FileNoneMessage,
   fromHex,
   leafHash,
+  MAX_CHUNK_WIRE_BYTES,
   type CryptoProvider,
   toHex,
   treeRoot,
@@ -61,6 +62,8 @@ export class FileFetcher {
   private readonly interested = new Map<string, Set<Link>>();
   /** Chunks that failed their hash, since start, by the node that sent them. */
   readonly badChunks = new Map<string, number>();
+  /** Where each chunk is laid out to be hashed (leafHash), reused for every chunk. */
+  private readonly hashScratch = new Uint8Array(1 + MAX_CHUNK_WIRE_BYTES);
 
   constructor(
     private readonly store: FileStore,
@@ -206,7 +209,7 @@ export class FileFetcher {
     const { index, data } = message;
     if (
       data.length !== fetch.shape.length(index) ||
-      !equalBytes(leafHash(this.crypto, data), fetch.leaves[index])
+      !equalBytes(leafHash(this.crypto, data, this.hashScratch), fetch.leaves[index])
     ) {
       const bits = fetch.holders.get(link);
       if (bits) bits[index >> 3] &= ~(0x80 >> (index & 7));

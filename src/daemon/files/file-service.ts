@@ -14,6 +14,7 @@ import {
   MAX_FILE_CHUNKS,
   messageIdToString,
   openDirect,
+  releaseFrame,
   sanitizeLabel,
   StorageError,
   toHex,
@@ -89,7 +90,15 @@ export class FileService implements NodeService {
     ));
     table.handle('file-have', (link, m) => relay.have(link, m) || this.fetcher.have(link, m));
     table.handle('file-want', (link, m) => relay.want(link, m) || this.server.want(link, m));
-    table.handle('file-chunk', (link, m) => relay.chunk(link, m) || this.fetcher.chunk(link, m));
+    table.handle('file-chunk', (link, m) => {
+      try {
+        if (!relay.chunk(link, m)) this.fetcher.chunk(link, m);
+      } finally {
+        // Hashed, written or forwarded (encoded anew) by now, and kept by no one: the frame's buffer
+        // is read into again (frame-pool.ts), so a transfer's chunks leave no garbage behind.
+        releaseFrame(m.data);
+      }
+    });
     table.handle(
       'file-leaves',
       (link, m) => relay.leavesArrived(link, m) || this.fetcher.leavesArrived(link, m),

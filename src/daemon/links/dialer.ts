@@ -3,12 +3,13 @@
  * after a failure, for --peer addresses (capped low: a static peer is wanted back soon) and for peers
  * the overlay chose. The link manager decides whom to dial; this is how.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { type NodeIdHex, sanitizeLabel } from '../../wire/index.js';
 import type { Clock } from '../../clock/index.js';
 import type { Logger } from '../logger.js';
 import { parseHostPort } from './addresses.js';
 import type { PeerTable } from './peer-table.js';
+import { connectReusingReads } from './reused-reads.js';
 
 /**
  * Longest wait between dials of a --peer address. Static peers are what a node relies on where
@@ -69,7 +70,7 @@ export class Dialer {
     const target = parseHostPort(address);
     if (!target) return;
     this.addresses.add(address);
-    const socket = (this.opts.connect ?? ((h, p) => connect({ host: h, port: p })))(target.host, target.port);
+    const socket = (this.opts.connect ?? connectReusingReads)(target.host, target.port);
     this.sockets.add(socket);
     const connectTimer = this.opts.clock.setTimeout(() => socket.destroy(new Error('timed out')), 5000);
     const settle = () => {

@@ -30,6 +30,7 @@ import {
   type LinkSocket,
   type LinkTimings,
 } from './link-types.js';
+import { adoptReads } from './reused-reads.js';
 
 export {
   DEFAULT_LINK_TIMINGS,
@@ -89,7 +90,10 @@ export class Link extends EventEmitter<LinkEvents> {
   /** Starts the handshake. Call once, after attaching listeners. */
   start(): void {
     this.socket.setNoDelay(true);
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // A TCP socket reads into one reused buffer (reused-reads.ts): its bytes are copied as decoded.
+    const reads = adoptReads(this.socket);
+    if (reads) reads.take((bytes) => this.onData(bytes, true));
+    else this.socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
     this.socket.on('error', (err) => this.finish({ code: 'CLOSED', reason: err.message, byPeer: true }));
     this.socket.on('close', () => this.finish({ code: 'CLOSED', reason: 'connection closed', byPeer: true }));
     this.socket.on('end', () => this.socket.end());
@@ -215,12 +219,12 @@ export class Link extends EventEmitter<LinkEvents> {
     this.removeAllListeners('message');
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Uint8Array, transient: boolean): void {
     if (this.state === 'closed') return;
     this.opts.onTraffic?.();
     let messages: LinkMessage[];
     try {
-      messages = this.decoder.push(chunk);
+      messages = transient ? this.decoder.pushTransient(chunk) : this.decoder.push(chunk);
     } catch (err) {
       const code = isKonnectError(err) ? err.code : 'FRAME_MALFORMED';
       this.fail(code, (err as Error).message);

@@ -3,7 +3,7 @@
  * a node does. Its seen markers count towards "seen by N/M" on a terminal's room message, and the page
  * shows "seen by N/M" on its own; it marks a terminal's direct messages read once their conversation
  * is open there, and shows ✓✓ read on its own direct messages once the terminal shows them, still
- * after a reload.
+ * after a reload; its settings turn read receipts off (what that stops is in tests/unit/page-markers).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeChatApi, type ChatMessage, type NodeIdHex } from '../../src/daemon/index.js';
@@ -112,6 +112,21 @@ describe('read and seen markers in the page', () => {
     await page.reload();
     await waitForText(page, 'yes, here', LONG);
     await readTick();
+
+    // Read receipts turned off in the page's settings: kept across a reload, as the peer says.
+    const receipts = () => page.$eval('input[name=read-receipts]', (e) => (e as HTMLInputElement).checked);
+    expect(await receipts()).toBe(true);
+    await page.click('input[name=read-receipts]');
+    await waitInPage(
+      page,
+      'read receipts to be off in the page',
+      () => (window as unknown as { konnect: { readReceipts: boolean } }).konnect.readReceipts === false,
+      [],
+      LONG,
+    );
+    await page.reload();
+    await waitForText(page, 'yes, here', LONG);
+    expect(await receipts()).toBe(false);
     expect(problems).toEqual([]);
   }, 240_000);
 });

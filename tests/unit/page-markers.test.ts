@@ -4,7 +4,7 @@
  * node that is not in the room or ahead of its own time, and a malformed marker. Each is dropped (or
  * thrown, for the caller to count against the link) and nothing else moves; an honest one does.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChatEvent, ChatMessage } from '../../src/daemon/index.js';
 import {
   MessageIdGenerator,
@@ -15,6 +15,7 @@ import {
   WireError,
 } from '../../src/wire/index.js';
 import { PageMarkers } from '../../src/web/peer/page-markers.js';
+import type { Signed } from '../../src/web/peer/outbound.js';
 import type { StoredRow } from '../../src/web/peer/peer-store.js';
 
 const me = new Uint8Array(32).fill(1);
@@ -22,14 +23,16 @@ const bob = new Uint8Array(32).fill(2);
 const eve = new Uint8Array(32).fill(3);
 const ids = new MessageIdGenerator();
 
-function world() {
+function world(readReceipts = true) {
   const events: ChatEvent[] = [];
   const rows = new Map<string, StoredRow>();
+  const sent: Record<string, unknown>[] = [];
   const markers = new PageMarkers({
-    db: {} as IDBDatabase, // putMeta fails on it: caught, as a full disk would be
+    db: fakeDb,
     ownId: toHex(me),
-    sign: () => {
-      throw new Error('no marker is sent in these tests');
+    sign: (draft) => {
+      sent.push(draft as Record<string, unknown>);
+      return {} as Signed;
     },
     send: () => undefined,
     emit: (e) => events.push(e),
@@ -38,12 +41,31 @@ function world() {
       get: (id: NodeIdHex) => (id === toHex(bob) ? ({ rooms: ['lobby'] } as never) : undefined),
       membersOnline: () => [toHex(bob)],
     },
-    store: { get: async (id: string) => rows.get(id), history: async () => [] },
+    store: {
+      get: async (id: string) => rows.get(id),
+      history: async (q) => [...rows.values()].filter((r) => r.peer === q.peer && r.room === null),
+    },
     reads: new Map(),
+    readReceipts,
     visible: () => true,
   });
-  return { events, rows, markers };
+  return { events, rows, sent, markers };
 }
+
+/** An IndexedDB whose every write succeeds at once (putMeta is all the markers write). */
+const fakeDb = {
+  transaction: () => {
+    const tx = {
+      objectStore: () => ({ put: () => undefined }),
+      oncomplete: null as null | (() => void),
+      onerror: null,
+      onabort: null,
+      error: null,
+    };
+    setTimeout(() => tx.oncomplete?.());
+    return tx;
+  },
+} as unknown as IDBDatabase;
 
 function own(rows: Map<string, StoredRow>, fields: Partial<ChatMessage>): ChatMessage {
   const ts = Date.now();
@@ -72,6 +94,8 @@ const idBytes = (id: string) => Uint8Array.from(Buffer.from(id.replaceAll('-', '
 const marker = (fields: Record<string, unknown>, from = bob, ts = Date.now()) =>
   packValue({ id: ids.next(ts), from, ts, ...fields });
 const settle = () => new Promise((ok) => setImmediate(ok));
+
+afterEach(() => vi.useRealTimers());
 
 describe('page markers', () => {
   it('takes a read marker of our own direct message from its recipient, and nothing else', async () => {
@@ -113,6 +137,23 @@ describe('page markers', () => {
     markers.receive(marker({ ...at, at: sent.ts }));
     expect(events).toEqual([{ type: 'seen', id: sent.id, room: 'lobby', count: 1, of: 1 }]);
     expect(markers.message(sent).seen).toEqual({ count: 1, of: 1 });
+    markers.stop();
+  });
+
+  it('sends no read marker while read receipts are off, and reads the open conversation when turned on', async () => {
+    vi.useFakeTimers();
+    const { rows, sent, markers } = world(false);
+    const theirs = own(rows, { own: false, from: toHex(bob) });
+    await markers.setShown({ kind: 'direct', peer: toHex(bob) });
+    markers.take({ type: 'message', message: theirs });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(sent).toEqual([]);
+
+    const on = markers.setReadReceipts(true);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await on;
+    expect(markers.readReceipts).toBe(true);
+    expect(sent.map((d) => d.kind)).toEqual(['read']);
     markers.stop();
   });
 

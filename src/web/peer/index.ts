@@ -10,7 +10,7 @@ import { nobleCrypto } from '../../crypto-noble/index.js';
 import { UsageError } from '../../wire/index.js';
 import { getMeta, openDb, putMeta } from './idb.js';
 import { DEFAULT_WEB_PEER_TIMINGS, type WebPeerOptions } from './options.js';
-import { loadReadPositions } from './page-markers.js';
+import { loadReadPositions, loadReadReceipts } from './page-markers.js';
 import { PagePins } from './page-pins.js';
 import { PageRoomKeys } from './page-room-keys.js';
 import { PeerStore } from './peer-store.js';
@@ -64,6 +64,7 @@ export async function openWebPeer(options: WebPeerOptions): Promise<WebPeer> {
     rooms,
     openDirects: (await getMeta<string[]>(db, 'openDirects')) ?? [],
     reads: await loadReadPositions(db),
+    readReceipts: await loadReadReceipts(db),
     options,
     timings: { ...DEFAULT_WEB_PEER_TIMINGS, ...options.timings },
     WebSocket: WebSocketImpl,

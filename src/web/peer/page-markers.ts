@@ -2,7 +2,8 @@
  * Read and seen markers in the page (PROTOCOL.md §20), sent and read as a node does
  * (src/daemon/trust/marker-service.ts, whose batcher and seen tracker are reused here):
  * - a `read` marker tells the author of direct messages that the page showed them: sent while their
- *   conversation is open and the page is visible, at most once a second per peer;
+ *   conversation is open and the page is visible, at most once a second per peer, unless the person
+ *   turned read receipts off (kept in IndexedDB, as a node's `--no-read-receipts`);
  * - a `seen` marker tells a plain room the newest message the page holds there, at most once a second
  *   per room (never for a private room, whose name must not travel);
  * - markers that arrive turn the page's own direct messages 'read' (positions kept in IndexedDB, so
@@ -35,6 +36,7 @@ import type { PeerStore } from './peer-store.js';
 /** Peers whose read position is kept at most (the oldest go first). */
 export const MAX_READ_POSITIONS = 4096;
 const META_KEY = 'reads';
+const RECEIPTS_KEY = 'readReceipts';
 
 export interface PageMarkersContext {
   db: IDBDatabase;
@@ -48,6 +50,8 @@ export interface PageMarkersContext {
   peers: Pick<PeerList, 'get' | 'membersOnline'>;
   /** Per peer, the newest own direct message it read (loadReadPositions). */
   reads: Map<NodeIdHex, Position>;
+  /** Whether read markers are sent (loadReadReceipts). */
+  readReceipts: boolean;
   store: Pick<PeerStore, 'get' | 'history'>;
   /** Whether the person can see the page (a hidden tab reads nothing). @default document.visibilityState */
   visible?: () => boolean;
@@ -65,6 +69,11 @@ export async function loadReadPositions(db: IDBDatabase): Promise<Map<NodeIdHex,
   return reads;
 }
 
+/** Whether the person lets the page send read markers (on unless turned off). */
+export async function loadReadReceipts(db: IDBDatabase): Promise<boolean> {
+  return (await getMeta<boolean>(db, RECEIPTS_KEY)) !== false;
+}
+
 export class PageMarkers {
   readonly tracker = new SeenTracker();
   private readonly readOut = new MarkerBatcher(systemClock, (peer, at) => this.sendRead(peer, at));
@@ -75,9 +84,11 @@ export class PageMarkers {
   dropped = 0;
 
   private readonly reads: Map<NodeIdHex, Position>;
+  private receipts: boolean;
 
   constructor(private readonly ctx: PageMarkersContext) {
     this.reads = ctx.reads;
+    this.receipts = ctx.readReceipts;
     this.visible = ctx.visible ?? pageVisible;
     globalThis.document?.addEventListener('visibilitychange', this.onVisibility);
   }
@@ -117,10 +128,21 @@ export class PageMarkers {
   /** The conversation on screen: a direct one is read up to its newest message from the peer. */
   async setShown(ref: ConversationRef | null): Promise<void> {
     this.shown = ref;
-    if (ref?.kind !== 'direct' || !this.visible()) return;
+    if (ref?.kind !== 'direct' || !this.isShown(ref.peer)) return;
     const recent = await this.ctx.store.history({ peer: ref.peer, limit: 50 });
     const newest = recent.filter((m) => !m.own).at(-1);
     if (newest && this.isShown(ref.peer)) this.readOut.note(ref.peer, { ts: newest.ts, id: newest.id });
+  }
+
+  get readReceipts(): boolean {
+    return this.receipts;
+  }
+
+  /** Turns read markers on or off (kept); turned on, the open conversation is read at once. */
+  async setReadReceipts(on: boolean): Promise<void> {
+    this.receipts = on;
+    await putMeta(this.ctx.db, RECEIPTS_KEY, on);
+    if (on) await this.setShown(this.shown);
   }
 
   /** The page came back into view: the open conversation is read now. */
@@ -146,7 +168,7 @@ export class PageMarkers {
   }
 
   private isShown(peer: NodeIdHex): boolean {
-    return this.shown?.kind === 'direct' && this.shown.peer === peer && this.visible();
+    return this.receipts && this.shown?.kind === 'direct' && this.shown.peer === peer && this.visible();
   }
 
   private sendRead(peer: string, at: Position): void {
@@ -202,5 +224,14 @@ export abstract class MarkerMethods {
 
   async setShownConversation(ref: ConversationRef | null): Promise<void> {
     await this.markers.setShown(ref);
+  }
+
+  /** Whether the page tells peers it has read their direct messages (§20). */
+  get readReceipts(): boolean {
+    return this.markers.readReceipts;
+  }
+
+  setReadReceipts(on: boolean): Promise<void> {
+    return this.markers.setReadReceipts(on);
   }
 }

@@ -63,6 +63,7 @@ export interface WebPeerParts extends PageFeatureParts {
   openDirects: NodeIdHex[];
   /** Per peer, the newest own direct message it read (§20). */
   reads: Map<NodeIdHex, Position>;
+  readReceipts: boolean;
   options: WebPeerOptions;
   timings: WebPeerTimings;
   WebSocket: typeof WebSocket;

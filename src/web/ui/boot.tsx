@@ -10,6 +10,7 @@ import { ChatModel } from '../../tui/chat-model.js';
 import { App } from './app.js';
 import { FilesContext, type PageFilesApi } from './file-card.js';
 import { NickForm } from './nick-form.js';
+import { type PageSettingsApi, SettingsContext } from './settings.js';
 
 /** What the page needs of its peer beyond ChatApi (WebPeer has it). */
 export interface PagePeer extends ChatApi {
@@ -74,9 +75,12 @@ function Root({ api }: { api: PagePeer }) {
   }
   if (!chat) return <div className="loading">Opening konnect…</div>;
   const files = 'sendBlob' in api ? (api as unknown as PageFilesApi) : null;
+  const settings = 'setReadReceipts' in api ? (api as unknown as PageSettingsApi) : null;
   return (
     <FilesContext.Provider value={files}>
-      <App model={chat.model} controller={chat.controller} />
+      <SettingsContext.Provider value={settings}>
+        <App model={chat.model} controller={chat.controller} />
+      </SettingsContext.Provider>
     </FilesContext.Provider>
   );
 }

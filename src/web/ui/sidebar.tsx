@@ -8,6 +8,7 @@ import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation } from '../../tui/conversation.js';
 import { nickClass } from './nick-colour.js';
+import { Settings } from './settings.js';
 import { TrustMark } from './trust-mark.js';
 import { PrivateRoomForm, UnjoinedPrivateRooms, usePrivateRooms } from './private-rooms.js';
 
@@ -147,6 +148,7 @@ export function Sidebar({
           ))}
         </ul>
       </section>
+      <Settings />
     </nav>
   );
 }

@@ -5,6 +5,8 @@
  * buffers instead of leaving 500 arrays of 128 KiB a second to the collector: V8 frees dead arrays
  * only after some 32 MiB of them piled up, and the daemon's peak RSS grew by that much and more
  * (bench/scenarios/files.ts). A frame nobody gives back is an ordinary array, collected as any other.
+ * A node serving a file takes them too, for whole file-chunk frames it reads a chunk into
+ * (file-chunk-frame.ts), and gives each back once its link has written it.
  *
  * A handler may give a frame back only when nothing it or anyone else keeps still points into it: the
  * buffer is written over by the next large frame. Taking and giving back is all there is; which buffer

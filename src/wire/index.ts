@@ -8,6 +8,7 @@ export * from './errors.js';
 export { packValue, unpackValue } from './codec.js';
 export { encodeFloodFrame, encodeFrame, FrameDecoder, type FrameDecoderOptions } from './frame.js';
 export { freeFrameBuffers, releaseFrame } from './frame-pool.js';
+export { fileChunkFrame, type FileChunkFrame } from './file-chunk-frame.js';
 export * from './messages.js';
 export * from './payloads.js';
 export * from './ids.js';

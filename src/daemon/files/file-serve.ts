@@ -4,7 +4,14 @@
  * written at once, never wait behind more than that much file data. Requests past a bound per link
  * are answered file-none (the asker tries elsewhere).
  */
-import { fromHex, type FileWantMessage, MAX_LEAVES_PER_MESSAGE, toHex } from '../../wire/index.js';
+import {
+  fileChunkFrame,
+  fromHex,
+  type FileWantMessage,
+  MAX_LEAVES_PER_MESSAGE,
+  releaseFrame,
+  toHex,
+} from '../../wire/index.js';
 import type { Link } from '../links/index.js';
 import type { Logger } from '../logger.js';
 import type { FileStore } from './file-store.js';
@@ -82,14 +89,17 @@ export class FileServer {
     if (!record || !this.store.holds(request.root, request.index))
       return link.send({ kind: 'file-none', root, chunks: [request.index] });
     const shape = geometry(record);
-    let data: Uint8Array;
+    // The chunk is read from disk straight into its frame, a pooled buffer (file-chunk-frame.ts),
+    // given back once the link has written it: no array per chunk is left to the collector.
+    const { frame, data } = fileChunkFrame(root, request.index, shape.length(request.index));
     try {
-      data = this.store.readChunk(request.root, shape.offset(request.index), shape.length(request.index));
+      this.store.readChunk(request.root, shape.offset(request.index), data.length, data);
     } catch (err) {
+      releaseFrame(frame);
       this.logger.warn(`could not read a chunk of ${record.name}: ${(err as Error).message}`);
       return link.send({ kind: 'file-none', root, chunks: [request.index] });
     }
     this.uploadedBytes += data.length;
-    return link.send({ kind: 'file-chunk', root, index: request.index, data });
+    return link.sendFrame(frame, () => releaseFrame(frame));
   }
 }

@@ -152,16 +152,18 @@ export class FileStore {
 
   /**
    * Reads `length` bytes at `offset` of the held chunks, into `into` when given (a loop over a whole
-   * file reuses one buffer instead of leaving a 128 KiB one per chunk to the collector).
+   * file reuses one buffer instead of leaving a 128 KiB one per chunk to the collector). Throws when
+   * the part file ends first.
    */
-  readChunk(root: string, offset: number, length: number, into?: Buffer): Uint8Array {
+  readChunk(root: string, offset: number, length: number, into?: Uint8Array): Uint8Array {
     const out = into ? into.subarray(0, length) : Buffer.alloc(length);
     const fd = openSync(this.path(root, 'part'), 'r');
     try {
       let done = 0;
       while (done < length) {
         const n = readSync(fd, out, done, length - done, offset + done);
-        if (n === 0) break;
+        // Never the rest of `into` as it was (a pooled frame's last chunk, sent to someone else).
+        if (n === 0) throw new Error(`${root.slice(0, 12)}.part ends inside chunk at ${offset}`);
         done += n;
       }
     } finally {

@@ -33,8 +33,12 @@ export interface LinkSocket {
   setNoDelay(noDelay?: boolean): unknown;
   cork(): void;
   uncork(): void;
-  /** Called with whole frames (length prefix and body), one or more per call. */
-  write(data: Uint8Array): boolean;
+  /**
+   * Called with whole frames (length prefix and body), one or more per call. `callback` runs once the
+   * bytes are written, or with an error once they never will be (as node:net's); the bytes are not
+   * copied, so they must stay as they are until then.
+   */
+  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean;
   pause(): unknown;
   resume(): unknown;
   end(): unknown;

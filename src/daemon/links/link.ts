@@ -140,11 +140,19 @@ export class Link extends EventEmitter<LinkEvents> {
   /**
    * Writes an encoded frame (one call per frame). Writes made in the same tick are corked into one
    * syscall. A peer whose queue stays above the cap is dropped.
+   *
+   * `written`, when given, is called once the socket has written the frame, or once it never will
+   * (the link was closed, or closes first): exactly once, never before this returns. The socket holds
+   * the frame's bytes, not a copy, until then: a pooled frame goes back to its pool only in `written`.
    */
-  sendFrame(frame: Uint8Array): boolean {
-    if (this.state === 'closed') return false;
+  sendFrame(frame: Uint8Array, written?: () => void): boolean {
+    if (this.state === 'closed') {
+      if (written) process.nextTick(written);
+      return false;
+    }
     if (this.socket.writableLength + frame.length > this.maxQueueBytes) {
       this.fail('SEND_QUEUE_FULL', `more than ${this.maxQueueBytes} bytes queued`);
+      if (written) process.nextTick(written);
       return false;
     }
     if (!this.corked) {
@@ -155,7 +163,8 @@ export class Link extends EventEmitter<LinkEvents> {
         this.socket.uncork();
       });
     }
-    this.socket.write(frame);
+    if (written) this.socket.write(frame, () => written());
+    else this.socket.write(frame);
     this.lastSent = this.opts.clock.now();
     return true;
   }

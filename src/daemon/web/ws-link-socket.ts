@@ -77,20 +77,36 @@ export class WsLinkSocket extends EventEmitter implements LinkSocket {
 
   uncork(): void {}
 
-  /** Takes whole frames (a Link writes one per call) and sends each body as one binary message. */
-  write(data: Uint8Array): boolean {
-    if (this.ended || this.ws.readyState !== this.ws.OPEN) return false;
+  /**
+   * Takes whole frames (a Link writes one per call) and sends each body as one binary message, not
+   * copied; `callback` runs once `ws` has written them all (or failed to).
+   */
+  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean {
+    if (this.ended || this.ws.readyState !== this.ws.OPEN) {
+      if (callback) process.nextTick(callback, new Error('the WebSocket is closed'));
+      return false;
+    }
     const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    let pending = 1;
+    let failure: Error | null = null;
+    const settled = (err?: Error | null) => {
+      failure ??= err ?? null;
+      if (--pending === 0) callback?.(failure);
+    };
     for (let at = 0; at + HEADER_BYTES <= bytes.length;) {
       const length = bytes.readUInt32BE(at);
       const body = bytes.subarray(at + HEADER_BYTES, at + HEADER_BYTES + length);
       at += HEADER_BYTES + length;
       this.unsent += body.length;
-      this.ws.send(body, { binary: true }, () => {
+      pending++;
+      this.ws.send(body, { binary: true }, (err) => {
         this.unsent -= body.length;
         if (this.unsent === 0) this.emit('drain');
+        settled(err);
       });
     }
+    // Settled a tick later when there was nothing to send, as every callback is.
+    process.nextTick(settled);
     return true;
   }
 

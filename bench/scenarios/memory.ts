@@ -1,35 +1,32 @@
 /**
- * Scenario 4: memory.
- * (a) RSS of one real `konnect daemon` process holding 100,000 stored messages (written into its
- *     history database before it starts) with 50 peers linking to it (bare links from this process).
- *     Read from /proc/PID/status. The daemon is started with --degree 64 so its overlay keeps every link.
- * (b) Heap of a relay before and after 1,000,000 flooded messages: an in-process node between a bare
- *     sending link and a bare receiving link; every message is verified, stored and forwarded. Heap is
- *     read after a forced GC at ten checkpoints; "growth after fill" starts once the seen-cache
- *     (100,000 ids) is full, which is where a leak would show.
+ * Scenario 4: memory (issue 20). RSS (VmRSS, and VmHWM for the peak, from /proc/PID/status) of one real
+ * `konnect daemon` process holding 100,000 stored messages (written into its history database before it
+ * starts), started with --degree 64 so its overlay keeps every link:
+ * (a) with no links; (b) with 50 peers linked to it (bare links from this process), idle;
+ * (c) after it has relayed 1,000,000 messages over those links (relay-load.ts: 5 of them send signed
+ *     messages from 500 authors within the flood limits, it verifies, stores and forwards each), so
+ *     its seen-cache (100,000 ids) is full; VmRSS at each tenth shows whether it keeps growing.
+ * Each part that fails is reported as failed and keeps the figures of the parts before it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   dataFiles,
   ensureDataDir,
   generateIdentity,
   HistoryStore,
-  createNode,
   type Link,
 } from '../../src/daemon/index.js';
-import { DEFAULT_HOPS } from '../../src/wire/index.js';
-import { floodFrame, signedChat, signedChats } from '../lib/chat.js';
-import { processMemory, startDaemon } from '../lib/daemon-process.js';
+import { signedChats } from '../lib/chat.js';
+import { type DaemonProcess, processMemory, startDaemon } from '../lib/daemon-process.js';
 import { atMost, figure, type Figure } from '../lib/figures.js';
 import { openRawLink } from '../lib/raw-link.js';
+import { processCpuSeconds, relayDriver, relayRoles, SENDER_RATE } from '../lib/relay-load.js';
 import type { BenchContext, Scenario, ScenarioOutput } from '../lib/scenario.js';
 import { round } from '../lib/stats.js';
-import { sleep, until } from '../lib/time.js';
+import { sleep } from '../lib/time.js';
 
 const LINKS = 50;
 
@@ -53,61 +50,69 @@ export function prefillHistory(dataDir: string, count: number): void {
   }
 }
 
-export async function daemonRss(
+interface Parts {
+  figures: Figure[];
+  notes: string[];
+  failed: string[];
+}
+
+/** Runs one part; a part that throws is reported as failed, and what the others measured is kept. */
+async function part(out: Parts, name: string, run: () => Promise<void>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (err) {
+    out.failed.push(`${name}: ${(err as Error)?.message ?? String(err)}`);
+    return false;
+  }
+}
+
+const mib = (v: number) => round(v, 1);
+
+/** One daemon, three parts: idle, 50 links held, then relaying `floods` messages over those links. */
+export async function daemonMemory(
   ctx: BenchContext,
   stored: number,
-): Promise<{ figures: Figure[]; notes: string[] }> {
+  floods: number,
+  out: Parts,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'konnect-bench-daemon-'));
   const links: Link[] = [];
-  const notes: string[] = [];
+  const s = stored.toLocaleString('en-US');
   try {
     prefillHistory(dir, stored);
     const daemon = await startDaemon(dir, ['--degree', '64']);
     try {
-      await sleep(1000);
-      const idle = processMemory(daemon.pid);
-      // Four at a time: a node accepts at most 4 handshakes in progress per source address.
-      for (let i = 0; i < LINKS; i += 4) {
-        const batch = Array.from({ length: Math.min(4, LINKS - i) }, (_, k) =>
-          openRawLink(daemon.port, `peer${i + k}`).catch(() => null),
+      let idle = processMemory(daemon.pid);
+      await part(out, 'daemon RSS, no links', async () => {
+        await sleep(1000);
+        idle = processMemory(daemon.pid);
+        out.figures.push(
+          figure('daemon-rss-idle', `daemon RSS, ${s} stored, no links`, mib(idle.rssMiB), 'MiB'),
         );
-        for (const link of await Promise.all(batch)) if (link) links.push(link);
-      }
-      // Let every link's history reconciliation (a digest of the whole room each) run, then read.
-      await sleep(ctx.quick ? 1500 : 4000);
-      const held = (await daemon.client.status()).links;
-      const mem = processMemory(daemon.pid);
-      const perLink = held > 0 ? (mem.rssMiB - idle.rssMiB) / held : NaN;
-      const s = stored.toLocaleString('en-US');
-      const figures = [
-        figure('daemon-rss-idle', `daemon RSS, ${s} stored, no links`, round(idle.rssMiB, 1), 'MiB'),
-        figure('daemon-links-held', `links the daemon held of ${LINKS} offered`, held, 'links'),
-        figure('daemon-rss', `daemon RSS, ${s} stored, ${held} links`, round(mem.rssMiB, 1), 'MiB', {
-          target: held >= LINKS && stored >= 100_000 ? atMost(70) : undefined,
-        }),
-        figure('daemon-rss-per-link', 'daemon RSS per link', round(perLink * 1024, 0), 'KiB'),
-        figure(
-          'daemon-rss-50-links',
-          `daemon RSS extrapolated to ${LINKS} links`,
-          round(idle.rssMiB + perLink * LINKS, 1),
-          'MiB',
-          {
-            target: held < LINKS && stored >= 100_000 ? atMost(70) : undefined,
-            note:
-              held < LINKS
-                ? `idle RSS + ${LINKS} × the per-link cost measured over ${held} links`
-                : undefined,
-          },
-        ),
-        figure('daemon-rss-peak', 'daemon peak RSS (VmHWM)', round(mem.peakMiB, 1), 'MiB'),
-      ];
-      if (held < LINKS) {
-        notes.push(
-          `the daemon refused links past ${held}: maxLinks defaults to 32 and the CLI has no flag for it (--degree 64 does not raise it)`,
+      });
+      const linked = await part(out, 'daemon RSS, 50 links', async () => {
+        // Four at a time: a node accepts at most 4 handshakes in progress per source address.
+        for (let i = 0; i < LINKS; i += 4) {
+          const batch = Array.from({ length: Math.min(4, LINKS - i) }, (_, k) =>
+            openRawLink(daemon.port, `peer${i + k}`).catch(() => null),
+          );
+          for (const link of await Promise.all(batch)) if (link) links.push(link);
+        }
+        // Let every link's history reconciliation (a digest of the whole room each) run, then read.
+        await sleep(ctx.quick ? 1500 : 4000);
+        const held = (await daemon.client.status()).links;
+        const mem = processMemory(daemon.pid);
+        const perLink = held > 0 ? (mem.rssMiB - idle.rssMiB) / held : NaN;
+        out.figures.push(
+          figure('daemon-links-held', `links the daemon held of ${LINKS} offered`, held, 'links'),
+          figure('daemon-rss', `daemon RSS, ${s} stored, ${held} idle links`, mib(mem.rssMiB), 'MiB'),
+          figure('daemon-rss-per-link', 'daemon RSS per idle link', round(perLink * 1024, 0), 'KiB'),
         );
-      }
+        if (held < LINKS) throw new Error(`the daemon held ${held} of ${LINKS} links`);
+      });
+      if (linked) await part(out, 'daemon RSS after relaying', () => relayPart(daemon, links, floods, out));
       await daemon.stop('SIGINT');
-      return { figures, notes };
     } finally {
       await daemon.stop('SIGKILL');
     }
@@ -117,146 +122,105 @@ export async function daemonRss(
   }
 }
 
-interface Checkpoint {
-  /** Messages flooded since the warm-up. */
-  at: number;
-  heapMiB: number;
-  rssMiB: number;
-  externalMiB: number;
-}
+/** Sending links, receiving links that take messages whole (the first paces the senders), authors. */
+const SENDERS = 5;
+const EAGER = 3;
+const AUTHORS = 500;
+/** How long the daemon is left quiet after relaying before its RSS is read again. */
+const QUIET_MS = 10_000;
 
-function forcedGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-export async function relayHeap(count: number): Promise<{ figures: Figure[]; notes: string[] }> {
-  const gc = forcedGc();
-  const dir = mkdtempSync(join(tmpdir(), 'konnect-bench-relay-'));
-  const relay = createNode({ dataDir: dir, nick: 'relay', host: '127.0.0.1', port: 0 });
-  let sender: Link | null = null;
-  let receiver: Link | null = null;
+async function relayPart(daemon: DaemonProcess, links: Link[], floods: number, out: Parts): Promise<void> {
+  const roles = relayRoles(links, SENDERS, EAGER);
+  const driver = relayDriver(roles, {
+    authors: AUTHORS,
+    describe: async () =>
+      `daemon: ${JSON.stringify((await daemon.client.status()).floodLimited)}; stderr: ${daemon.stderr().slice(-500)}`,
+  });
+  const stat = () => readFileSync(`/proc/${daemon.pid}/stat`, 'utf8');
   try {
-    await relay.start();
-    const port = relay.status().port;
-    sender = await openRawLink(port, 'sender');
-    receiver = await openRawLink(port, 'receiver');
-    let received = 0;
-    // Only what the relay forwarded from the sender (one hop spent): not its own presence floods.
-    receiver.on('message', (m) => {
-      if (m.kind === 'flood' && m.hops === DEFAULT_HOPS - 1) received++;
-    });
-    const authors = Array.from({ length: 8 }, () => generateIdentity());
-    const window = 2000;
-    let sent = 0;
-    const sample = (at: number): Checkpoint => {
-      gc();
-      const m = process.memoryUsage();
-      return {
-        at,
-        heapMiB: m.heapUsed / 2 ** 20,
-        rssMiB: m.rss / 2 ** 20,
-        externalMiB: m.external / 2 ** 20,
-      };
-    };
-    const drain = () => until(() => received >= sent, { timeoutMs: 30_000, intervalMs: 5 });
-    const pump = async (upTo: number): Promise<void> => {
-      while (sent < upTo) {
-        while (sent < upTo && sent - received < window) {
-          const chat = signedChat(authors[sent % authors.length], 'lobby', Date.now(), sent);
-          sender!.sendFrame(floodFrame(chat));
-          sent++;
-        }
-        if (!(await until(() => sent - received < window / 2, { timeoutMs: 30_000, intervalMs: 1 }))) {
-          throw new Error(`the relay stopped forwarding at ${received} of ${sent}`);
-        }
-      }
-      await drain();
-    };
-    // Warm-up: keys imported, paths optimised, the database's cache warm.
-    const warm = Math.min(2000, Math.round(count / 50));
-    await pump(warm);
+    // Warm-up: keys imported, paths optimised, the prunes taken, the database's cache warm.
+    const warm = Math.min(2000, Math.round(floods / 50));
+    await driver.pump(warm);
+    const cpu0 = processCpuSeconds(stat());
     const start = performance.now();
-    const checkpoints: Checkpoint[] = [sample(0)];
+    const trail: { at: number; rssMiB: number }[] = [{ at: 0, rssMiB: processMemory(daemon.pid).rssMiB }];
     for (let k = 1; k <= 10; k++) {
-      await pump(warm + Math.round((count * k) / 10));
-      checkpoints.push(sample(sent - warm));
+      await driver.pump(warm + Math.round((floods * k) / 10));
+      trail.push({ at: driver.forwarded - warm, rssMiB: processMemory(daemon.pid).rssMiB });
     }
     const seconds = (performance.now() - start) / 1000;
-    const first = checkpoints[0];
-    const last = checkpoints[checkpoints.length - 1];
+    const cpu = processCpuSeconds(stat()) - cpu0;
+    const end = processMemory(daemon.pid);
+    // Then quiet, the links still up: what is left is what relaying keeps (the seen-cache, the
+    // links' push-tree state) and what the heap has not given back yet.
+    await sleep(QUIET_MS);
+    const mem = processMemory(daemon.pid);
+    const status = await daemon.client.status();
+    const label = floods.toLocaleString('en-US');
     // From the first checkpoint at which the seen-cache (100,000 ids) is full.
-    const afterFill = checkpoints.find((c) => c.at >= 100_000) ?? last;
-    const label = count.toLocaleString('en-US');
-    const trail = (pick: (c: Checkpoint) => number) => checkpoints.map((c) => round(pick(c), 1)).join(' → ');
-    const figures = [
-      figure('relay-heap-before', `relay heap before (after GC)`, round(first.heapMiB, 1), 'MiB'),
-      figure('relay-heap-after', `relay heap after ${label} flooded messages`, round(last.heapMiB, 1), 'MiB'),
+    const afterFill = trail.find((c) => c.at >= 100_000) ?? trail[trail.length - 1];
+    const full = floods >= 1_000_000 && status.links >= LINKS;
+    out.figures.push(
+      figure('daemon-rss-relaying', `daemon RSS at the last of ${label} relayed`, mib(end.rssMiB), 'MiB', {
+        note: `VmRSS at each tenth (MiB): ${trail.map((c) => mib(c.rssMiB)).join(' → ')}`,
+      }),
       figure(
-        'relay-heap-growth-after-fill',
-        'heap growth once the seen-cache is full',
-        round(last.heapMiB - afterFill.heapMiB, 2),
+        'daemon-rss-relayed',
+        `daemon RSS ${QUIET_MS / 1000} s after relaying ${label} (${status.links} links)`,
+        mib(mem.rssMiB),
         'MiB',
-        {
-          note: `heap at each tenth (MiB): ${trail((c) => c.heapMiB)}`,
-        },
+        { target: full ? atMost(70) : undefined },
       ),
       figure(
-        'relay-rss-growth-after-fill',
-        'process RSS growth once the seen-cache is full',
-        round(last.rssMiB - afterFill.rssMiB, 1),
+        'daemon-rss-relayed-peak',
+        'daemon peak RSS (VmHWM) over the whole run',
+        mib(mem.peakMiB),
         'MiB',
-        {
-          note: `RSS at each tenth (MiB): ${trail((c) => c.rssMiB)}; external: ${trail((c) => c.externalMiB)}`,
-        },
       ),
       figure(
-        'relay-throughput',
-        'relay throughput (sign + relay verify/store/forward, one thread)',
-        Math.round(count / seconds),
+        'daemon-rss-growth-after-fill',
+        'daemon RSS growth once the seen-cache is full',
+        mib(end.rssMiB - afterFill.rssMiB),
+        'MiB',
+      ),
+      figure(
+        'daemon-relay-rate',
+        `daemon relay rate (${SENDERS} sending links, ${AUTHORS} authors)`,
+        Math.round(floods / seconds),
         'msg/s',
+        {
+          note: `${label} messages in ${round(seconds, 0)} s; the senders are paced at ${SENDER_RATE} msg/s a link at most`,
+        },
       ),
-    ];
-    const notes =
-      count < 200_000
-        ? [
-            `${label} messages (quick): the seen-cache holds up to 100,000 ids, so growth here is mostly the cache filling`,
-          ]
-        : [];
-    return { figures, notes };
+      figure('daemon-relay-cpu', 'daemon CPU per relayed message', round((cpu / floods) * 1e6, 0), 'µs'),
+    );
+    const limited = status.floodLimited;
+    out.notes.push(
+      `relay: ${SENDERS} links send ${label} signed messages from ${AUTHORS} authors in turn (each author well under its 50 msg/s, each link under its 1000 msg/s); ` +
+        `the daemon verifies, stores (keeping 100,000 a room) and forwards each whole to ${EAGER} links and as an id in \`ihave\` to the ${status.links - EAGER - 1} others that pruned every author; ` +
+        `flood limits hit: ${JSON.stringify(limited)}`,
+    );
+    if (floods < 200_000) {
+      out.notes.push(
+        `${label} relayed (quick): the seen-cache holds up to 100,000 ids, so it is not full yet`,
+      );
+    }
+    if (status.links < LINKS)
+      throw new Error(`the daemon held ${status.links} of ${LINKS} links after relaying`);
   } finally {
-    sender?.close();
-    receiver?.close();
-    await relay.stop();
-    rmSync(dir, { recursive: true, force: true });
+    driver.close();
   }
 }
 
 export const memoryScenario: Scenario = {
   id: 'memory',
-  title: '4. Memory: daemon RSS with 50 links and 100,000 stored; relay heap over 1,000,000 floods',
+  title: '4. Memory: daemon RSS with 100,000 stored and 50 links, idle and after relaying 1,000,000 messages',
   async run(ctx: BenchContext): Promise<ScenarioOutput> {
     const stored = ctx.quick ? 20_000 : 100_000;
     const floods = ctx.quick ? 20_000 : 1_000_000;
-    // Each part on its own: one that fails is reported as failed and keeps the other's figures.
-    const out: Required<Pick<ScenarioOutput, 'figures' | 'notes' | 'failed'>> = {
-      figures: [],
-      notes: [],
-      failed: [],
-    };
-    const part = async (name: string, run: () => Promise<{ figures: Figure[]; notes: string[] }>) => {
-      try {
-        const r = await run();
-        out.figures.push(...r.figures);
-        out.notes.push(...r.notes);
-      } catch (err) {
-        out.failed.push(`${name}: ${(err as Error)?.message ?? String(err)}`);
-      }
-    };
-    ctx.log(`  daemon with ${stored} stored messages and ${LINKS} links`);
-    await part('daemon RSS', () => daemonRss(ctx, stored));
-    ctx.log(`  relay heap over ${floods} flooded messages`);
-    await part('relay heap', () => relayHeap(floods));
+    const out: Parts = { figures: [], notes: [], failed: [] };
+    ctx.log(`  daemon with ${stored} stored messages and ${LINKS} links, then relaying ${floods}`);
+    await part(out, 'daemon', () => daemonMemory(ctx, stored, floods, out));
     return out;
   },
 };

@@ -23,6 +23,7 @@ import {
 } from '../daemon/index.js';
 import { MdnsDiscovery, StaticDiscovery } from '../discovery/index.js';
 import { fileFlags, intFlag, type ParsedArgs } from './args.js';
+import { sizeHeapForMemory } from './heap-size.js';
 import { readRoomKeyFiles } from './room-key-files.js';
 import { webOption } from './web-root.js';
 
@@ -35,6 +36,7 @@ export interface RunningNode {
 
 export async function createNode(args: ParsedArgs, mode: 'daemon' | 'chat'): Promise<RunningNode> {
   const v = args.values;
+  sizeHeapForMemory();
   // Every usage error before anything is written: a typo in a flag must not leave a data directory
   // with a fresh identity behind.
   const nick = v.nick === undefined ? undefined : checkNick(v.nick as string);

@@ -95,6 +95,29 @@ describe('FloodLimiter', () => {
     expect(limiter.stats.linksClosed).toBe(1);
   });
 
+  it('starts the persistMs count afresh once a link has been back within its limit (a full bucket)', () => {
+    const clock = new ManualClock();
+    const limiter = new FloodLimiter(limits(1000), clock);
+    const { link, failed } = fakeLink();
+    const verified = (done: () => void) => done();
+    // Over its limit once (a paste past the burst): 2 of 5 deferred, run within 200 ms.
+    for (let i = 0; i < 5; i++) limiter.admitFromLink(link, verified);
+    clock.advance(200);
+    // Then within it for longer than persistMs: one message every 400 ms (the first still waits for a
+    // token), and the bucket is full again at each.
+    for (let t = 0; t < 3000; t += 400) {
+      limiter.admitFromLink(link, verified);
+      clock.advance(400);
+    }
+    expect(limiter.stats.limitedByLink).toBe(3);
+    // Over it again, briefly: deferred, not closed (its last spell over the limit ended ~3 s ago).
+    const admitted = Array.from({ length: 5 }, () => limiter.admitFromLink(link, verified));
+    expect(failed).toEqual([]);
+    expect(admitted).toEqual([true, true, true, true, true]);
+    expect(limiter.stats.linksClosed).toBe(0);
+    expect(limiter.stats.limitedByLink).toBe(5);
+  });
+
   it('holds an origin over its limit back, in order, and drops unseen past the bound', () => {
     const clock = new ManualClock();
     const limiter = new FloodLimiter(limits(), clock);

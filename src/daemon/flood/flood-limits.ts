@@ -146,10 +146,15 @@ export class FloodLimiter {
       };
       this.links.set(link, s);
     }
-    if (s.queue.length === 0 && s.inFlight < this.limits.perLinkInFlight && s.bucket.take(now)) {
+    if (s.queue.length === 0 && s.inFlight < this.limits.perLinkInFlight) {
+      // A full bucket means the link has kept within its rate for a burst's worth of time: the spell
+      // over the limit is over. (Checked before taking: after a take the bucket is never full, and
+      // a link once over its limit was closed persistMs later however long it had kept within it.)
       if (s.overSince !== null && s.bucket.full(now)) s.overSince = null;
-      this.run(link, s, work);
-      return true;
+      if (s.bucket.take(now)) {
+        this.run(link, s, work);
+        return true;
+      }
     }
     s.overSince ??= now;
     if (now - s.overSince > this.limits.persistMs) {

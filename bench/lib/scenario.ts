@@ -47,6 +47,13 @@ export class BenchContext {
     return mesh;
   }
 
+  /** Stops the mesh of n nodes, so that the next mesh(n) starts a fresh one. */
+  async dropMesh(n: number): Promise<void> {
+    const mesh = this.meshes.get(n);
+    this.meshes.delete(n);
+    if (mesh) await (await mesh).destroy();
+  }
+
   async releaseMeshes(): Promise<void> {
     const all = [...this.meshes.values()];
     this.meshes.clear();

@@ -158,6 +158,10 @@ export async function searchMaxRate(
   for (let step = 0; step < steps; step++) {
     const t = await trial(ctx, n, rate, seconds);
     trials.push(t);
+    // A failed trial can leave the mesh damaged (on a loaded 2-core machine a 50-node search then
+    // failed every lower rate down to 2 msg/s, each message ~2 s late, also while the process was
+    // idle between trials): the next trial starts on a fresh mesh.
+    if (!t.passed) await ctx.dropMesh(n);
     ctx.log(
       `    N=${n} ${rate}/s: ${t.passed ? 'pass' : 'FAIL'} (${t.settledAfter < 0 ? `started UNSETTLED after ${round(-t.settledAfter, 1)} s` : `idle after ${round(t.settledAfter, 1)} s`}; ${t.complete}/${t.count} complete, worst ${round(t.worstMs, 1)} ms; ${round(t.cpuPerDeliveryUs, 1)} µs CPU/delivery, copies ${round(t.copiesMean, 2)}, ${t.grafts} grafts, ${t.limited} held by origin, ${t.deferred} deferred on links)`,
     );

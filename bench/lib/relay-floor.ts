@@ -126,3 +126,13 @@ async function tcpCost(frames: Uint8Array[], count: number): Promise<number> {
     server.close();
   }
 }
+
+/**
+ * Issue 20's floor for the CPU a delivery costs: one verification (the fastest konnect has) plus a
+ * frame's decode and its trip over loopback TCP, all measured in the same run. The CPU target is at
+ * most 2× this. (The history row and the origin's signature are left out here, as the issue states
+ * it; `floorPerDelivery` adds them.)
+ */
+export function cpuFloorUs(f: RelayFloor, verifiesPerSecond: number): number {
+  return 1e6 / verifiesPerSecond + f.decodeUs + f.tcpUs;
+}

@@ -1,6 +1,7 @@
 /** The contract between bench/run.ts and each scenario, and what scenarios share (meshes, the verify rate). */
 import type { Figure } from './figures.js';
-import { type BenchMesh, startBenchMesh } from './mesh.js';
+import { type BenchMesh, type BenchMeshOptions, startBenchMesh } from './mesh.js';
+import { measureRelayFloor, type RelayFloor } from './relay-floor.js';
 import { verifiesPerSecond } from './verify-rate.js';
 
 export interface ScenarioOutput {
@@ -25,6 +26,7 @@ export interface Scenario {
 export class BenchContext {
   private readonly meshes = new Map<number, Promise<BenchMesh>>();
   private verifyRate: Promise<number> | null = null;
+  private relayFloor: Promise<RelayFloor> | null = null;
 
   constructor(
     readonly quick: boolean,
@@ -33,16 +35,23 @@ export class BenchContext {
 
   /**
    * The default-degree overlay mesh of n nodes, started once per process (the trials of a rate search
-   * share it: starting a 50-node mesh costs seconds).
+   * share it: starting a 50-node mesh costs seconds). `options` count only on the first call for an n.
    */
-  mesh(n: number): Promise<BenchMesh> {
+  mesh(n: number, options?: BenchMeshOptions): Promise<BenchMesh> {
     let mesh = this.meshes.get(n);
     if (!mesh) {
-      this.log(`  starting a ${n}-node mesh (default overlay)`);
-      mesh = startBenchMesh(n);
+      this.log(`  starting a ${n}-node mesh (default overlay${options ? ', bench options' : ''})`);
+      mesh = startBenchMesh(n, options);
       this.meshes.set(n, mesh);
     }
     return mesh;
+  }
+
+  /** Stops the mesh of n nodes, so that the next mesh(n) starts a fresh one. */
+  async dropMesh(n: number): Promise<void> {
+    const mesh = this.meshes.get(n);
+    this.meshes.delete(n);
+    if (mesh) await (await mesh).destroy();
   }
 
   async releaseMeshes(): Promise<void> {
@@ -55,5 +64,11 @@ export class BenchContext {
   verifies(): Promise<number> {
     this.verifyRate ??= verifiesPerSecond(this.quick ? 0.3 : 1);
     return this.verifyRate;
+  }
+
+  /** What a delivery costs at least besides its verification (relay-floor.ts), measured once per run. */
+  floor(): Promise<RelayFloor> {
+    this.relayFloor ??= measureRelayFloor(this.quick);
+    return this.relayFloor;
   }
 }

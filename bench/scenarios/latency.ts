@@ -5,6 +5,7 @@
  * mesh. Also reported: the process CPU each message costs the whole mesh, which in one process is the
  * floor under the latency (every node's work for a message runs on the same thread, one after another).
  */
+import { CPU_FLOOR_TARGET, cpuFigures } from '../lib/cpu-per-delivery.js';
 import { atMost, figure, type Figure } from '../lib/figures.js';
 import { DeliveryTracker, warmUp } from '../lib/delivery.js';
 import { runIsolated } from '../lib/isolated.js';
@@ -31,7 +32,7 @@ export async function measureLatency(
   n: number,
   seconds: number,
   variant?: { bench: BenchMesh; key: string; label: string },
-): Promise<{ figures: Figure[]; note: string }> {
+): Promise<{ figures: Figure[]; note: string; cpuPerDeliveryUs: number }> {
   const bench = variant?.bench ?? (await ctx.mesh(n));
   const { mesh } = bench;
   const rate = rateFor(n);
@@ -106,7 +107,8 @@ export async function measureLatency(
     ),
   ];
   const note = `${at}: ${count} messages at ${rate}/s over ${round(sendSeconds, 2)} s, ${lat.length}/${expected} deliveries${done ? '' : ' (some missing after 10 s)'}`;
-  return { figures, note };
+  // From the first send until the last delivery (or the drain bound), over the deliveries made.
+  return { figures, note, cpuPerDeliveryUs: (cpuUsed * 1e6) / Math.max(1, lat.length) };
 }
 
 export const latencyScenario: Scenario = {
@@ -116,25 +118,51 @@ export const latencyScenario: Scenario = {
     const seconds = ctx.quick ? 2 : 10;
     const figures: Figure[] = [];
     const notes: string[] = [];
+    const failed: string[] = [];
     type Result = Awaited<ReturnType<typeof measureLatency>>;
+    // The floor under a delivery's CPU, measured in this process before the meshes start (issue 20).
+    const [floor, verifies] = [await ctx.floor(), await ctx.verifies()];
     // Each mesh in a process of its own (bench/lib/isolated.ts).
     for (const n of ctx.quick ? [10, 50] : [10, 50, 100]) {
-      const r = await runIsolated<Result>({ kind: 'latency', n, seconds, normal: false }, ctx.log);
+      let r: Result;
+      try {
+        r = await runIsolated<Result>({ kind: 'latency', n, seconds, normal: false }, ctx.log);
+      } catch (err) {
+        failed.push(`N=${n}: ${(err as Error).message.split('\n')[0]}`);
+        continue;
+      }
       figures.push(...r.figures);
+      figures.push(
+        ...cpuFigures(
+          `n${n}`,
+          `N=${n}, ${rateFor(n)} msg/s`,
+          r.cpuPerDeliveryUs,
+          floor,
+          verifies,
+          !ctx.quick && n <= 50,
+        ),
+      );
       notes.push(r.note);
     }
     if (!ctx.quick) {
       // What durability costs the mesh: the same mesh with stores that never flush to disk (synchronous
       // NORMAL) against the shipped ones, whose own messages are flushed on the thread pool.
       for (const n of [10, 50]) {
-        const r = await runIsolated<Result>({ kind: 'latency', n, seconds, normal: true }, ctx.log);
-        figures.push(...r.figures.filter((f) => /-(p50|p99|cpu-per-message)$/.test(f.key)));
-        notes.push(r.note);
+        try {
+          const r = await runIsolated<Result>({ kind: 'latency', n, seconds, normal: true }, ctx.log);
+          figures.push(...r.figures.filter((f) => /-(p50|p99|cpu-per-message)$/.test(f.key)));
+          notes.push(r.note);
+        } catch (err) {
+          failed.push(`N=${n}, NORMAL: ${(err as Error).message.split('\n')[0]}`);
+        }
       }
     }
     notes.push(
       'all N nodes run on one thread: a message costs N verifications and N database writes in series',
     );
-    return { figures, notes };
+    notes.push(
+      `CPU per delivery: process CPU (user + system, every thread) from the first send to the last delivery ÷ deliveries; floor = one verification (${round(1e6 / verifies, 1)} µs) + decode (${round(floor.decodeUs, 2)} µs) + loopback TCP (${round(floor.tcpUs, 2)} µs), measured in this run (issue 20: at most ${CPU_FLOOR_TARGET}× the floor)`,
+    );
+    return { figures, notes, failed };
   },
 };

@@ -73,6 +73,7 @@ export class FloodRouter {
       quietTurns: opts.quietTurns,
       lazyPush: opts.lazyPush,
       timings: opts.pushTimings,
+      loopLag: () => load.lag.lagMs(),
       has: (id) => this.hasSeen(id) || this.checking.has(seenKey(id)) || (this.opts.isKnown?.(id) ?? false),
       keyOf: seenKey,
       originOf: (id) => this.recent.get(seenKey(id), this.now())?.origin,

@@ -21,11 +21,13 @@ export {
   MAX_MISSING,
   MAX_MISSING_PER_LINK,
   PushTree,
+  graftWaitMs,
   type OriginKey,
   type PushTreeOptions,
   type PushTreeStats,
   type PushTreeTimings,
 } from './push-tree.js';
+export { LAG_WINDOW_MS, LoopLag, type LoopLagSource } from './loop-lag.js';
 export { QUIET_SLICE_MS, QUIET_WAIT_MAX_MS, QuietTurns } from './quiet-turn.js';
 export { RecentMessages, type Recent } from './recent-messages.js';
 export { SeenCache, type SeenCacheOptions } from './seen-cache.js';

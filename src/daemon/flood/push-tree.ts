@@ -24,6 +24,7 @@
 import { type Bytes, MAX_IHAVE_IDS } from '../../wire/index.js';
 import type { Clock, Timer } from '../../clock/clock.js';
 import type { Link } from '../links/index.js';
+import type { LoopLagSource } from './loop-lag.js';
 import { QuietTurns } from './quiet-turn.js';
 
 export interface PushTreeTimings {
@@ -32,14 +33,31 @@ export interface PushTreeTimings {
    * quiet turn (quiet-turn.ts), not in the middle of relaying a message.
    */
   announceDelayMs: number;
-  /** How long an announced message may take to arrive before it is grafted from an announcer. */
+  /** How long an announced message may take to arrive before it is grafted, on a loop without lag. */
   graftTimeoutMs: number;
+  /** Each ms of the event loop's lag (loop-lag.ts) adds this many ms to the graft timeout... */
+  graftLagFactor: number;
+  /** ... up to this timeout in all. */
+  graftTimeoutMaxMs: number;
 }
 
 export const DEFAULT_PUSH_TREE_TIMINGS: PushTreeTimings = {
   announceDelayMs: 200,
   graftTimeoutMs: 250,
+  graftLagFactor: 20,
+  graftTimeoutMaxMs: 2000,
 };
+
+/**
+ * How long an announced message may take before it is grafted, when the loop lags `lagMs` behind:
+ * longer in proportion to the lag, bounded. A loop that lags is slow to bring the eager copy too
+ * (it sits in a socket, a read queue or the verification pool behind the others), and a graft then
+ * only adds a copy and more work to a loop already behind (loop-lag.ts says what that cost).
+ */
+export function graftWaitMs(t: PushTreeTimings, lagMs: number): number {
+  const extra = Number.isFinite(lagMs) && lagMs > 0 ? lagMs * t.graftLagFactor : 0;
+  return Math.max(t.graftTimeoutMs, Math.min(t.graftTimeoutMaxMs, t.graftTimeoutMs + extra));
+}
 
 /** Announced but missing messages tracked at once; beyond that, history sync fills the gaps. */
 export const MAX_MISSING = 4096;
@@ -51,7 +69,8 @@ const MAX_ANNOUNCERS = 4;
 export const MAX_LAZY_ORIGINS = 4096;
 /**
  * Ids remembered per link as announced to it, the only ones its grafts may ask for (the oldest is
- * forgotten first). A graft comes 0.45 s after the announcement, 0.25 s more per further announcer;
+ * forgotten first). A graft comes 0.45 s after the announcement (up to 2.2 s on a lagging loop, see
+ * graftWaitMs), as long again per further announcer;
  * 4096 ids last ~3 s at the highest rate a 10-node mesh sustains here (~1,400 msg/s, BENCHMARKS.md),
  * and take ~200 KB per link when full. A graft for an id forgotten is not answered, but still makes
  * the link eager for the id's origin when the router knows it (PushTreeOptions.originOf).
@@ -105,6 +124,8 @@ export interface PushTreeOptions {
   originOf?(id: Bytes): OriginKey | undefined;
   /** The map key of an id (the flood router's seen-cache key). @default its bytes as latin1 */
   keyOf?(id: Bytes): string;
+  /** The event loop's lag in ms, read when a graft timer is set (graftWaitMs). @default none: 0 */
+  loopLag?: LoopLagSource;
 }
 
 export class PushTree {
@@ -225,7 +246,7 @@ export class PushTree {
       }
       const charged = this.missingBy.get(link) ?? 0;
       if (this.missing.size >= MAX_MISSING || charged >= MAX_MISSING_PER_LINK || this.opts.has(id)) continue;
-      const timer = this.opts.clock.setTimeout(() => this.expire(key), this.timings.graftTimeoutMs);
+      const timer = this.opts.clock.setTimeout(() => this.expire(key), this.graftWait());
       this.missing.set(key, { id, owner: link, announcers: [link], timer });
       this.missingBy.set(link, charged + 1);
     }
@@ -309,7 +330,11 @@ export class PushTree {
     this.stats.grafts++;
     link.send({ kind: 'graft', ids: [entry.id] });
     // If this announcer does not answer either, the next one is asked after another timeout.
-    entry.timer = this.opts.clock.setTimeout(() => this.expire(key), this.timings.graftTimeoutMs);
+    entry.timer = this.opts.clock.setTimeout(() => this.expire(key), this.graftWait());
+  }
+
+  private graftWait(): number {
+    return graftWaitMs(this.timings, this.opts.loopLag?.() ?? 0);
   }
 
   private flush(): void {

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { rawVerifyBackend } from '../../crypto-node/index.js';
+import { LoopLag } from './loop-lag.js';
 
 /**
  * Where a flooded message is verified: on the event loop itself, or on the thread pool. The pool's
@@ -51,6 +52,8 @@ export function verifyOnPoolNext(onPool: boolean, busy: number): boolean {
  * saturation (see VERIFY_ON_POOL_ABOVE), and fewer than INLINE_PER_TURN ran in this turn.
  */
 export class VerifyLoad {
+  /** How far behind the loop runs: the push tree waits longer before grafting when it lags. */
+  readonly lag = new LoopLag();
   private loopMark = performance.eventLoopUtilization();
   private loopMarkAt = performance.now();
   private onPool = false;

@@ -107,7 +107,9 @@ describe('files over loopback', () => {
   it('a receiver stopped mid-transfer resumes after a restart without fetching again what it held', async () => {
     dir = mkdtempSync(join(tmpdir(), 'konnect-files-'));
     const source = join(dir, 'big.bin');
-    const hash = writeRandomFile(source, 50 * MiB);
+    // Large enough that the transfer outlasts the first progress event (every 250 ms): since the
+    // holder reads chunks into pooled frames, 50 MiB could arrive whole before the first one.
+    const hash = writeRandomFile(source, 192 * MiB);
     mesh = await TestMesh.start(2, {
       nodeOptions: (i) => ({ files: { downloadDir: join(dir!, `down-${i}`) } }),
     });

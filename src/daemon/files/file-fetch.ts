@@ -64,6 +64,8 @@ export class FileFetcher {
   readonly badChunks = new Map<string, number>();
   /** Where each chunk is laid out to be hashed (leafHash), reused for every chunk. */
   private readonly hashScratch = new Uint8Array(1 + MAX_CHUNK_WIRE_BYTES);
+  /** Set when the node stops: nothing more is asked for or taken in (a restart resumes). */
+  private halted = false;
 
   constructor(
     private readonly store: FileStore,
@@ -199,7 +201,13 @@ export class FileFetcher {
     this.pump(fetch);
   }
 
+  /** The node is stopping: ask for nothing more and take in nothing more. */
+  halt(): void {
+    this.halted = true;
+  }
+
   chunk(link: Link, message: FileChunkMessage): void {
+    if (this.halted) return;
     const fetch = this.fetches.get(toHex(message.root));
     if (!fetch || !fetch.leaves) return;
     const asked = fetch.inflight.get(message.index);
@@ -272,6 +280,7 @@ export class FileFetcher {
 
   /** Asks each holder for what it has that we lack, up to its share. */
   private pump(fetch: Fetch): void {
+    if (this.halted) return;
     const now = this.clock.now();
     if (!fetch.leaves) {
       if (fetch.leavesAsked) return;

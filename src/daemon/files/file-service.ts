@@ -112,6 +112,7 @@ export class FileService implements NodeService {
   }
 
   stop(): void {
+    this.fetcher.halt();
     if (this.ticker) this.ctx.clock.clearInterval(this.ticker);
     this.ticker = null;
   }

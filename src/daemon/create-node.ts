@@ -26,7 +26,14 @@ export function createNode(init: NodeOptions, components: NodeComponents = {}): 
   let store = components.store;
   if (!store) {
     ensurePrivateFile(files.history);
-    store = openStore(files.history, { now: () => clock.now(), random, ...init.store });
+    // The batch writes and checkpoints run in a worker thread, off the event loop (write-thread.ts).
+    store = openStore(files.history, {
+      now: () => clock.now(),
+      random,
+      writes: 'worker',
+      logger,
+      ...init.store,
+    });
     if (store.recoveredFrom) {
       logger.error(
         `history database was unreadable; it was moved to ${store.recoveredFrom} and a new one started`,

@@ -226,9 +226,9 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
       await this.links.stop('shutting down', graceful);
     }
     this.router.stop();
-    this.writer.flush();
     for (const service of this.services) service.close?.();
-    this.store.close();
+    // Commits what waits (the write worker answers for all it was handed) before the database closes.
+    await this.writer.close();
   }
 
   // ---- API ----

@@ -112,8 +112,11 @@ describe('control socket', () => {
       const sync = vi.spyOn(node.store, 'sync').mockReturnValueOnce(new Promise<void>((r) => (release = r)));
       const sent = client.send({ kind: 'room', room: 'lobby' }, 'wait for the disk');
       expect(await settledYet(sent)).toBe(false);
-      // Committed already (at the quiet turn after the send; read from the database itself, which
-      // history() would first write to); only the reply waits for the disk.
+      // Committed (by the write worker, after the quiet turn after the send) before the flush to disk
+      // begins; read from the database itself, which history() would first write to. Only the reply
+      // waits for the disk.
+      await waitFor(() => sync.mock.calls.length > 0, 'the commit, then the flush to disk, to begin');
+      expect(await settledYet(sent)).toBe(false);
       expect(node.store.query({ room: 'lobby' }).map((m) => m.text)).toEqual(['wait for the disk']);
       release();
       expect((await sent).text).toBe('wait for the disk');
@@ -137,9 +140,10 @@ describe('control socket', () => {
       );
       sync.mockRestore();
       // A commit that fails (a full disk) is reported the same way.
-      const insertMany = vi.spyOn(node.store, 'insertMany').mockImplementationOnce(() => {
-        throw new Error('database or disk is full');
-      });
+      // (The daemon's store commits in its write worker, which answers with the failure.)
+      const insertMany = vi
+        .spyOn(node.store, 'commitInWorker')
+        .mockImplementationOnce(() => Promise.reject(new Error('database or disk is full')));
       const unwritten = client.send({ kind: 'room', room: 'lobby' }, 'disk full');
       await expect(unwritten).rejects.toMatchObject({ code: 'DATABASE_WRITE_FAILED' });
       await expect(unwritten).rejects.toThrow(

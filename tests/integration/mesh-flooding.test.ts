@@ -129,11 +129,14 @@ describe('flooding', () => {
     mesh = await TestMesh.start(2);
     await mesh.waitConnected();
     const [a, b] = mesh.nodes;
-    const insertMany = vi.spyOn(a.node.store, 'insertMany');
+    // The daemon's store commits in its write worker (write-thread.ts), not on the event loop.
+    const inWorker = vi.spyOn(a.node.store, 'commitInWorker');
+    const onLoop = vi.spyOn(a.node.store, 'insertMany');
     const first = a.node.send({ kind: 'room', room: 'lobby' }, 'first');
     expect(a.node.store.has(first.id), 'written within send()').toBe(false);
     await waitFor(() => a.node.store.has(first.id), 'the sent message to be written at a quiet turn');
-    expect(insertMany).toHaveBeenCalledTimes(1);
+    expect(inWorker).toHaveBeenCalledTimes(1);
+    expect(onLoop).not.toHaveBeenCalled();
     await waitFor(() => b.received.some((r) => r.id === first.id), 'the message to reach the peer');
     const second = a.node.send({ kind: 'room', room: 'lobby' }, 'second');
     expect(a.node.history({ room: 'lobby' }).map((m) => m.text)).toEqual(['first', 'second']);

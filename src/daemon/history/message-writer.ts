@@ -3,6 +3,16 @@
  * per WRITE_BATCH_MS or WRITE_BATCH_MAX), our own at the next quiet turn, so that a node passes a
  * message on before it writes it down; a query first writes what waits. Services hand messages here;
  * the flood router and history sync ask it what is held, waiting or stored.
+ *
+ * With a store that writes in its worker (store option `writes: 'worker'`, the daemon's), a batch is
+ * handed to the worker and its rows are held here, in flight, until the worker answers that it
+ * committed them: has() and lookup() see them meanwhile. The queries that first write what waits
+ * (flush()) are synchronous, and their callers with them (history sync's handlers, receipts, markers,
+ * node.history): rather than make them all asynchronous, flush() commits the rows still in flight on
+ * the event loop's own connection too (an INSERT of a row the worker also commits changes nothing;
+ * the write lock is held by the worker for one short transaction at most). That is rare next to the
+ * batches (a query, a sync message, a receipt); the batches themselves and their checkpoints run in
+ * the worker.
  */
 import { type Bytes, FUTURE_SKEW_MS, messageIdToString, type NodeIdHex, toHex } from '../../wire/index.js';
 import type { AnyPayload } from '../../wire/index.js';
@@ -64,6 +74,10 @@ export class MessageWriter {
   /** The commit and flush to disk of the latest own message. */
   private latestOwn: Promise<void> = Promise.resolve();
   private flushFailureLogged = false;
+  /** Rows handed to the write worker and not yet answered for, by id. */
+  private readonly inFlight = new Map<string, StoredMessage>();
+  /** Batches handed to the write worker and not yet answered for. */
+  private readonly batches = new Set<InFlightBatch>();
 
   constructor(opts: MessageWriterOptions) {
     this.opts = opts;
@@ -77,7 +91,7 @@ export class MessageWriter {
 
   /** Whether a message is held, waiting or stored. */
   has(id: string): boolean {
-    if (this.pending.has(id)) return true;
+    if (this.pending.has(id) || this.inFlight.has(id)) return true;
     if (this.absent.has(id)) return false;
     if (this.store.has(id)) return true;
     this.absent.add(id);
@@ -88,7 +102,7 @@ export class MessageWriter {
   /** A room message held, to answer a neighbour's graft. */
   lookup(id: Bytes): SignedMessage | undefined {
     const key = messageIdToString(id);
-    const pending = this.pending.get(key);
+    const pending = this.pending.get(key) ?? this.inFlight.get(key);
     if (pending)
       return pending.room !== null ? { id, payload: pending.payload, sig: pending.sig } : undefined;
     return this.store.signedRoomMessage(key);
@@ -125,13 +139,13 @@ export class MessageWriter {
     if (this.pending.size === 0) {
       // …and then at the first quiet turn (quiet-turn.ts): frames are forwarded before a commit.
       this.flushTimer = this.opts.clock.setTimeout(
-        () => this.opts.quietTurns.whenQuiet(() => this.flush()),
+        () => this.opts.quietTurns.whenQuiet(() => this.commit()),
         WRITE_BATCH_MS,
       );
     }
     this.pending.set(id, stored);
     this.absent.delete(id);
-    if (this.pending.size >= WRITE_BATCH_MAX) this.flush();
+    if (this.pending.size >= WRITE_BATCH_MAX) this.commit();
     this.opts.onStored(m.shown ? { ...toChatMessage(stored), ...m.shown } : toChatMessage(stored));
     return true;
   }
@@ -170,7 +184,7 @@ export class MessageWriter {
     this.absent.delete(stored.id);
     if (!this.ownBatch) {
       this.ownBatch = deferred();
-      this.opts.quietTurns.whenQuiet(() => this.flush());
+      this.opts.quietTurns.whenQuiet(() => this.commit());
     }
     this.latestOwn = this.ownBatch.promise;
     const message = shown ? { ...toChatMessage(stored), ...shown } : toChatMessage(stored);
@@ -178,8 +192,32 @@ export class MessageWriter {
     return message;
   }
 
-  /** Writes what waits, now. */
+  /** Writes what waits, now, where this thread's queries of the store see it (see the top). */
   flush(): void {
+    this.commit();
+    if (this.batches.size === 0) return;
+    const batches = [...this.batches];
+    try {
+      this.store.insertMany(batches.flatMap((b) => b.rows));
+    } catch (err) {
+      // They stay in flight: the worker's answer settles them.
+      this.opts.logger.error(`could not write messages in flight to history: ${(err as Error).message}`);
+      return;
+    }
+    for (const b of batches) this.settle(b, null);
+  }
+
+  /**
+   * Commits what waits (the node is stopping), in the worker if the store writes there and once it
+   * has answered for everything, then closes the store.
+   */
+  async close(): Promise<void> {
+    this.commit();
+    await this.store.closeAfterWrites();
+  }
+
+  /** Hands what waits to a commit: in the write worker, or here (then checkpoints when due). */
+  private commit(): void {
     if (this.flushTimer) this.opts.clock.clearTimeout(this.flushTimer);
     this.flushTimer = null;
     const own = this.ownBatch;
@@ -187,6 +225,17 @@ export class MessageWriter {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    const inWorker = this.store.commitInWorker(batch);
+    if (inWorker) {
+      const b: InFlightBatch = { rows: batch, own, done: false };
+      this.batches.add(b);
+      for (const m of batch) this.inFlight.set(m.id, m);
+      inWorker.then(
+        () => this.settle(b, null),
+        (err: Error) => this.settle(b, err),
+      );
+      return;
+    }
     try {
       this.store.insertMany(batch);
     } catch (err) {
@@ -204,6 +253,20 @@ export class MessageWriter {
     }
   }
 
+  /** The worker answered for a batch, or flush() committed it here: it leaves the in-flight rows. */
+  private settle(b: InFlightBatch, err: Error | null): void {
+    if (b.done) return;
+    b.done = true;
+    this.batches.delete(b);
+    for (const m of b.rows) this.inFlight.delete(m.id);
+    if (err) {
+      this.opts.logger.error(`could not write ${b.rows.length} messages to history: ${err.message}`);
+      b.own?.reject(err);
+      return;
+    }
+    if (b.own) this.flushToDisk().then(b.own.resolve, b.own.reject);
+  }
+
   /** Flushes history to disk off the event loop. A failure stays (wal-sync.ts): it is logged once. */
   flushToDisk(): Promise<void> {
     const flush = this.store.sync();
@@ -218,13 +281,28 @@ export class MessageWriter {
   /** Applies the retention limits (count and age per conversation). */
   prune(): void {
     try {
-      this.flush();
+      this.commit(); // first: what waits counts against the limits
+      const inWorker = this.store.pruneInWorker();
+      if (inWorker) {
+        inWorker.then(
+          (removed) => removed > 0 && this.opts.logger.info('pruned history past retention', { removed }),
+          (err: Error) => this.opts.logger.error(`could not prune history: ${err.message}`),
+        );
+        return;
+      }
       const removed = this.store.prune();
       if (removed > 0) this.opts.logger.info('pruned history past retention', { removed });
     } catch (err) {
       this.opts.logger.error(`could not prune history: ${(err as Error).message}`);
     }
   }
+}
+
+interface InFlightBatch {
+  rows: StoredMessage[];
+  /** Settled once its own messages are committed and on disk. */
+  own: Deferred | null;
+  done: boolean;
 }
 
 interface Deferred {

@@ -1,5 +1,6 @@
 /** How a history store is opened: durability, full-text batching, retention; checked before use. */
 import { UsageError } from '../../wire/index.js';
+import type { Logger } from '../logger.js';
 
 export interface StoreOptions {
   /**
@@ -18,6 +19,15 @@ export interface StoreOptions {
   maxAgeMs?: number;
   /** Clock for retention and for naming a corrupt file moved aside. @default Date.now */
   now?: () => number;
+  /**
+   * Where the batch writes, their checkpoints and retention run: on this thread's connection, or in a
+   * worker thread owning a write connection of its own (write-thread.ts), while this thread keeps its
+   * connection for reads (WAL lets them run beside the worker's writes). The daemon uses the worker;
+   * a database in memory always writes in this thread. @default 'thread'
+   */
+  writes?: 'thread' | 'worker';
+  /** Told when the write worker dies (the store then writes in this thread) or cannot checkpoint. */
+  logger?: Pick<Logger, 'error' | 'warn'>;
   /** Where the ftsBatch spread comes from (nodes opened together must not index in step). @default Math.random */
   random?: () => number;
 }

@@ -16,11 +16,12 @@ import {
   type SignedMessage,
   type SyncStore,
 } from './reconcile.js';
-import { idLanes } from './id-lanes.js';
 import { openDatabase, type Db } from './store-schema.js';
 import { WalFrames } from './wal-frames.js';
 import { WalSync } from './wal-sync.js';
 import { prepareAll } from './store-statements.js';
+import { BatchWrites } from './store-writes.js';
+import { WriteChannel } from './write-thread.js';
 import {
   checkOptions,
   DEFAULT_MAX_AGE_MS,
@@ -31,6 +32,7 @@ import { COLUMNS, ftsQuery, type Row, type StoredMessage, toChat, toStored } fro
 
 export { ftsQuery, type StoredMessage, toChatMessage } from './store-rows.js';
 export { DEFAULT_MAX_AGE_MS, DEFAULT_MAX_MESSAGES_PER_SCOPE, type StoreOptions } from './store-options.js';
+export { CHECKPOINT_TARGET_FRAMES } from './store-writes.js';
 
 /**
  * New rows are added to the full-text index about this many at a time (or before a search). Each store
@@ -38,16 +40,8 @@ export { DEFAULT_MAX_AGE_MS, DEFAULT_MAX_MESSAGES_PER_SCOPE, type StoreOptions }
  * tests and benchmarks) would otherwise all index in the same millisecond, once every FTS_BATCH rows.
  */
 export const FTS_BATCH = 512;
-/**
- * WAL frames a checkpoint by checkpointWhenDue should find: half of SQLite's automatic threshold (1,000
- * pages), whose checkpoint runs inside whichever commit crosses it (1-2 ms more, up to 5 ms), and a
- * single-row commit crossed it most often. The automatic one stays as the fallback.
- */
-export const CHECKPOINT_TARGET_FRAMES = 500;
-/** Batches between two checkpointWhenDue, at least (a reader holding the log back must not make every batch checkpoint). */
-const MIN_CHECKPOINT_BATCHES = 8;
-/** Without a -shm file to read the WAL's length from (wal-frames.ts): a checkpoint every this many batches. */
-const BLIND_CHECKPOINT_BATCHES = 64;
+/** How long closing waits for the write worker to answer what it was asked before it is given up. */
+const WRITE_WORKER_CLOSE_MS = 15_000;
 /** Largest page a history query returns. */
 export const MAX_HISTORY_LIMIT = 10_000;
 const DEFAULT_HISTORY_LIMIT = 100;
@@ -62,7 +56,10 @@ export class HistoryStore implements SyncStore {
   private closed = false;
   private readonly queries = new Map<string, Statement>();
   private readonly stmt: ReturnType<typeof prepareAll>;
-  private readonly insertAll: (messages: StoredMessage[]) => string[];
+  /** The batch writes on this thread's connection (all of them, or the fallback of the worker's). */
+  private readonly writes: BatchWrites;
+  /** The write worker's connection (write-thread.ts), null when this thread writes. */
+  private readonly channel: WriteChannel | null = null;
   /** Flushes the WAL off the event loop; null when the store was opened with synchronous NORMAL. */
   private readonly walSync: WalSync | null;
   /**
@@ -71,13 +68,10 @@ export class HistoryStore implements SyncStore {
    * lookup ran twice per received message and was ~15 % of a relay's event-loop time (BENCHMARKS.md).
    */
   private maxId: MessageIdStr;
-  /** Rows inserted since the full-text index was last brought up to date (an upper bound). */
-  private unindexed: number;
+  /** Rows held out of the full-text index before they are added in bulk (this store's draw). */
   private readonly ftsBatch: number;
-  private batchesSinceCheckpoint = 0;
   /** The WAL's length in frames, from the -shm file; null for an in-memory database. */
   private readonly walFrames: WalFrames | null;
-  private readonly indexAll: () => void;
 
   /** Opens or creates the database file; the caller creates its directory (mode 0700). */
   static open(file: string, options: StoreOptions = {}): HistoryStore {
@@ -100,7 +94,8 @@ export class HistoryStore implements SyncStore {
       throw err;
     }
     const walFrames = onDisk ? WalFrames.open(`${main}-shm`) : null;
-    return new HistoryStore(db, recoveredFrom, walSync, walFrames, options, now);
+    const worker = onDisk && options.writes === 'worker' ? main : null;
+    return new HistoryStore(db, recoveredFrom, walSync, walFrames, options, now, worker);
   }
 
   private constructor(
@@ -110,6 +105,7 @@ export class HistoryStore implements SyncStore {
     walFrames: WalFrames | null,
     options: StoreOptions,
     now: () => number,
+    workerFile: string | null,
   ) {
     this.walSync = walSync;
     this.walFrames = walFrames;
@@ -120,16 +116,44 @@ export class HistoryStore implements SyncStore {
     this.maxAgeMs = options.maxAgeMs ?? DEFAULT_MAX_AGE_MS;
     this.stmt = prepareAll(db);
     this.maxId = (db.prepare('SELECT MAX(id) FROM messages').pluck().get() as string | null) ?? '';
-    this.insertAll = db.transaction((messages: StoredMessage[]) =>
-      messages.filter((m) => this.insertRow(m)).map((m) => m.id),
-    );
-    this.unindexed = this.stmt.pendingCount.get() as number;
     this.ftsBatch =
       options.ftsBatch ?? Math.round(FTS_BATCH * (0.75 + 0.5 * (options.random ?? Math.random)()));
-    this.indexAll = db.transaction(() => {
-      this.stmt.indexPending.run();
-      this.stmt.clearPending.run();
+    this.writes = new BatchWrites(db, this.stmt, {
+      ftsBatch: this.ftsBatch,
+      walFrames: walFrames && (() => walFrames.count()),
+      immediate: workerFile !== null,
     });
+    if (workerFile === null) return;
+    const logger = options.logger ?? console;
+    this.channel = new WriteChannel({
+      file: workerFile,
+      ftsBatch: this.ftsBatch,
+      shmFd: walFrames?.descriptor ?? null,
+      // Closed without closeAfterWrites: the rows are refused loudly (the writer logs them), not dropped.
+      fallback: {
+        write: (messages) => void this.writableHere().insertMany(messages),
+        prune: (cutoff, maxPerScope) => this.writableHere().prune(cutoff, maxPerScope),
+      },
+      onLost: (err) =>
+        logger.error(`the history write worker failed (${err.message}); writing history on the event loop`),
+      onWarning: (message) => logger.warn(message),
+    });
+  }
+
+  /** Whether batches are committed by the write worker (commitInWorker) rather than in this thread. */
+  get writesInWorker(): boolean {
+    return this.channel?.alive ?? false;
+  }
+
+  /**
+   * Hands a batch to the write worker; resolves once it is committed (durable once a later sync()
+   * resolves), rejects if the commit failed. Null when this thread writes (use insertMany). The rows
+   * are not visible to this store's reads before then: MessageWriter holds them meanwhile.
+   */
+  commitInWorker(messages: StoredMessage[]): Promise<void> | null {
+    if (this.closed || !this.channel?.alive) return null;
+    this.noteIds(messages);
+    return this.channel.write(messages);
   }
 
   /**
@@ -138,9 +162,8 @@ export class HistoryStore implements SyncStore {
    * writes everything, own messages too, through insertMany).
    */
   insert(message: StoredMessage): boolean {
-    const stored = this.insertRow(message);
-    if (stored) this.unindexed++;
-    return stored;
+    this.noteIds([message]);
+    return this.writes.insert(message);
   }
 
   /**
@@ -148,10 +171,8 @@ export class HistoryStore implements SyncStore {
    * crash of the process; sync() makes it survive power loss too.
    */
   insertMany(messages: StoredMessage[]): string[] {
-    const ids = this.insertAll(messages);
-    this.indexWhenDue(ids.length);
-    this.batchesSinceCheckpoint++;
-    return ids;
+    this.noteIds(messages);
+    return this.writes.insertMany(messages);
   }
 
   /**
@@ -161,20 +182,12 @@ export class HistoryStore implements SyncStore {
    * throws if SQLite fails it (the rows stay committed, and its automatic checkpoint tries again).
    */
   checkpointWhenDue(): boolean {
-    const due = this.walFrames
-      ? this.batchesSinceCheckpoint >= MIN_CHECKPOINT_BATCHES &&
-        this.walFrames.count() >= CHECKPOINT_TARGET_FRAMES
-      : this.batchesSinceCheckpoint >= BLIND_CHECKPOINT_BATCHES;
-    if (!due) return false;
-    this.batchesSinceCheckpoint = 0;
-    this.db.pragma('wal_checkpoint(PASSIVE)');
-    return true;
+    return this.writes.checkpointWhenDue();
   }
 
   /** Adds every row still waiting to the full-text index (done by itself every ~FTS_BATCH rows). */
   indexPending(): void {
-    this.indexAll();
-    this.unindexed = 0;
+    this.writes.indexPending();
   }
 
   /**
@@ -231,13 +244,15 @@ export class HistoryStore implements SyncStore {
       params.push(at, at, q.before.id);
     }
     if (match !== undefined) {
-      if (this.unindexed > 0) {
+      // The worker's inserts are not counted here: ask the table (a few hundred rows at most).
+      const unindexed = this.channel ? (this.stmt.pendingCount.get() as number) : this.writes.unindexed;
+      if (unindexed > 0) {
         try {
           this.indexPending();
         } catch {
           // The newest rows stay unsearchable until indexing works again (the next search retries);
           // what is indexed is still searched, and nothing is lost.
-          this.unindexed = 1;
+          this.writes.unindexed = 1;
         }
       }
       where.push('m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)');
@@ -274,26 +289,50 @@ export class HistoryStore implements SyncStore {
 
   /** Applies retention (age, then count per scope); returns how many messages were removed. */
   prune(): number {
-    return this.db.transaction(() => {
-      let removed = 0;
-      const cutoff = this.now() - this.maxAgeMs;
-      for (const scope of this.scopes()) {
-        removed += this.stmt.pruneAge.run(scope, cutoff).changes;
-        removed += this.stmt.pruneCount.run(scope, this.maxPerScope).changes;
-      }
-      return removed;
-    })();
+    return this.writes.prune(this.now() - this.maxAgeMs, this.maxPerScope);
   }
 
-  /** Checkpoints the WAL and closes; idempotent. */
+  /** prune() in the write worker, after the batches handed to it; null when this thread writes. */
+  pruneInWorker(): Promise<number> | null {
+    if (this.closed || !this.channel?.alive) return null;
+    return this.channel.prune(this.now() - this.maxAgeMs, this.maxPerScope);
+  }
+
+  /**
+   * Lets the write worker answer everything it was handed (or, past WRITE_WORKER_CLOSE_MS, gives it
+   * up: what it had not answered is then written here), has it close its connection, then closes.
+   */
+  async closeAfterWrites(): Promise<void> {
+    const channel = this.channel;
+    if (channel && !this.closed) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>(
+        (resolve) => (timer = setTimeout(resolve, WRITE_WORKER_CLOSE_MS, 'late')),
+      );
+      const closing = channel.close();
+      if ((await Promise.race([closing, late])) === 'late') {
+        channel.killWorker().catch(() => {});
+        await closing;
+      }
+      clearTimeout(timer);
+    }
+    this.close();
+  }
+
+  /**
+   * Closes; idempotent. With the write worker, what it has not answered yet is committed by it
+   * afterwards (closeAfterWrites waits for it first).
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.walSync?.close();
     this.db.close();
-    // Only after the connection: closing any descriptor of a file drops the process's POSIX locks on
-    // it, and SQLite holds its locks on the -shm file (wal-frames.ts).
-    this.walFrames?.close();
+    // Only after the connections: closing any descriptor of a file drops the process's POSIX locks on
+    // it, and SQLite holds its locks on the -shm file (wal-frames.ts); the worker reads through it.
+    const frames = this.walFrames;
+    if (this.channel) void this.channel.close().then(() => frames?.close());
+    else frames?.close();
   }
 
   // Reconciliation (SyncStore): ranges are [from, to) of ts, see reconcile.ts.
@@ -337,41 +376,13 @@ export class HistoryStore implements SyncStore {
     return out;
   }
 
-  private indexWhenDue(added: number): void {
-    this.unindexed += added;
-    if (this.unindexed < this.ftsBatch) return;
-    try {
-      this.indexPending();
-    } catch {
-      // The rows are stored and stay pending: the next search tries again, the next batch after
-      // another batch of rows (not every insert, which would retry the whole backlog each time).
-      this.unindexed = 1;
-    }
+  private writableHere(): BatchWrites {
+    if (this.closed) throw new Error('the history was closed before the write worker committed');
+    return this.writes;
   }
 
-  private insertRow(m: StoredMessage): boolean {
-    if (m.id > this.maxId) this.maxId = m.id;
-    const lanes = idLanes(idFromText(m.id));
-    const info = this.stmt.insert.run(
-      m.id,
-      m.scope,
-      m.room,
-      m.peer,
-      m.from,
-      m.nick,
-      m.ts,
-      m.text,
-      m.action ? 1 : 0,
-      m.own ? 1 : 0,
-      m.status,
-      m.via,
-      m.future ? 1 : 0,
-      m.receivedAt,
-      m.payload,
-      m.sig,
-      ...lanes,
-      m.future ? Math.min(m.ts, m.receivedAt) : m.ts,
-    );
-    return info.changes > 0;
+  /** Keeps maxId an upper bound of what is stored, from the moment rows are handed to a write. */
+  private noteIds(messages: readonly StoredMessage[]): void {
+    for (const m of messages) if (m.id > this.maxId) this.maxId = m.id;
   }
 }

@@ -18,6 +18,8 @@ const MX_FRAME_OFFSET = 16;
 export class WalFrames {
   private fd: number | null;
   private readonly word = Buffer.alloc(4);
+  /** A descriptor lent by another thread of this process (the write worker's): never closed here. */
+  private readonly borrowed: boolean;
 
   /** Null when there is no -shm file to read (an in-memory database, or none yet). */
   static open(shmFile: string): WalFrames | null {
@@ -28,8 +30,23 @@ export class WalFrames {
     }
   }
 
-  private constructor(fd: number) {
+  /**
+   * Reads through a descriptor that another thread of this process opened and will close (the write
+   * worker reads the event loop's): descriptors belong to the process, and so do POSIX locks, so the
+   * worker must not open and close one of its own while any connection of the process is open.
+   */
+  static borrow(fd: number): WalFrames {
+    return new WalFrames(fd, true);
+  }
+
+  private constructor(fd: number, borrowed = false) {
     this.fd = fd;
+    this.borrowed = borrowed;
+  }
+
+  /** The descriptor, to lend to the write worker (null once closed). */
+  get descriptor(): number | null {
+    return this.fd;
   }
 
   /** Frames in the WAL now; 0 when closed or unreadable. */
@@ -45,7 +62,7 @@ export class WalFrames {
 
   close(): void {
     if (this.fd === null) return;
-    closeSync(this.fd);
+    if (!this.borrowed) closeSync(this.fd);
     this.fd = null;
   }
 }

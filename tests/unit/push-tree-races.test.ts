@@ -99,6 +99,21 @@ describe('push tree under load: the races that cut a tree', () => {
     expect(z.stats.prunes).toBe(0);
   });
 
+  it('after the parent link went down, prunes answering a copy we passed on do not undo the repair', () => {
+    const { z, p, zp, pz, zk } = pair();
+    // k is z's parent; it goes down, and z asks p (and its other links) to push the origin (repair).
+    z.firstFrom(zk.link, ORIGIN);
+    z.duplicateFrom(zp.link, ORIGIN, false);
+    deliver(zp, p, pz.link);
+    expect(z.linkDown(zk.link)).toEqual([ORIGIN]);
+    p.onGraft(pz.link, [], [ORIGIN]);
+    // Meanwhile z passes on a copy p has (verified as k went, or by history sync): p prunes again.
+    p.duplicateFrom(pz.link, ORIGIN, false);
+    deliver(pz, z, zp.link);
+    deliver(zp, p, pz.link);
+    expect(p.isEager(pz.link, ORIGIN)).toBe(true);
+  });
+
   it('still prunes and honours prunes off the parent link, as before', () => {
     const { z, p, zp, pz, zk } = pair();
     z.firstFrom(zk.link, ORIGIN);

@@ -148,8 +148,11 @@ export class PushTree {
   private readonly missingBy = new Map<Link, number>();
   /** Per link, the ids announced to it and not yet grafted by it, oldest first. */
   private readonly announced = new WeakMap<Link, Set<string>>();
-  /** Per origin, the link its latest new message came on: its parent in that origin's tree. */
-  private readonly parents = new Map<OriginKey, Link>();
+  /**
+   * Per origin, the link its latest new message came on: its parent in that origin's tree; null
+   * once that link went down, until the origin's next new message.
+   */
+  private readonly parents = new Map<OriginKey, Link | null>();
   private flushTimer: Timer | null = null;
 
   constructor(opts: PushTreeOptions) {
@@ -238,7 +241,10 @@ export class PushTree {
   onPrune(link: Link, origin: OriginKey): void {
     // From our parent for this origin, the prune is stale: a copy we sent it before its messages
     // came to us first. Taken, it would cut us off the origin's tree.
-    if (this.parents.get(origin) === link) this.keepPushing(link, origin);
+    // Without a parent since it went down, the repair asked every link to push (linkDown); a copy
+    // we pass on meanwhile (one verified as the link went, or by history sync) draws prunes from them.
+    const parent = this.parents.get(origin);
+    if (parent === link || parent === null) this.keepPushing(link, origin);
     else this.setLazy(link, origin);
   }
 
@@ -307,7 +313,7 @@ export class PushTree {
     const orphaned: OriginKey[] = [];
     for (const [origin, parent] of this.parents) {
       if (parent !== link) continue;
-      this.parents.delete(origin);
+      this.parents.set(origin, null);
       orphaned.push(origin);
     }
     // A node that floods prunes nobody, so every link towards it is still eager: nothing to repair.

@@ -114,6 +114,21 @@ describe('push tree under load: the races that cut a tree', () => {
     expect(p.isEager(pz.link, ORIGIN)).toBe(true);
   });
 
+  it('an older message come late names no parent: two nodes cannot take each other as parent', () => {
+    const { z, zp, zk } = pair();
+    // m2 (ts 2) comes on k first; then m1 (ts 1), sent before it, comes late on p, then on k.
+    expect(z.firstFrom(zk.link, ORIGIN, 2)).toBe(false);
+    z.firstFrom(zp.link, ORIGIN, 1);
+    z.duplicateFrom(zk.link, ORIGIN, false);
+    // k stays z's parent: its late copy of m1 prunes nothing, and its prune would be answered.
+    expect(z.isEager(zk.link, ORIGIN)).toBe(true);
+    expect(zk.outbox).toEqual([]);
+    // A newer message first on p makes p the parent; then k's copy prunes k.
+    z.firstFrom(zp.link, ORIGIN, 3);
+    z.duplicateFrom(zk.link, ORIGIN, false);
+    expect(z.isEager(zk.link, ORIGIN)).toBe(false);
+  });
+
   it('still prunes and honours prunes off the parent link, as before', () => {
     const { z, p, zp, pz, zk } = pair();
     z.firstFrom(zk.link, ORIGIN);

@@ -166,7 +166,11 @@ export async function searchMaxRate(
     trials.push(t);
     // A failed trial can leave the mesh damaged (on a loaded 2-core machine a 50-node search then
     // failed every lower rate down to 2 msg/s, each message ~2 s late, also while the process was
-    // idle between trials): the next trial starts on a fresh mesh.
+    // idle between trials): the next trial starts on a fresh mesh. Most of that damage was origins'
+    // trees cut by prunes racing reordered messages (push-tree.ts; after 2,000 msg/s at N = 10, 16 to
+    // 59 of 90 (node, origin) pairs cut, now 0; at N = 50 after 300 msg/s, 275 to 1,012 of
+    // 2,450, now 11 to 23). Kept: a few cuts remain, and after a burst at N = 50 the latencies were
+    // not shown back at a fresh mesh's on the loaded machine they were measured on.
     if (!t.passed) await ctx.dropMesh(n);
     ctx.log(
       `    N=${n} ${rate}/s: ${t.passed ? 'pass' : 'FAIL'} (${t.settledAfter < 0 ? `started UNSETTLED after ${round(-t.settledAfter, 1)} s` : `idle after ${round(t.settledAfter, 1)} s`}; ${t.complete}/${t.count} complete, worst ${round(t.worstMs, 1)} ms; ${round(t.cpuPerDeliveryUs, 1)} µs CPU/delivery, copies ${round(t.copiesMean, 2)}, ${t.grafts} grafts, ${t.limited} held by origin, ${t.deferred} deferred on links)`,

@@ -215,8 +215,9 @@ describe('push tree', () => {
     expect(tree.stats.repairs).toBe(1);
     expect(tree.linkDown(a.link)).toEqual([]); // forgotten once handed back
 
-    tree.onPrune(b.link, ORIGIN_A);
-    tree.onPrune(b.link, ORIGIN_B);
+    // (A prune from b now would be answered, not taken: these origins have no parent since a went.)
+    tree.duplicateFrom(b.link, ORIGIN_A, false);
+    tree.duplicateFrom(b.link, ORIGIN_B, false);
     tree.onGraft(b.link, [], [ORIGIN_A]);
     expect(tree.isEager(b.link, ORIGIN_A)).toBe(true);
     expect(tree.isEager(b.link, ORIGIN_B)).toBe(false);

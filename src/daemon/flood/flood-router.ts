@@ -317,7 +317,7 @@ export class FloodRouter {
     // linkDown has run: nothing would repair the tree again), and its copy says nothing about the
     // tree: as if it had come by a graft, so the copies held meanwhile (from the parent still alive)
     // prune nothing.
-    const firstWasLazy = from.state === 'closed' || this.tree.firstFrom(from, origin);
+    const firstWasLazy = from.state === 'closed' || this.tree.firstFrom(from, origin, decoded.ts);
     // Out of hops, it stops here, not even announced or held for grafts: a direct message sent on its
     // one link (hops 1) must not travel further.
     if (message.hops > 1) {
@@ -368,7 +368,7 @@ export class FloodRouter {
     }
     // A valid message of a kind this version does not know is relayed (newer nodes may understand
     // it) but not delivered; it is verified like any other, so nobody can flood junk through us.
-    return { payload: payload ?? 'ignored', from: origin.from };
+    return { payload: payload ?? 'ignored', from: origin.from, ts: origin.ts };
   }
 
   private reject(from: Link | null, reason: string): void {

@@ -25,4 +25,6 @@ export interface SignedMessage {
 export interface Decoded {
   payload: AnyPayload | 'ignored';
   from: Bytes;
+  /** The origin's timestamp: the push tree takes a message's path as the parent only if it is the newest. */
+  ts: number;
 }

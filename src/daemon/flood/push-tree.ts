@@ -148,8 +148,11 @@ export class PushTree {
   private readonly missingBy = new Map<Link, number>();
   /** Per link, the ids announced to it and not yet grafted by it, oldest first. */
   private readonly announced = new WeakMap<Link, Set<string>>();
-  /** Per origin, the link its latest new message came on: its parent in that origin's tree. */
-  private readonly parents = new Map<OriginKey, Link>();
+  /**
+   * Per origin, the link its newest message (by the origin's ts) came on first: its parent in that
+   * origin's tree; null once that link went down, until the origin's next newer message.
+   */
+  private readonly parents = new Map<OriginKey, { link: Link | null; ts: number }>();
   private flushTimer: Timer | null = null;
 
   constructor(opts: PushTreeOptions) {
@@ -173,15 +176,25 @@ export class PushTree {
    * sent before our prune reached it), it is the better path now: eager again. Returns whether it was
    * lazy, which `duplicateFrom` needs.
    */
-  firstFrom(link: Link, origin: OriginKey): boolean {
+  firstFrom(link: Link, origin: OriginKey, ts?: number): boolean {
+    let parent = this.parents.get(origin);
     // Re-inserted at the end each time, so the first entry is the origin heard from longest ago: a
     // flood of made-up identities pushes out only origins that have gone quiet.
     if (!this.parents.delete(origin) && this.parents.size >= MAX_LAZY_ORIGINS) {
       this.parents.delete(this.parents.keys().next().value!);
     }
-    this.parents.set(origin, link);
+    // An older message come late, on a path slow at that moment, names no parent. By arrival order,
+    // two nodes could each take the other as parent (m1 came x→y→z before w→z, m2 w→z→y before
+    // x→y), prune w and x, and be cut off together: 128 of 131 cut pairs in a saturated 50-node
+    // mesh. By the origin's order, the parents are the first-arrival tree of one message.
+    if (!parent || ts === undefined || ts >= parent.ts) parent = { link, ts: ts ?? parent?.ts ?? 0 };
+    this.parents.set(origin, parent);
     const lazy = this.lazy.get(link);
-    return lazy !== undefined && lazy.delete(origin);
+    if (lazy === undefined || !lazy.delete(origin)) return false;
+    // Its far end may not know: it pushed before our prune reached it, and takes the prune next. The
+    // tree is then cut here until the origin's next message is grafted (keepPushing says why).
+    this.keepPushing(link, origin);
+    return true;
   }
 
   /**
@@ -191,7 +204,8 @@ export class PushTree {
    * means the other end missed or undid our prune (it took a copy from us as its first): prune again.
    */
   duplicateFrom(link: Link, origin: OriginKey, firstWasLazy: boolean): void {
-    if (!this.lazyPush || firstWasLazy) return;
+    // From our parent, it is an older message that came late: its newest message came first there.
+    if (!this.lazyPush || firstWasLazy || this.parents.get(origin)?.link === link) return;
     this.setLazy(link, origin);
     this.stats.prunes++;
     link.send({ kind: 'prune', origin: Buffer.from(origin, 'latin1') });
@@ -231,7 +245,24 @@ export class PushTree {
   }
 
   onPrune(link: Link, origin: OriginKey): void {
-    this.setLazy(link, origin);
+    // From our parent for this origin, the prune is stale: a copy we sent it before its messages
+    // came to us first. Taken, it would cut us off the origin's tree.
+    // Without a parent since it went down, the repair asked every link to push (linkDown); a copy
+    // we pass on meanwhile (one verified as the link went, or by history sync) draws prunes from them.
+    const parent = this.parents.get(origin);
+    if (parent && (parent.link === link || parent.link === null)) this.keepPushing(link, origin);
+    else this.setLazy(link, origin);
+  }
+
+  /**
+   * Asks a link to push an origin's messages to us eagerly (`graft` {origins}). Under load, copies of
+   * one origin's messages take different paths in different orders, and prunes cross the messages
+   * that changed a node's parent: left so, a saturated 10-node mesh ended with 59 of its 90 (node,
+   * origin) pairs cut off their origin's tree, and each origin's next message reached them only by
+   * announcement and graft (up to 2.2 s when the loop lags) however idle the mesh was by then.
+   */
+  private keepPushing(link: Link, origin: OriginKey): void {
+    link.send({ kind: 'graft', ids: [], origins: [Buffer.from(origin, 'latin1')] });
   }
 
   onIHave(link: Link, ids: Bytes[], keyOf: (id: Bytes) => string): void {
@@ -287,8 +318,8 @@ export class PushTree {
     this.pending.delete(link);
     const orphaned: OriginKey[] = [];
     for (const [origin, parent] of this.parents) {
-      if (parent !== link) continue;
-      this.parents.delete(origin);
+      if (parent.link !== link) continue;
+      parent.link = null;
       orphaned.push(origin);
     }
     // A node that floods prunes nobody, so every link towards it is still eager: nothing to repair.

@@ -69,3 +69,15 @@ export function processMemory(pid: number): { rssMiB: number; peakMiB: number } 
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMiB: kib('VmRSS') / 1024, peakMiB: kib('VmHWM') / 1024 };
 }
+
+/**
+ * What a process's RSS is made of, in MiB, from /proc/PID/smaps_rollup: file-backed pages (the node
+ * binary's code and data, shared libraries, mapped files) and anonymous ones (the V8 heaps, malloc,
+ * stacks), so a figure says how much of it the node binary alone takes.
+ */
+export function rssBreakdown(pid: number): { fileMiB: number; anonMiB: number } {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+  const anon = kib('Anonymous');
+  return { fileMiB: (kib('Rss') - anon) / 1024, anonMiB: anon / 1024 };
+}

@@ -20,7 +20,7 @@ import {
   type Link,
 } from '../../src/daemon/index.js';
 import { signedChats } from '../lib/chat.js';
-import { type DaemonProcess, processMemory, startDaemon } from '../lib/daemon-process.js';
+import { type DaemonProcess, processMemory, rssBreakdown, startDaemon } from '../lib/daemon-process.js';
 import { atMost, figure, type Figure } from '../lib/figures.js';
 import { openRawLink } from '../lib/raw-link.js';
 import { processCpuSeconds, relayDriver, relayRoles, SENDER_RATE } from '../lib/relay-load.js';
@@ -155,6 +155,7 @@ async function relayPart(daemon: DaemonProcess, links: Link[], floods: number, o
     // links' push-tree state) and what the heap has not given back yet.
     await sleep(QUIET_MS);
     const mem = processMemory(daemon.pid);
+    const parts = rssBreakdown(daemon.pid);
     const status = await daemon.client.status();
     const label = floods.toLocaleString('en-US');
     // From the first checkpoint at which the seen-cache (100,000 ids) is full.
@@ -169,7 +170,10 @@ async function relayPart(daemon: DaemonProcess, links: Link[], floods: number, o
         `daemon RSS ${QUIET_MS / 1000} s after relaying ${label} (${status.links} links)`,
         mib(mem.rssMiB),
         'MiB',
-        { target: full ? atMost(70) : undefined },
+        {
+          target: full ? atMost(70) : undefined,
+          note: `${mib(parts.fileMiB)} MiB file-backed (the node binary, libraries) + ${mib(parts.anonMiB)} MiB anonymous (V8 heaps, malloc, stacks), smaps_rollup`,
+        },
       ),
       figure(
         'daemon-rss-relayed-peak',

@@ -26,6 +26,7 @@ import type { Clock, Timer } from '../../clock/clock.js';
 import type { Link } from '../links/index.js';
 import type { LoopLagSource } from './loop-lag.js';
 import { QuietTurns } from './quiet-turn.js';
+import { IdRing } from './id-ring.js';
 
 export interface PushTreeTimings {
   /**
@@ -72,7 +73,8 @@ export const MAX_LAZY_ORIGINS = 4096;
  * forgotten first). A graft comes 0.45 s after the announcement (up to 2.2 s on a lagging loop, see
  * graftWaitMs), as long again per further announcer;
  * 4096 ids last ~3 s at the highest rate a 10-node mesh sustains here (~1,400 msg/s, BENCHMARKS.md),
- * and take ~200 KB per link when full. A graft for an id forgotten is not answered, but still makes
+ * and take 84 KB per link in an IdRing (typed arrays, no garbage; a Set of strings churned ~160 KB
+ * tables through the large-object space). A graft for an id forgotten is not answered, but still makes
  * the link eager for the id's origin when the router knows it (PushTreeOptions.originOf).
  */
 export const MAX_ANNOUNCED_PER_LINK = 4096;
@@ -147,7 +149,7 @@ export class PushTree {
   private readonly missing = new Map<string, Missing>();
   private readonly missingBy = new Map<Link, number>();
   /** Per link, the ids announced to it and not yet grafted by it, oldest first. */
-  private readonly announced = new WeakMap<Link, Set<string>>();
+  private readonly announced = new WeakMap<Link, IdRing>();
   /**
    * Per origin, the link its newest message (by the origin's ts) came on first: its parent in that
    * origin's tree; null once that link went down, until the origin's next newer message.
@@ -214,9 +216,8 @@ export class PushTree {
   /** Queues an id for the next `ihave` on a link that is lazy for its origin. */
   announce(link: Link, id: Bytes, key: string = this.keyOf(id)): void {
     let told = this.announced.get(link);
-    if (!told) this.announced.set(link, (told = new Set()));
-    told.add(key);
-    if (told.size > MAX_ANNOUNCED_PER_LINK) told.delete(told.values().next().value as string);
+    if (!told) this.announced.set(link, (told = new IdRing(MAX_ANNOUNCED_PER_LINK)));
+    if (!told.has(key)) told.push(key); // full: the oldest is forgotten
     let ids = this.pending.get(link);
     if (!ids) this.pending.set(link, (ids = []));
     ids.push(id);

@@ -138,10 +138,8 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   /**
-   * Writes an encoded frame (one call per frame). Writes made in the same turn of the event loop are
-   * corked into one syscall (uncorked in setImmediate, not nextTick: the frames forwarded for every
-   * socket read in one poll phase go out together; a write to loopback costs ~10 µs). A peer whose
-   * queue stays above the cap is dropped.
+   * Writes an encoded frame (one call per frame). Writes made in the same tick are corked into one
+   * syscall. A peer whose queue stays above the cap is dropped.
    *
    * `written`, when given, is called once the socket has written the frame, or once it never will
    * (the link was closed, or closes first): exactly once, never before this returns. The socket holds
@@ -160,7 +158,7 @@ export class Link extends EventEmitter<LinkEvents> {
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
-      setImmediate(() => {
+      process.nextTick(() => {
         this.corked = false;
         this.socket.uncork();
       });

@@ -145,6 +145,9 @@ async function trial(ctx: BenchContext, n: number, rate: number, seconds: number
   };
 }
 
+/** Halvings a search may add while no trial has passed (down to bound/4 ÷ 2^(steps + this − 1)). */
+const NO_PASS_EXTRA_STEPS = 5;
+
 export async function searchMaxRate(
   ctx: BenchContext,
   n: number,
@@ -155,7 +158,10 @@ export async function searchMaxRate(
   let hi = Infinity;
   let rate = Math.max(10, Math.round(bound / 4));
   const trials: Trial[] = [];
-  for (let step = 0; step < steps; step++) {
+  // While no rate has passed, the search goes on halving past `steps` (at most NO_PASS_EXTRA_STEPS
+  // more): on a machine loaded by other work (the smoke test at load 12 on 2 cores) a 50-node mesh
+  // failed bound/4, /8 and /16 and the search ended with no rate at all.
+  for (let step = 0; step < steps || (lo === 0 && step < steps + NO_PASS_EXTRA_STEPS); step++) {
     const t = await trial(ctx, n, rate, seconds);
     trials.push(t);
     // A failed trial can leave the mesh damaged (on a loaded 2-core machine a 50-node search then

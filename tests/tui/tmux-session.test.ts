@@ -78,6 +78,9 @@ describe.skipIf(!hasTmux)('konnect in a terminal (tmux)', () => {
     await see('bob', 'hello from alice', 'a line typed by alice at bob');
 
     type('bob', '/dm alice');
+    // Two lines reaching the UI in one read are a paste ("send 2 lines?"): on a loaded machine tmux
+    // can deliver both at once, so the next line waits for the command's effect.
+    await see('bob', '@alice', "bob's direct conversation with alice open");
     type('bob', 'psst, only for you');
     await see('bob', /psst, only for you.*delivered/, 'the direct message marked delivered at bob');
     type('alice', '/dm bob');

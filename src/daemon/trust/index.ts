@@ -10,7 +10,15 @@ import type { NodeContext, NodeService } from '../services/index.js';
 import { MarkerService } from './marker-service.js';
 import { TrustService } from './trust-service.js';
 
-export { comparePositions, MARKER_INTERVAL_MS, MarkerBatcher, type Position } from './marker-batcher.js';
+export {
+  comparePositions,
+  MARKER_INTERVAL_MS,
+  MarkerBatcher,
+  type MarkerPacing,
+  type Position,
+  SEEN_MS_PER_MEMBER,
+  seenIntervalMs,
+} from './marker-batcher.js';
 export { type MarkerStats, MarkerService } from './marker-service.js';
 export { MAX_PINS, type Pin, PIN_SAVE_DELAY_MS, PinStore } from './pin-store.js';
 export { ReadPositions } from './read-positions.js';

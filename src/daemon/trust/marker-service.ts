@@ -18,7 +18,7 @@ import {
 import type { ChatEvent, ChatMessage, ConversationRef } from '../chat-api.js';
 import type { HistoryStore } from '../history/index.js';
 import type { NodeContext, NodeService, PayloadKind } from '../services/index.js';
-import { comparePositions, MarkerBatcher, type Position } from './marker-batcher.js';
+import { comparePositions, MarkerBatcher, type Position, seenIntervalMs } from './marker-batcher.js';
 import { ReadPositions } from './read-positions.js';
 import { roomWireId } from './room-wire-id.js';
 import { SeenTracker } from './seen-tracker.js';
@@ -52,7 +52,11 @@ export class MarkerService implements NodeService {
     this.reads = new ReadPositions(readsFile, ctx.logger);
     this.reads.load();
     this.readOut = new MarkerBatcher(ctx.clock, (peer, at) => this.sendRead(peer as NodeIdHex, at));
-    this.seenOut = new MarkerBatcher(ctx.clock, (room, at) => this.sendSeen(room, at));
+    // A room's markers are paced by its size (marker-batcher.ts): the members online and this node.
+    this.seenOut = new MarkerBatcher(ctx.clock, (room, at) => this.sendSeen(room, at), {
+      intervalMs: (room) => seenIntervalMs(this.membersOnline(room).length + 1),
+      random: Math.random,
+    });
     this.payloadKinds = [
       {
         kind: 'read',

@@ -12,7 +12,12 @@
  * ours, or comes from a node that is not a member of the room, is dropped.
  */
 import type { ChatEvent, ChatMessage, ConversationRef } from '../../daemon/chat-api.js';
-import { comparePositions, MarkerBatcher, type Position } from '../../daemon/trust/marker-batcher.js';
+import {
+  comparePositions,
+  MarkerBatcher,
+  type Position,
+  seenIntervalMs,
+} from '../../daemon/trust/marker-batcher.js';
 import { SeenTracker } from '../../daemon/trust/seen-tracker.js';
 import { systemClock } from '../../clock/index.js';
 import {
@@ -77,7 +82,10 @@ export async function loadReadReceipts(db: IDBDatabase): Promise<boolean> {
 export class PageMarkers {
   readonly tracker = new SeenTracker();
   private readonly readOut = new MarkerBatcher(systemClock, (peer, at) => this.sendRead(peer, at));
-  private readonly seenOut = new MarkerBatcher(systemClock, (room, at) => this.sendSeen(room, at));
+  private readonly seenOut = new MarkerBatcher(systemClock, (room, at) => this.sendSeen(room, at), {
+    intervalMs: (room) => seenIntervalMs(this.ctx.peers.membersOnline(room).length + 1),
+    random: Math.random,
+  });
   private shown: ConversationRef | null = null;
   private readonly visible: () => boolean;
   /** Markers dropped since the page opened: well signed, but naming nothing they may name. */

@@ -217,7 +217,11 @@ export class FloodLimiter {
    * Runs `accept` (store, relay, deliver a verified message) now if its origin is within its limit,
    * else later in order. Returns 'now', 'later', or 'dropped' (then the caller must not mark it seen).
    */
-  admitFromOrigin(origin: string, label: string, accept: () => void): 'now' | 'later' | 'dropped' {
+  admitFromOrigin(
+    origin: string,
+    label: string | (() => string),
+    accept: () => void,
+  ): 'now' | 'later' | 'dropped' {
     const now = this.clock.now();
     let s = this.origins.get(origin);
     if (!s) {
@@ -319,11 +323,12 @@ export class FloodLimiter {
     });
   }
 
-  private logOrigin(label: string, s: OriginState, now: number): void {
+  /** `label`: a function when making it costs something (it is needed only when logged). */
+  private logOrigin(label: string | (() => string), s: OriginState, now: number): void {
     if (now - s.loggedAt < LIMIT_LOG_INTERVAL_MS) return;
     s.loggedAt = now;
     this.logger?.warn('an author is over its flood limit: its messages are held back', {
-      origin: label,
+      origin: typeof label === 'string' ? label : label(),
       deferred: s.deferred,
       dropped: s.dropped,
     });

@@ -74,7 +74,8 @@ export class FloodRouter {
       lazyPush: opts.lazyPush,
       timings: opts.pushTimings,
       loopLag: () => load.lag.lagMs(),
-      has: (id) => this.hasSeen(id) || this.checking.has(seenKey(id)) || (this.opts.isKnown?.(id) ?? false),
+      has: (id, key = seenKey(id)) =>
+        this.seen.has(key, this.now()) || this.checking.has(key) || (this.opts.isKnown?.(id) ?? false),
       keyOf: seenKey,
       originOf: (id) => this.recent.get(seenKey(id), this.now())?.origin,
       // Ids announced to this link, each once (PushTree.onGraft checks both).
@@ -204,19 +205,22 @@ export class FloodRouter {
   /** Handles a flood frame from a link. */
   handle(message: FloodMessage, from: Link): void {
     this.stats.received++;
-    if (this.isDuplicate(message, from)) return;
+    const key = seenKey(message.id);
+    if (this.isDuplicate(key, message, from)) return;
     // New to this node (or being verified): within the link's limit it goes on at once, over it
-    // later (the link is not read meanwhile), and is looked at again then. Dropped (a limited link's
-    // queue full), it is not marked seen: it may come again, or by sync.
+    // later (the link is not read meanwhile), and is looked at again then (not when it goes on at
+    // once: nothing changed since, and the store was just asked). Dropped (a limited link's queue
+    // full), it is not marked seen: it may come again, or by sync.
+    let later = false;
     this.limiter.admitFromLink(from, (verified) => {
-      if (this.stopped || this.isDuplicate(message, from)) verified();
-      else this.startCheck(message, from, verified);
+      if (this.stopped || (later && this.isDuplicate(key, message, from))) verified();
+      else this.startCheck(key, message, from, verified);
     });
+    later = true;
   }
 
   /** Counts and handles a copy of a message seen or held already; true if it was one. */
-  private isDuplicate(message: FloodMessage, from: Link): boolean {
-    const key = seenKey(message.id);
+  private isDuplicate(key: string, message: FloodMessage, from: Link): boolean {
     const now = this.now();
     if (!this.seen.has(key, now) && !this.opts.isKnown?.(message.id)) return false;
     this.stats.duplicates++;
@@ -229,8 +233,7 @@ export class FloodRouter {
   }
 
   /** `verified`: called once this message's verification is over (or none was needed). */
-  private startCheck(message: FloodMessage, from: Link, verified: () => void): void {
-    const key = seenKey(message.id);
+  private startCheck(key: string, message: FloodMessage, from: Link, verified: () => void): void {
     const copies = this.checking.get(key);
     if (copies) {
       verified();
@@ -253,6 +256,7 @@ export class FloodRouter {
     const copies = this.checking.get(key)!;
     const { message, from } = copies[0];
     const decoded = this.decode(message, from);
+    const origin = decoded ? originKey(decoded.from) : '';
     const settle = (valid: boolean) => {
       verified?.();
       if (this.stopped) return;
@@ -270,18 +274,17 @@ export class FloodRouter {
         this.stats.duplicates += copies.length;
         return;
       }
-      const origin = originKey(decoded.from);
       const verdict = this.limiter.admitFromOrigin(
         origin,
-        Buffer.from(origin, 'latin1').toString('hex'),
-        () => this.acceptWithCopies(key, message, from, decoded, copies),
+        () => Buffer.from(origin, 'latin1').toString('hex'),
+        () => this.acceptWithCopies(key, origin, message, from, decoded, copies),
       );
       // Held back: its copies (and later ones) are duplicates now. Dropped: not seen, so it may come
       // again (by sync, or from another link once the origin is within its limit).
       if (verdict === 'later') this.seen.add(key, this.now());
     };
     if (!decoded) settle(false);
-    else if (this.limiter.dropUnverified(originKey(decoded.from))) {
+    else if (this.limiter.dropUnverified(origin)) {
       // Its author is so far over its limit that it would be dropped after verifying: not seen, so
       // a later copy or history sync brings it.
       this.checking.delete(key);
@@ -291,33 +294,33 @@ export class FloodRouter {
 
   private acceptWithCopies(
     key: string,
+    origin: OriginKey,
     message: FloodMessage,
     from: Link,
     decoded: Decoded,
     copies: { message: FloodMessage; from: Link }[],
   ): void {
     if (this.stopped) return;
-    const firstWasLazy = this.accept(key, message, from, decoded);
+    const firstWasLazy = this.accept(key, origin, message, from, decoded);
     for (let i = 1; i < copies.length; i++) {
       const copy = copies[i];
       this.stats.duplicates++;
       if (copy.from !== from && copy.from.lazyPush) {
-        this.tree.duplicateFrom(copy.from, originKey(decoded.from), firstWasLazy);
+        this.tree.duplicateFrom(copy.from, origin, firstWasLazy);
       }
     }
   }
 
   /** A verified message, new to this node: record, forward and deliver it. Returns firstWasLazy. */
-  private accept(key: string, message: FloodMessage, from: Link, decoded: Decoded): boolean {
+  private accept(key: string, origin: OriginKey, message: FloodMessage, from: Link, d: Decoded): boolean {
     const now = this.now();
     this.seen.add(key, now);
     this.tree.received(key);
-    const origin = originKey(decoded.from);
     // A link that went down while this copy was verified must not become the origin's parent (its
     // linkDown has run: nothing would repair the tree again), and its copy says nothing about the
     // tree: as if it had come by a graft, so the copies held meanwhile (from the parent still alive)
     // prune nothing.
-    const firstWasLazy = from.state === 'closed' || this.tree.firstFrom(from, origin, decoded.ts);
+    const firstWasLazy = from.state === 'closed' || this.tree.firstFrom(from, origin, d.ts);
     // Out of hops, it stops here, not even announced or held for grafts: a direct message sent on its
     // one link (hops 1) must not travel further.
     if (message.hops > 1) {
@@ -326,9 +329,9 @@ export class FloodRouter {
       this.recent.add(key, { frame, origin, firstWasLazy, from, at: now });
       this.broadcast(frame, message.id, origin, from, key);
     }
-    if (decoded.payload !== 'ignored') {
+    if (d.payload !== 'ignored') {
       this.stats.delivered++;
-      this.opts.deliver(decoded.payload, message, from);
+      this.opts.deliver(d.payload, message, from);
     }
     return firstWasLazy;
   }

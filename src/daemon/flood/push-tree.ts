@@ -115,8 +115,8 @@ export interface PushTreeOptions {
    */
   lazyPush?: boolean;
   timings?: Partial<PushTreeTimings>;
-  /** Whether a message is already held (seen or stored). */
-  has(id: Bytes): boolean;
+  /** Whether a message is already held (seen or stored); `key` is its keyOf. */
+  has(id: Bytes, key: string): boolean;
   /**
    * Sends these messages, if held, to a neighbour that grafted them; returns the origins of those sent.
    * Only ids announced to that link and not yet resent to it are passed (see onGraft).
@@ -277,7 +277,8 @@ export class PushTree {
         continue;
       }
       const charged = this.missingBy.get(link) ?? 0;
-      if (this.missing.size >= MAX_MISSING || charged >= MAX_MISSING_PER_LINK || this.opts.has(id)) continue;
+      if (this.missing.size >= MAX_MISSING || charged >= MAX_MISSING_PER_LINK || this.opts.has(id, key))
+        continue;
       const timer = this.opts.clock.setTimeout(() => this.expire(key), this.graftWait());
       this.missing.set(key, { id, owner: link, announcers: [link], timer });
       this.missingBy.set(link, charged + 1);
@@ -355,7 +356,7 @@ export class PushTree {
     if (!entry) return;
     let link = entry.announcers.shift();
     while (link && link.state !== 'up') link = entry.announcers.shift();
-    if (!link || this.opts.has(entry.id)) {
+    if (!link || this.opts.has(entry.id, key)) {
       this.forget(key, entry);
       return;
     }

@@ -19,7 +19,7 @@ export interface SeenCount {
 interface Tracked {
   room: string;
   position: Position;
-  members: NodeIdHex[];
+  members: Set<NodeIdHex>;
   count: number;
 }
 
@@ -29,19 +29,24 @@ export class SeenTracker {
 
   /** An own message was sent to `room` while `members` were online there. */
   track(id: string, room: string, ts: number, members: NodeIdHex[]): SeenCount {
-    const entry: Tracked = { room, position: { ts, id }, members: [...new Set(members)], count: 0 };
-    entry.count = entry.members.filter((m) => this.holds(room, m, entry.position)).length;
+    const entry: Tracked = { room, position: { ts, id }, members: new Set(members), count: 0 };
+    for (const m of entry.members) if (this.holds(room, m, entry.position)) entry.count++;
     this.own.set(id, entry);
     if (this.own.size > MAX_TRACKED_MESSAGES) this.own.delete(this.own.keys().next().value!);
-    return { count: entry.count, of: entry.members.length };
+    return { count: entry.count, of: entry.members.size };
   }
 
   get(id: string): SeenCount | null {
     const entry = this.own.get(id);
-    return entry ? { count: entry.count, of: entry.members.length } : null;
+    return entry ? { count: entry.count, of: entry.members.size } : null;
   }
 
-  /** A member's seen marker; the own messages whose count changed. */
+  /**
+   * A member's seen marker; the own messages whose count changed. A member's position only moves
+   * forward, so a count changes only by this member, and only for the messages between its old
+   * position (exclusive) and its new one: one comparison or two per tracked message, not a recount
+   * of every member (a seen marker comes from every member of the room every second).
+   */
   update(room: string, member: NodeIdHex, position: Position): { id: string; count: number; of: number }[] {
     let members = this.positions.get(room);
     if (!members) this.positions.set(room, (members = new Map()));
@@ -51,11 +56,11 @@ export class SeenTracker {
     members.set(member, position);
     const changed: { id: string; count: number; of: number }[] = [];
     for (const [id, entry] of this.own) {
-      if (entry.room !== room || !entry.members.includes(member)) continue;
-      const count = entry.members.filter((m) => this.holds(room, m, entry.position)).length;
-      if (count === entry.count) continue;
-      entry.count = count;
-      changed.push({ id, count, of: entry.members.length });
+      if (entry.room !== room || !entry.members.has(member)) continue;
+      if (comparePositions(position, entry.position) < 0) continue; // not reached yet
+      if (before && comparePositions(before, entry.position) >= 0) continue; // counted already
+      entry.count++;
+      changed.push({ id, count: entry.count, of: entry.members.size });
     }
     return changed;
   }

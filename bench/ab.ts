@@ -83,7 +83,8 @@ function run(
   track: (c: ChildProcess | null) => void,
 ): Promise<number> {
   return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The runs' own tables go to stderr with their progress: stdout holds the comparison alone.
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 2, 2] });
     track(child);
     child.on('error', rej);
     child.on('close', (code, signal) => {

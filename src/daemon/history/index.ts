@@ -5,6 +5,7 @@ export {
   MessageWriter,
   WRITE_BATCH_MAX,
   WRITE_BATCH_MS,
+  SYNC_WRITE_BATCH_MS,
   type MessageToStore,
   type MessageWriterOptions,
 } from './message-writer.js';

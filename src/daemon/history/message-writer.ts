@@ -32,6 +32,12 @@ import { type HistoryStore, type StoredMessage, toChatMessage } from './store.js
  */
 export const WRITE_BATCH_MAX = 256;
 export const WRITE_BATCH_MS = 250;
+/**
+ * What history sync brings is written within this: a node catching up holds what it fetched as soon
+ * as it can (at 250 ms, a 10,000-message catch-up ended ~200 ms later, BENCHMARKS §14), and a sync
+ * brings its messages in bulk, so its batches are large anyway.
+ */
+export const SYNC_WRITE_BATCH_MS = 50;
 /** Ids remembered as not in the store (see MessageWriter.absent); the oldest is forgotten first. */
 export const MAX_ABSENT_IDS = 4096;
 
@@ -76,6 +82,8 @@ export class MessageWriter {
    */
   private readonly absent = new Set<string>();
   private flushTimer: Timer | null = null;
+  /** When flushTimer fires (clock time). */
+  private flushDueAt = 0;
   /** Settled once the pending own messages are committed and on disk (null: none pending). */
   private ownBatch: Deferred | null = null;
   /** The commit and flush to disk of the latest own message. */
@@ -143,11 +151,15 @@ export class MessageWriter {
     // Group commit: one transaction for what arrives within WRITE_BATCH_MS (or WRITE_BATCH_MAX
     // messages), without an fsync of its own. A commit per message cost 181 us against 23 us batched
     // (BENCHMARKS.md); a received message lost to a power cut comes back by history sync.
-    if (this.pending.size === 0) {
-      // …and then at the first quiet turn (quiet-turn.ts): frames are forwarded before a commit.
+    // …and then at the first quiet turn (quiet-turn.ts): frames are forwarded before a commit. With
+    // own messages waiting and no timer, their commit (at the next quiet turn) takes this one too.
+    const wait = via === 'sync' ? SYNC_WRITE_BATCH_MS : WRITE_BATCH_MS;
+    if (this.pending.size === 0 || (this.flushTimer && now + wait < this.flushDueAt)) {
+      if (this.flushTimer) this.opts.clock.clearTimeout(this.flushTimer);
+      this.flushDueAt = now + wait;
       this.flushTimer = this.opts.clock.setTimeout(
         () => this.opts.quietTurns.whenQuiet(() => this.commit()),
-        WRITE_BATCH_MS,
+        wait,
       );
     }
     this.pending.set(id, stored);

@@ -16,3 +16,5 @@ export {
   verifyWithKey,
   x25519PublicKey,
 } from './node-provider.js';
+export type { Check } from './verify-batch.js';
+export { BATCH_MAX, IDLE_STOP_MS, VerifyPool } from './verify-pool.js';

@@ -5,7 +5,13 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { type Bytes, strictEd25519 } from '../../wire/index.js';
-import { importedEd25519Key, verifyRaw, verifyThen } from '../../crypto-node/index.js';
+import {
+  type Check,
+  importedEd25519Key,
+  verifyRaw,
+  verifyThen,
+  VerifyPool,
+} from '../../crypto-node/index.js';
 import type { Link } from '../links/index.js';
 
 /** Verifications in flight on the thread pool before the links bringing more are paused. */
@@ -22,9 +28,9 @@ export class SignatureCheck {
   ) {}
 
   /**
-   * Verifies on the thread pool, or (`mayInline`, a flooded message) on the event loop unless it is
-   * saturated and nothing is on the pool (inlineVerify); `done` is always called later, never in this
-   * call.
+   * Verifies off the event loop (verify-pool.ts: libsodium in worker threads, else node:crypto on
+   * libuv's thread pool), or (`mayInline`, a flooded message) on the event loop unless it is saturated
+   * and nothing is on the pool (inlineVerify); `done` is always called later, never in this call.
    * Reading a socket is cheap and verifying is not: a peer sending signed messages faster than the
    * pool verifies them would queue work and buffers without limit. So once MAX_VERIFYING are in
    * flight, the link that brought one more stops being read (TCP pushes back on its sender) until the
@@ -50,28 +56,18 @@ export class SignatureCheck {
       queueMicrotask(() => done(valid));
       return;
     }
-    // libsodium's rules (crypto.ts), which verifyRaw applies on either library: the pool's
-    // node:crypto must not accept more.
-    if (!strictEd25519(message.sig, from)) {
-      queueMicrotask(() => done(false));
-      return;
-    }
-    let key: KeyObject;
-    try {
-      key = importedEd25519Key(from);
-    } catch {
-      queueMicrotask(() => done(false)); // a key that does not import is as bad as a bad signature
-      return;
-    }
     this.verifying++;
-    verifyThen(message.payload, message.sig, key, (valid) => {
+    const settled = (valid: boolean): void => {
       this.verifying--;
       if (this.verifying <= MAX_VERIFYING / 2 && this.pausedLinks.size > 0) {
         for (const paused of this.pausedLinks) paused.resumeReading();
         this.pausedLinks.clear();
       }
       done(valid);
-    });
+    };
+    const pool = VerifyPool.forProcess(onLibuvPool);
+    if (pool) pool.verify(message.payload, message.sig, from, settled);
+    else onLibuvPool({ data: message.payload, signature: message.sig, publicKey: from }, settled);
   }
 
   /** A link closed: it is not resumed later. */
@@ -82,4 +78,24 @@ export class SignatureCheck {
   stop(): void {
     this.pausedLinks.clear();
   }
+}
+
+/**
+ * node:crypto on libuv's thread pool: where the verify workers cannot run (no libsodium, or they
+ * failed). libsodium's rules (crypto.ts), which verifyRaw applies on either library: node:crypto must
+ * not accept more. `done` is called later, never in this call.
+ */
+function onLibuvPool(check: Check, done: (valid: boolean) => void): void {
+  if (!strictEd25519(check.signature, check.publicKey)) {
+    queueMicrotask(() => done(false));
+    return;
+  }
+  let key: KeyObject;
+  try {
+    key = importedEd25519Key(check.publicKey);
+  } catch {
+    queueMicrotask(() => done(false)); // a key that does not import is as bad as a bad signature
+    return;
+  }
+  verifyThen(check.data, check.signature, key, done);
 }

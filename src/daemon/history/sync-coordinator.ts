@@ -22,12 +22,17 @@ export interface SyncNode {
   readonly identity: Identity;
 }
 
+/** Stores and passes on a checked message; true when it was new. */
+export type Apply = () => boolean;
+
 export interface SyncCoordinatorOptions {
   node: SyncNode;
   store: HistoryStore;
-  /** Verifies, stores and forwards one synced message; true when it was new. */
-  /** Verifies, stores and passes on one message; resolves to whether it was new. */
-  ingest: (signed: SignedMessage, link: Link) => Promise<boolean>;
+  /**
+   * Checks one synced message (its signature off the event loop); resolves to what stores and passes
+   * it on (which returns true when it was new), or null when it is dropped. Never rejects.
+   */
+  ingest: (signed: SignedMessage, link: Link) => Promise<Apply | null>;
   onDone: (link: Link, count: number, scope: string) => void;
   windowMs?: number;
 }
@@ -242,17 +247,19 @@ class SyncOutbox {
   }
 }
 
-/** Synced messages verified at once (on the pool), before the loop is given back for other work. */
-export const SYNC_VERIFY_SLICE = 64;
+/** Checked synced messages stored at once, before the loop is given back for other work. */
+export const SYNC_APPLY_SLICE = 64;
 /** Batches of synced messages a link may have waiting for ingest before it is no longer read. */
 export const SYNC_INGEST_BACKLOG = 4;
 
 /**
- * Ingests one link's synced batches one after the other, a slice at a time, and stops reading the link
- * while more than SYNC_INGEST_BACKLOG batches wait (TCP then slows the sender, whose SyncOutbox waits
- * for its queue to drain). Verifying a whole catch-up at once queued tens of thousands of signatures,
- * ran past the pool's bound onto the event loop and held it for seconds: long enough for every link
- * of the node to time out (issue 15).
+ * Ingests one link's synced batches: each batch's signatures are checked as soon as it arrives (off
+ * the event loop, so the checks of the next batches run while this one is stored), and the batches
+ * are stored one after the other, a slice at a time. It stops reading the link while more than
+ * SYNC_INGEST_BACKLOG batches wait (TCP then slows the sender, whose SyncOutbox waits for its queue
+ * to drain), which also bounds the checks in flight. Verifying a whole catch-up at once queued tens of
+ * thousands of signatures, ran past the pool's bound onto the event loop and held it for seconds: long
+ * enough for every link of the node to time out (issue 15).
  */
 class IngestPacer {
   private chain: Promise<unknown> = Promise.resolve();
@@ -261,7 +268,7 @@ class IngestPacer {
 
   constructor(
     private readonly link: Link,
-    private readonly ingestOne: (signed: SignedMessage, link: Link) => Promise<boolean>,
+    private readonly check: (signed: SignedMessage, link: Link) => Promise<Apply | null>,
   ) {}
 
   ingest(messages: SignedMessage[]): Promise<number> {
@@ -270,7 +277,8 @@ class IngestPacer {
       this.paused = true;
       this.link.pauseReading();
     }
-    const run = this.chain.then(() => this.slices(messages));
+    const checked = messages.map((m) => this.check(m, this.link));
+    const run = this.chain.then(() => this.slices(checked));
     this.chain = run.catch(() => undefined);
     return run.finally(() => {
       this.backlog--;
@@ -281,13 +289,12 @@ class IngestPacer {
     });
   }
 
-  private async slices(messages: SignedMessage[]): Promise<number> {
+  private async slices(checked: Promise<Apply | null>[]): Promise<number> {
     let fresh = 0;
-    for (let i = 0; i < messages.length; i += SYNC_VERIFY_SLICE) {
-      if (this.link.state === 'closed') break;
-      const part = messages.slice(i, i + SYNC_VERIFY_SLICE);
-      const accepted = await Promise.all(part.map((m) => this.ingestOne(m, this.link)));
-      fresh += accepted.filter(Boolean).length;
+    for (let i = 0; i < checked.length; i += SYNC_APPLY_SLICE) {
+      // Checked already: what came from a link that has closed since is kept all the same.
+      const part = await Promise.all(checked.slice(i, i + SYNC_APPLY_SLICE));
+      for (const apply of part) if (apply?.()) fresh++;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return fresh;

@@ -15,7 +15,7 @@ import type { FloodRouter } from '../flood/index.js';
 import type { LinkManager, PeerTable } from '../links/index.js';
 import type { MessageWriter } from './message-writer.js';
 import type { HistoryStore } from './store.js';
-import { SyncCoordinator } from './sync-coordinator.js';
+import { type Apply, SyncCoordinator } from './sync-coordinator.js';
 import type { SyncMessage } from './sync-session.js';
 
 const SYNC_KINDS = ['sync-digest', 'sync-ids', 'sync-want', 'sync-msgs', 'sync-done'] as const;
@@ -69,8 +69,11 @@ export class SyncService {
     // (received within the last WRITE_BATCH_MS, or learned by a sync just before) are written first,
     // or a link that comes up meanwhile is told the node lacks them and never gets them (a page
     // linking to a node that had just caught up from another missed what it caught up on).
+    // sync-msgs reads nothing from the store (the writer's has() sees what waits and what is in
+    // flight): a flush for each would write, on the loop, the rows the worker is writing too, and in a
+    // catch-up that was a fifth of the loop's time.
     links.messages.handle(SYNC_KINDS, (link, message) => {
-      ctx.writer.flush();
+      if (message.kind !== 'sync-msgs') ctx.writer.flush();
       this.coordinator.handle(link, message as SyncMessage);
     });
   }
@@ -89,14 +92,22 @@ export class SyncService {
     this.coordinator.roomJoined(room);
   }
 
-  /** A message learned by history sync: verified like any other, stored, and passed on to other links. */
-  private async ingest(signed: SignedMessage, link: Link): Promise<boolean> {
+  /**
+   * A message learned by history sync: verified like any other, then (the returned Apply, called when
+   * its batch's turn comes) stored and passed on to other links. Null when it is held already or
+   * dropped.
+   */
+  private async ingest(signed: SignedMessage, link: Link): Promise<Apply | null> {
     const { writer, router, self } = this.ctx;
-    if (writer.has(messageIdToString(signed.id))) return false;
+    if (writer.has(messageIdToString(signed.id))) return null;
     const checked = await router.check(signed, link);
-    if (!checked || checked.payload === 'ignored' || !self.running) return false;
-    const fresh = this.deliver(checked.payload, signed, 'sync');
-    if (fresh) router.relay(signed, checked.from, link);
-    return fresh;
+    if (!checked || checked.payload === 'ignored') return null;
+    const { payload, from } = checked;
+    return () => {
+      if (!self.running) return false;
+      const fresh = this.deliver(payload, signed, 'sync');
+      if (fresh) router.relay(signed, from, link);
+      return fresh;
+    };
   }
 }

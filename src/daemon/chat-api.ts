@@ -165,10 +165,13 @@ export type ChatEvent =
   /** §20: how many hold own room message `id` changed. */
   | { type: 'seen'; id: MessageIdStr; room: string; count: number; of: number }
   /**
-   * Only from a client of a daemon (never from a node): the daemon went away ('lost': calls fail
-   * with NO_DAEMON until it is back) or a daemon for the same data directory answers again.
+   * Only from a client of a daemon or a page (never from a node): the daemon or the page's node went
+   * away ('lost': calls fail with NO_DAEMON until it is back, or the page reconnects by itself) or
+   * answers again ('restored'). 'replaced', pages only: the same identity linked from another tab
+   * or window, and this page stays unlinked until asked to link again (WebPeer.useHere), so that two
+   * tabs do not take the link from each other for ever.
    */
-  | { type: 'connection'; state: 'lost' | 'restored'; reason: string }
+  | { type: 'connection'; state: 'lost' | 'restored' | 'replaced'; reason: string }
   // files (PROTOCOL.md §21)
   /** A file was offered, or a transfer moved on (at most a few times a second), finished or failed. */
   | { type: 'file'; file: FileInfo }

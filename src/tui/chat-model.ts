@@ -73,6 +73,8 @@ export class ChatModel {
   readonly askedFiles = new Set<string>();
   /** Why the UI is detached from its node (it stopped); null while attached. */
   detached: string | null = null;
+  /** A page only: detached because the chat was opened in another tab or window (until useHere). */
+  replaced = false;
   readonly conversations: Conversation[] = [];
   activeKey: ConversationKey | null = null;
   previousKey: ConversationKey | null = null;

@@ -16,6 +16,16 @@ export function connectionChanged(
   event: Extract<ChatEvent, { type: 'connection' }>,
 ): void {
   const { model } = controller;
+  if (event.state === 'replaced') {
+    // A page whose identity linked from another tab or window: it waits to be asked back.
+    model.detached = sanitizeLabel(event.reason) || 'opened elsewhere';
+    model.replaced = true;
+    for (const peer of [...model.peers.values()])
+      model.upsertPeer({ ...peer, linked: false, online: false, rttMs: null });
+    if (model.status) model.status = { ...model.status, links: 0, peers: 0 };
+    model.system(`${model.detached}: this one is paused. "Use here" brings the chat back to it.`, 'error');
+    return;
+  }
   if (event.state === 'lost') {
     model.detached = sanitizeLabel(event.reason) || 'the node stopped';
     // Nothing about the mesh is known while detached: no peer is shown as linked or online.
@@ -30,6 +40,7 @@ export function connectionChanged(
     return;
   }
   model.detached = null;
+  model.replaced = false;
   model.system('attached again to the node', 'link');
   void reread(controller);
 }

@@ -1,7 +1,8 @@
 /**
  * The page alone, in headless Chromium, on an in-page fake peer (no node): first visit asks a nick;
  * Enter sends and Shift+Enter makes the input grow by a line; day separators; delivery ticks turn to
- * delivered on a receipt; unread counts; a shared nick shows fingerprints; the connection indicator;
+ * delivered on a receipt; unread counts; a shared nick shows fingerprints; the connection indicator
+ * (and "Use here" when the chat was opened in another tab);
  * the phone layout's two views with large tap targets; and no CSP violation under the node's policy.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -151,6 +152,38 @@ describe('the page on a fake peer', () => {
       () => document.querySelector('.chat .conn')?.textContent === 'connected',
       [],
     );
+    // Opened in another tab: this one says so and offers to take the chat back, without flapping.
+    await fake(page, (f) =>
+      f.emit({
+        type: 'connection',
+        state: 'replaced',
+        reason: 'this chat was opened in another tab or window',
+      }),
+    );
+    await waitInPage(
+      page,
+      '"Use here"',
+      () => document.querySelector('.chat .conn')?.getAttribute('data-state') === 'elsewhere',
+      [],
+    );
+    expect(await page.$eval('.chat .conn', (e) => e.textContent)).toBe('open in another tab Use here');
+    await waitInPage(
+      page,
+      'the line that says why',
+      () =>
+        document
+          .querySelector('.history')
+          ?.textContent?.includes('opened in another tab or window: this one is paused') === true,
+      [],
+    );
+    await page.click('.chat .conn .use-here');
+    await waitInPage(
+      page,
+      'connected after "Use here"',
+      () => document.querySelector('.chat .conn')?.textContent === 'connected',
+      [],
+    );
+    expect(await fake(page, (f) => f.usedHere)).toBe(1);
     expect(problems).toEqual([]);
   }, 120_000);
 

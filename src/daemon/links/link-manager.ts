@@ -316,8 +316,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     if (existing) {
       // Both ends keep the link dialled by the smaller id, so they agree without talking.
       const dialer = (l: Link) => (l.direction === 'outbound' ? this.selfId : id);
-      // Same dialer twice (a dial race): keep the older one.
-      if (dialer(link) >= dialer(existing)) {
+      // Same dialer twice (a dial race): keep the older one; but a page's newest link is the page
+      // (another tab, or back from a network change while the old link lingers half-open).
+      if (!(link.leaf && existing.leaf) && dialer(link) >= dialer(existing)) {
         link.close('duplicate');
         return;
       }

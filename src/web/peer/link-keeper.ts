@@ -36,6 +36,8 @@ export class LinkKeeper {
   private failures = 0;
   private lost = false;
   private stopped = false;
+  /** The node closed our link for a newer one of the same identity (another tab or window). */
+  replaced = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly opts: LinkKeeperOptions) {
@@ -101,6 +103,18 @@ export class LinkKeeper {
     this.link = null;
     this.opts.down(link, closed);
     if (this.stopped) return;
+    if (closed.bye === 'duplicate') {
+      // The node keeps a page's newest link: this identity linked again elsewhere. Linking back at
+      // once would take the link from that tab, which would then take it back, for ever.
+      this.replaced = true;
+      this.lost = true;
+      this.opts.emit({
+        type: 'connection',
+        state: 'replaced',
+        reason: 'this chat was opened in another tab or window',
+      });
+      return;
+    }
     if (!closed.wasUp) this.failures++;
     if (!this.lost) {
       this.lost = true;
@@ -111,6 +125,14 @@ export class LinkKeeper {
       this.failures = 0;
     }
     this.timer = setTimeout(() => this.connect(), backoffMs(this.failures, this.opts.timings));
+  }
+
+  /** Links again after being replaced (the person wants the chat here): the other tab is replaced. */
+  resume(): void {
+    if (!this.replaced || this.stopped) return;
+    this.replaced = false;
+    this.failures = 0;
+    this.connect();
   }
 
   stop(reason: string): void {

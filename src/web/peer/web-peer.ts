@@ -2,9 +2,8 @@
 /**
  * The browser peer: a member of the mesh with its own key, linked by one WebSocket to the node that
  * served the page, behind the same ChatApi the terminal UI uses. It keeps its identity and history in
- * IndexedDB, writes and signs its own messages, opens its own direct messages, catches up by history
- * sync, and when its link drops it says so ('connection' lost / restored) and reconnects with a
- * bounded backoff, moving to another known node after repeated failures.
+ * IndexedDB, signs its own messages, opens its direct messages, catches up by history sync, and when
+ * its link drops says so and reconnects (link-keeper.ts), unless another tab took it ('replaced').
  */
 import type {
   ChatApi,
@@ -185,6 +184,11 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     return this.keeper.link;
   }
 
+  /** Links again after the same identity linked from another tab or window ('replaced'). */
+  useHere(): void {
+    this.keeper.resume();
+  }
+
   /** The URL the page links to now (another known node's after a failover). */
   get url(): string {
     return this.keeper.url;
@@ -200,7 +204,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     if (!this.needsNick) this.keeper.connect();
   }
 
-  // ---- ChatApi ----
   async status(): Promise<NodeStatus> {
     return webStatus({
       identity: this.parts.identity,
@@ -237,9 +240,8 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
       if (!peer) throw new UsageError('UNKNOWN_PEER', `no known peer ${to.peer.slice(0, 12)}`);
       made = this.outbound.direct(to.peer, peer.xkey, this.nick, text, action);
     }
-    // Sent first, then stored, as a node does: the IndexedDB write does not delay delivery. Nothing is
-    // lost: the row is written whether the link is up or not, and sync brings either side what it lacks.
-    // A direct message to the node linked goes one hop (§11).
+    // Sent, then stored (the IndexedDB write does not delay delivery), link up or not: sync brings
+    // either side what it lacks. A direct message to the node linked goes one hop (§11).
     const hops = to.kind === 'direct' && this.peerList.linked?.id === to.peer ? 1 : DEFAULT_HOPS;
     return this.publish(made.signed, made.row, hops);
   }
@@ -325,7 +327,6 @@ export class WebPeer extends PrivateRoomMethods implements ChatApi {
     this.parts.db.close();
   }
 
-  // ---- the link ----
   private linkUp(link: WsLink, hello: HelloMessage): void {
     this.badOnLink = 0;
     const nodeId = toHex(hello.id);

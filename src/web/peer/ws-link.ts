@@ -44,6 +44,8 @@ export interface WsLinkClosed {
   reason: string;
   /** The link had come up before it closed. */
   wasUp: boolean;
+  /** The node closed it with a `bye`, for this reason (its words, e.g. 'duplicate'). */
+  bye?: string;
 }
 
 export interface WsLinkHandlers {
@@ -196,7 +198,8 @@ export class WsLink {
   private handle(message: LinkMessage): void {
     if (message.kind === 'error' || message.kind === 'bye') {
       const code = message.kind === 'error' ? message.code : 'BYE';
-      this.finish(code, `the node closed the link: ${message.reason ?? code}`);
+      const bye = message.kind === 'bye' ? (message.reason ?? '') : undefined;
+      this.finish(code, `the node closed the link: ${message.reason ?? code}`, bye);
       return;
     }
     if (this.state !== 'up') return this.handshake(message);
@@ -266,7 +269,7 @@ export class WsLink {
     }
   }
 
-  private finish(code: string, reason: string): void {
+  private finish(code: string, reason: string, bye?: string): void {
     if (this.state === 'closed') return;
     const wasUp = this.state === 'up';
     this.state = 'closed';
@@ -277,6 +280,6 @@ export class WsLink {
     } catch {
       // already closing
     }
-    this.opts.handlers.onClosed({ code, reason, wasUp });
+    this.opts.handlers.onClosed({ code, reason, wasUp, ...(bye !== undefined ? { bye } : {}) });
   }
 }

@@ -15,8 +15,19 @@ import { SecretPromptBar } from './secret-prompt-bar.js';
 import { Sidebar } from './sidebar.js';
 import { useModelVersion } from './use-model.js';
 
-function Connection({ model }: { model: ChatModel }) {
+function Connection({ model, onUseHere }: { model: ChatModel; onUseHere?: () => void }) {
   const lost = model.detached !== null;
+  if (model.replaced && onUseHere) {
+    return (
+      <span className="conn lost" data-state="elsewhere" role="status" title={model.detached ?? ''}>
+        <span className="dot" aria-hidden="true" />
+        open in another tab{' '}
+        <button type="button" className="use-here" onClick={onUseHere}>
+          Use here
+        </button>
+      </span>
+    );
+  }
   return (
     <span
       className={lost ? 'conn lost' : 'conn ok'}
@@ -30,7 +41,16 @@ function Connection({ model }: { model: ChatModel }) {
   );
 }
 
-export function App({ model, controller }: { model: ChatModel; controller: ChatController }) {
+export function App({
+  model,
+  controller,
+  onUseHere,
+}: {
+  model: ChatModel;
+  controller: ChatController;
+  /** Links this page again after the chat was opened in another tab (WebPeer.useHere). */
+  onUseHere?: () => void;
+}) {
   useModelVersion(model);
   const [view, setView] = useState<'list' | 'chat'>('chat');
   const active = model.active;
@@ -78,7 +98,7 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
               </span>
             )}
           </span>
-          <Connection model={model} />
+          <Connection model={model} onUseHere={onUseHere} />
         </header>
         <Sidebar model={model} controller={controller} onOpen={open} />
       </aside>
@@ -91,7 +111,7 @@ export function App({ model, controller }: { model: ChatModel; controller: ChatC
             <strong>{active ? model.label(active) : 'konnect'}</strong>
             {topic && <span className="topic">{topic}</span>}
           </span>
-          <Connection model={model} />
+          <Connection model={model} onUseHere={onUseHere} />
         </header>
         {active ? (
           <History key={active.key} conversation={active} model={model} controller={controller} />

@@ -16,6 +16,8 @@ import { type PageSettingsApi, SettingsContext } from './settings.js';
 export interface PagePeer extends ChatApi {
   readonly identity: { id: string; fingerprint: string; nick: string };
   readonly needsNick: boolean;
+  /** Links again after the chat was opened in another tab or window. */
+  useHere(): void;
 }
 
 /** The room a first visit lands in (the terminal's default too). */
@@ -79,7 +81,7 @@ function Root({ api }: { api: PagePeer }) {
   return (
     <FilesContext.Provider value={files}>
       <SettingsContext.Provider value={settings}>
-        <App model={chat.model} controller={chat.controller} />
+        <App model={chat.model} controller={chat.controller} onUseHere={() => api.useHere()} />
       </SettingsContext.Provider>
     </FilesContext.Provider>
   );

@@ -1,0 +1,77 @@
+/**
+ * One identity in two tabs (two pages sharing a browser profile's IndexedDB), or a page linking again
+ * while its old link lingers: the node keeps the page's newest link and tells the old one it was
+ * replaced; the replaced page says so once and stays unlinked instead of taking the link back (two
+ * tabs used to take it from each other every few hundred milliseconds, neither able to send), until
+ * it is asked to ("Use here"), which replaces the other in turn.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { IDBFactory } from 'fake-indexeddb';
+import type { ChatEvent } from '../../src/daemon/index.js';
+import { TestMesh } from '../helpers/mesh.js';
+import { waitFor } from '../helpers/wait.js';
+import { openTestPage, PAGE_ROOT, type TestPage, waitLinked, wsUrlOf } from '../helpers/web-peer.js';
+
+let mesh: TestMesh | undefined;
+const pages: TestPage[] = [];
+
+afterEach(async () => {
+  for (const page of pages.splice(0)) await page.peer.close();
+  await mesh?.destroy();
+  mesh = undefined;
+});
+
+const states = (page: TestPage): string[] =>
+  page.events
+    .filter((e): e is Extract<ChatEvent, { type: 'connection' }> => e.type === 'connection')
+    .map((e) => e.state);
+
+async function open(url: string, idb: IDBFactory): Promise<TestPage> {
+  const page = await openTestPage(url, { idb });
+  pages.push(page);
+  return page;
+}
+
+describe('one identity in two tabs', () => {
+  it('the newest tab holds the link, the other waits to be asked back, and "Use here" swaps them', async () => {
+    mesh = await TestMesh.start(2, { nodeOptions: (i) => (i === 0 ? { web: { root: PAGE_ROOT } } : {}) });
+    await mesh.waitConnected();
+    const node = mesh.nodes[0].node;
+    const url = wsUrlOf(node);
+    const profile = new IDBFactory();
+    const first = await open(url, profile);
+    await waitLinked(first);
+    const second = await open(url, profile);
+    expect(second.peer.identity.id).toBe(first.peer.identity.id);
+
+    await waitLinked(second);
+    await waitFor(() => states(first).includes('replaced'), 'the first tab to be told it was replaced');
+    expect(first.peer.connected).toBe(false);
+    expect(states(first)).toEqual(['replaced']);
+    expect(states(second)).toEqual([]); // it was never refused
+
+    // The second tab works: what it sends reaches the mesh, and the first has not taken the link back.
+    const sent = await second.peer.send({ kind: 'room', room: 'lobby' }, 'from the newest tab');
+    await waitFor(
+      () => mesh!.nodes[1].received.find((m) => m.id === sent.id),
+      'the other node to get the newest tab’s message',
+    );
+    expect(second.peer.connected).toBe(true);
+    expect(first.peer.connected).toBe(false);
+    expect(states(first)).toEqual(['replaced']);
+    expect(node.peers().filter((p) => p.id === first.peer.identity.id && p.linked)).toHaveLength(1);
+
+    // "Use here" in the first tab: it links again and the second is the one replaced.
+    first.peer.useHere();
+    await waitLinked(first);
+    await waitFor(() => states(second).includes('replaced'), 'the second tab to be told it was replaced');
+    expect(states(first)).toEqual(['replaced', 'restored']);
+    expect(states(second)).toEqual(['replaced']);
+    const back = await first.peer.send({ kind: 'room', room: 'lobby' }, 'from the first tab again');
+    await waitFor(
+      () => mesh!.nodes[1].received.find((m) => m.id === back.id),
+      'the other node to get the first tab’s message',
+    );
+    expect(second.peer.connected).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 /**
- * src/crypto-node: the wire's CryptoProvider for Node (libsodium verification, node:crypto for the
- * rest), and the Node-only verification paths the daemon's relay uses (thread pool, cached keys).
+ * src/crypto-node: the wire's CryptoProvider for Node (libsodium signing and verification, node:crypto
+ * for the rest), and the Node-only verification paths the daemon's relay uses (thread pool, cached keys).
  */
 export {
   createNodeCrypto,
@@ -11,6 +11,7 @@ export {
   rawSecretKey,
   rawVerifiers,
   rawVerifyBackend,
+  signers,
   verifyRaw,
   verifyThen,
   verifyWithKey,

@@ -9,6 +9,9 @@ import { createRequire } from 'node:module';
 
 export interface SodiumVerify {
   crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+  /** Signing (~19 µs here against node:crypto's ~40): `secretKey` is libsodium's 64 bytes (seed, key). */
+  crypto_sign_detached?(signature: Uint8Array, message: Uint8Array, secretKey: Uint8Array): void;
+  crypto_sign_seed_keypair?(publicKey: Uint8Array, secretKey: Uint8Array, seed: Uint8Array): void;
   /** Private rooms' AEAD (PROTOCOL.md §19); returns the bytes written to `c`. */
   crypto_aead_xchacha20poly1305_ietf_encrypt(
     c: Uint8Array,

@@ -1,6 +1,6 @@
 /**
  * The crypto conformance suite (tests/helpers/crypto-conformance.ts) run against every provider: the
- * node's (libsodium verification, and its node:crypto fallback), noble's from src, and noble's with
+ * node's (libsodium signing and verification, and their node:crypto fallbacks), noble's from src, and noble's with
  * the wire as a browser bundle (esbuild, platform browser) imported here. Also that src/wire holds
  * nothing that would keep it out of a browser.
  */
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodeCrypto, nodeCrypto, rawVerifiers } from '../../src/crypto-node/index.js';
+import { createNodeCrypto, nodeCrypto, rawVerifiers, signers } from '../../src/crypto-node/index.js';
 import { nobleCrypto } from '../../src/crypto-noble/index.js';
 import * as wire from '../../src/wire/index.js';
 import {
@@ -27,12 +27,14 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const withWire = (provider: wire.CryptoProvider): WireCrypto => ({ provider, ...wire });
 
 const sources: [string, WireCrypto][] = [
-  ['node (node:crypto verification)', withWire(createNodeCrypto(rawVerifiers['node:crypto'], 'node:crypto'))],
+  [
+    'node (node:crypto signing and verification)',
+    withWire(createNodeCrypto(rawVerifiers['node:crypto'], 'node:crypto', signers['node:crypto'])),
+  ],
   ['noble', withWire(nobleCrypto)],
 ];
 const libsodium = rawVerifiers.libsodium;
-if (libsodium)
-  sources.unshift(['node (libsodium verification)', withWire(createNodeCrypto(libsodium, 'libsodium'))]);
+if (libsodium) sources.unshift(['node (libsodium)', withWire(createNodeCrypto(libsodium, 'libsodium'))]);
 for (const [name, subject] of sources) describeCryptoConformance(name, () => subject);
 
 describe('the wire as a browser bundle', () => {

@@ -8,7 +8,7 @@ import { ChatModel, sanitizeMessage } from './chat-model.js';
 import { privateRoomEventLine, runCommand } from './command-runner.js';
 import { parseInput } from './commands.js';
 import type { Conversation } from './conversation.js';
-import { connectionChanged, keepLostLine } from './connection.js';
+import { connectionChanged, keepLostLine, peerWhileDetached } from './connection.js';
 import { describeError, errorCode } from './errors.js';
 import { mentions } from './format.js';
 import { pageScroll } from './page-scroll.js';
@@ -35,6 +35,10 @@ export interface ChatControllerOptions {
   qrCode?: (text: string) => Promise<string[]>;
   /** This machine's files, for /send and its path completion. @default none (/send says so) */
   localFiles?: LocalFiles;
+  /** How often the peers are re-read. @default PEER_REFRESH_MS */
+  peerRefreshMs?: number;
+  /** The line said when the node is lost. @default the terminal's (connection.ts terminalLostLine) */
+  lostLine?: (reason: string) => string;
 }
 
 /** How often the peers pane re-reads RTTs and reachability from the node. */
@@ -98,7 +102,8 @@ export class ChatController implements ControllerPort {
     if (this.stopped) return;
     model.changed('now');
     // Round-trip times and mesh reachability change without events: re-read the peers now and then.
-    this.peerTimer = setInterval(() => void this.refreshPeers(), PEER_REFRESH_MS);
+    const every = this.options.peerRefreshMs ?? PEER_REFRESH_MS;
+    this.peerTimer = setInterval(() => void this.refreshPeers(), every);
     // Node's timer is unref'd so it keeps no process alive; a browser's timer is a number.
     (this.peerTimer as { unref?: () => void }).unref?.();
     this.trust.syncShown(api, model);
@@ -118,7 +123,8 @@ export class ChatController implements ControllerPort {
   private async refreshPeers(): Promise<void> {
     try {
       const peers = await this.api.peers();
-      if (this.stopped) return;
+      // Detached, nothing of the mesh is known, though a page's own peer list answers (from before).
+      if (this.stopped || this.model.detached !== null) return;
       for (const peer of peers) (this.model.upsertPeer(peer), this.trust.peer(this.model, peer));
       this.model.changed('frame');
     } catch {
@@ -151,7 +157,7 @@ export class ChatController implements ControllerPort {
         this.receipts.apply(this.model, event.id, event.peer);
         break;
       case 'peer':
-        model.upsertPeer(event.peer);
+        model.upsertPeer(peerWhileDetached(model, event.peer));
         break;
       case 'link:up':
       case 'link:down':
@@ -167,7 +173,7 @@ export class ChatController implements ControllerPort {
         break;
       }
       case 'connection':
-        connectionChanged(this, event);
+        connectionChanged(this, event, this.options.lostLine);
         break;
       case 'topic':
         topicChanged(model, event, (id, nick) => nameFor(model, id, nick));

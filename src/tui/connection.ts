@@ -3,17 +3,45 @@
  * `connection` events). Before, an attached UI kept drawing peers and links of a node that had
  * stopped, and a line typed then was lost. Now the loss shows at once (a line, and the bars say
  * "detached"), peers are shown as unknown, a line that could not be sent goes back into the input, and
- * on reattaching everything shown is read again from the node.
+ * on reattaching everything shown is read again from the node. The browser page runs the same
+ * controller: its loss is said in a page's words (pageLostLine), and while it is detached (lost, or
+ * replaced by another tab) its peer list, which still answers from before, shows nobody online.
  */
-import type { ChatEvent } from '../daemon/index.js';
+import type { ChatEvent, PeerInfo } from '../daemon/index.js';
+import type { ChatModel } from './chat-model.js';
 import type { ControllerPort } from './controller-port.js';
 import { describeError } from './errors.js';
 import { loadTopics } from './topics.js';
 import { sanitizeLabel } from '../wire/index.js';
 
+/** The terminal's line when the node it was attached to stops: the terminal waits for another one. */
+export function terminalLostLine(reason: string): string {
+  return (
+    `${reason}: detached. Nothing can be sent until a node runs for this data directory again; ` +
+    'this window attaches by itself when one does.'
+  );
+}
+
+/**
+ * The page's line when its link drops: a line sent meanwhile is stored in the browser and shown, and
+ * history sync (and the resend of undelivered direct messages) takes it to the mesh on relinking.
+ */
+export function pageLostLine(reason: string): string {
+  return (
+    `${reason}: disconnected from the node. What you write meanwhile is kept in this browser and ` +
+    'sent when the link is back; this page reconnects by itself.'
+  );
+}
+
+/** A peer as the model takes it: while detached, nobody is linked or online, whatever the API says. */
+export function peerWhileDetached(model: ChatModel, peer: PeerInfo): PeerInfo {
+  return model.detached === null ? peer : { ...peer, linked: false, online: false, rttMs: null };
+}
+
 export function connectionChanged(
   controller: ControllerPort,
   event: Extract<ChatEvent, { type: 'connection' }>,
+  lostLine: (reason: string) => string = terminalLostLine,
 ): void {
   const { model } = controller;
   if (event.state === 'replaced') {
@@ -32,11 +60,7 @@ export function connectionChanged(
     for (const peer of [...model.peers.values()])
       model.upsertPeer({ ...peer, linked: false, online: false, rttMs: null });
     if (model.status) model.status = { ...model.status, links: 0, peers: 0 };
-    model.system(
-      `${model.detached}: detached. Nothing can be sent until a node runs for this data directory again; ` +
-        'this window attaches by itself when one does.',
-      'error',
-    );
+    model.system(lostLine(model.detached), 'error');
     return;
   }
   model.detached = null;

@@ -2,7 +2,8 @@
  * The page alone, in headless Chromium, on an in-page fake peer (no node): first visit asks a nick;
  * Enter sends and Shift+Enter makes the input grow by a line; day separators; delivery ticks turn to
  * delivered on a receipt; unread counts; a shared nick shows fingerprints; the connection indicator
- * (and "Use here" when the chat was opened in another tab);
+ * (and "Use here" when the chat was opened in another tab, which lists nobody online until then), the
+ * page's own words when it loses its node;
  * the phone layout's two views with large tap targets; and no CSP violation under the node's policy.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -145,6 +146,20 @@ describe('the page on a fake peer', () => {
       () => document.querySelector('.chat .conn')?.textContent === 'reconnecting…',
       [],
     );
+    // Said in a page's words: no data directory, and a line written meanwhile waits in the browser.
+    await waitInPage(
+      page,
+      'the line that says the page lost its node',
+      () =>
+        document
+          .querySelector('.history')
+          ?.textContent?.includes(
+            'link closed: disconnected from the node. What you write meanwhile is kept in this browser ' +
+              'and sent when the link is back; this page reconnects by itself.',
+          ) === true,
+      [],
+    );
+    expect(await page.$eval('.history', (e) => e.textContent)).not.toContain('data directory');
     await fake(page, (f) => f.emit({ type: 'connection', state: 'restored', reason: 'linked' }));
     await waitInPage(
       page,
@@ -184,6 +199,54 @@ describe('the page on a fake peer', () => {
       [],
     );
     expect(await fake(page, (f) => f.usedHere)).toBe(1);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  it('a tab replaced by another lists nobody online until "Use here", then the peers again', async () => {
+    const { page, problems } = await openChat();
+    const onlineHeading = () =>
+      page.$$eval('.sidebar h2', (hs) => hs.map((h) => h.textContent).find((t) => t?.startsWith('Online')));
+    await fake(page, (f) => (f.addPeer('bob'), void f.addPeer('cy')));
+    await waitInPage(
+      page,
+      'bob and cy online',
+      () => document.querySelectorAll('.peers .peer').length === 2,
+      [],
+    );
+    await fake(page, (f) =>
+      f.emit({
+        type: 'connection',
+        state: 'replaced',
+        reason: 'this chat was opened in another tab or window',
+      }),
+    );
+    await waitInPage(page, 'nobody online once replaced', () => !document.querySelector('.peers .peer'), []);
+
+    // The page's peer list still answers (it heard both within 75 s): the chat's periodic reread of
+    // the peers, and a peer event arriving late, must not list them again while the tab is replaced.
+    const reads = await fake(page, (f) => f.peerReads);
+    await waitInPage(
+      page,
+      'the chat to reread the peers (every 5 s)',
+      (n: number) => (window as unknown as Win).konnectFake.peerReads > n,
+      [reads],
+    );
+    await fake(page, (f) => {
+      f.emit({ type: 'peer', peer: [...f.peerMap.values()][0] });
+      f.deliver({ text: 'drawn after the reread' });
+    });
+    await waitForText(page, 'drawn after the reread');
+    expect(await page.$$('.peers .peer'), 'peers listed in the replaced tab').toHaveLength(0);
+    expect(await onlineHeading()).toBe('Online (0)');
+
+    await page.click('.chat .conn .use-here');
+    await waitInPage(
+      page,
+      'bob and cy online again',
+      () => document.querySelectorAll('.peers .peer').length === 2,
+      [],
+    );
+    expect(await onlineHeading()).toBe('Online (2)');
     expect(problems).toEqual([]);
   }, 120_000);
 

@@ -28,6 +28,8 @@ describe('the node goes away under an attached UI', () => {
     const frame = await t.waitFor('DETACHED');
     expect(frame).toContain('[detached]');
     expect(frame).toContain('the node this window was attached to stopped: detached');
+    // The terminal's wording (the page says it in its own, tests/browser/page-ui.test.ts).
+    expect(frame).toContain('until a node runs for this data directory again');
     expect(frame).toContain('[0 peers, 0 links]');
 
     t.api.failNext('send', noDaemon());

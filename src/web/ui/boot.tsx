@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import type { ChatApi } from '../../daemon/index.js';
 import { ChatController } from '../../tui/chat-controller.js';
 import { ChatModel } from '../../tui/chat-model.js';
+import { pageLostLine } from '../../tui/connection.js';
 import { App } from './app.js';
 import { FilesContext, type PageFilesApi } from './file-card.js';
 import { NickForm } from './nick-form.js';
@@ -36,6 +37,8 @@ async function startChat(api: PagePeer): Promise<{ model: ChatModel; controller:
     room,
     bell: () => undefined,
     quit: () => model.system('close the tab to leave; your key and history stay in this browser', 'info'),
+    // No data directory here: the page relinks by itself, and what is written meanwhile waits in it.
+    lostLine: pageLostLine,
   });
   // A reload (or a phone bringing the tab back) returns to the conversation that was open: its key
   // is read from the address now, before the page draws and writes the first room's key there.

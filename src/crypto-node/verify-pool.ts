@@ -15,9 +15,8 @@
  * twice, and the process keeps verifying, as it did before this pool.
  */
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../node-worker/index.js';
 import { NODE_ID_BYTES, SIGNATURE_BYTES } from '../wire/index.js';
 import { type Check, packChecks, type VerifyAnswer } from './verify-batch.js';
 import { rawVerifiers } from './node-provider.js';
@@ -54,15 +53,6 @@ interface Thread {
   /** Batches posted and not answered, by seq. */
   batches: Map<number, Waiting[]>;
   checks: number;
-}
-
-/** Where the compiled worker is: beside this module, or, run from source (vitest), in the build. */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return here.replace(/verify-pool\.js$/, 'verify-worker-main.js');
-  const built = here.replace(/([/\\])src([/\\].*)verify-pool\.ts$/, '$1dist$1src$2verify-worker-main.js');
-  if (!existsSync(built)) throw new Error(`the verify worker is not built (${built}): run npm run build`);
-  return built;
 }
 
 export class VerifyPool {
@@ -163,7 +153,8 @@ export class VerifyPool {
 
   private start(): void {
     try {
-      const script = this.opts.script || workerScript();
+      const script =
+        this.opts.script || workerScript(import.meta.url, 'verify-worker-main.js', 'verify worker');
       for (let i = 0; i < this.opts.threads; i++) this.threads.push(this.spawn(script));
     } catch (err) {
       this.fail(`could not start a verify worker: ${(err as Error).message}`);

@@ -9,9 +9,8 @@
  * caller is answered as if the worker had, onLost is told, and the store writes in its own thread
  * from then on.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../node-worker/index.js';
 import type { StoredMessage } from './store-rows.js';
 import { type FromWorker, packBatch, type ToWorker } from './write-protocol.js';
 
@@ -35,15 +34,6 @@ interface Request {
   fallback: () => unknown;
 }
 
-/** Where the compiled worker is: beside this module, or, run from source (vitest), in the build. */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  if (!here.endsWith('.ts')) return here.replace(/write-thread\.js$/, 'write-worker-main.js');
-  const built = here.replace(/([/\\])src([/\\].*)write-thread\.ts$/, '$1dist$1src$2write-worker-main.js');
-  if (!existsSync(built)) throw new Error(`the write worker is not built (${built}): run npm run build`);
-  return built;
-}
-
 class WriteThread {
   private static current: WriteThread | null = null;
   private readonly worker: Worker;
@@ -60,7 +50,7 @@ class WriteThread {
   }
 
   private constructor() {
-    this.worker = new Worker(workerScript());
+    this.worker = new Worker(workerScript(import.meta.url, 'write-worker-main.js', 'write worker'));
     this.worker.unref();
     this.worker.on('message', (m: FromWorker) => this.channels.get(m.handle)?.answer(m));
     let failure: Error | null = null;

@@ -4,7 +4,7 @@
  * replaced; the replaced page says so once and stays unlinked instead of taking the link back (two
  * tabs used to take it from each other every few hundred milliseconds, neither able to send), until
  * it is asked to ("Use here"), which replaces the other in turn. Meanwhile its chat shows no peer
- * online or linked, though the page's peer list still answers from before.
+ * online or linked, and the page's own peer list (/list, /whois) none online.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
@@ -120,11 +120,17 @@ describe('one identity in two tabs', () => {
     const online = [...model.peers.values()].filter((p) => p.online || p.linked).map((p) => p.nick);
     expect(online, 'peers shown online or linked in the replaced tab').toEqual([]);
     expect(model.status?.links).toBe(0);
+    // Nor does the page's own answer (/list, /whois): unlinked, it hears nobody.
+    const listed = (await peers()).filter((p) => p.online || p.linked).map((p) => p.nick);
+    expect(listed, 'peers the replaced tab lists as online or linked').toEqual([]);
 
     first.peer.useHere();
     await waitLinked(first);
     await waitFor(() => !model.replaced && model.detached === null, 'the first tab to attach again');
     await waitFor(() => shown(nodeId)?.linked, 'the page to show its node linked again');
     await waitFor(() => shown(otherId)?.online, 'the page to show the other node online again');
+    expect((await peers()).filter((p) => p.online).map((p) => p.id)).toEqual(
+      expect.arrayContaining([nodeId, otherId]),
+    );
   });
 });

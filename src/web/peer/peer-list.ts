@@ -1,7 +1,8 @@
 /**
  * Who the page knows: peers learned from their signed presence (nick, X25519 key, rooms) and the node
  * it is linked to, as the ChatApi's PeerInfo. A peer is online while linked or heard within 75 s, as
- * the reference shows it.
+ * the reference shows it; while the page has no link it hears nobody, and PeerInfo shows every peer
+ * offline (a stale "online" in /list or /whois would say someone can be reached who cannot).
  */
 import type { PeerInfo, TrustState } from '../../daemon/chat-api.js';
 import {
@@ -114,7 +115,7 @@ export class PeerList {
       nick: peer.nick,
       addresses: [...peer.addresses],
       linked,
-      online: this.isOnline(peer, now),
+      online: this.linked !== null && this.isOnline(peer, now),
       foundBy: [...peer.foundBy],
       rttMs: linked ? this.linked!.rttMs() : null,
       lastSeen: peer.lastSeen,

@@ -28,8 +28,8 @@ export function terminalLostLine(reason: string): string {
  */
 export function pageLostLine(reason: string): string {
   return (
-    `${reason}: disconnected from the node. What you write meanwhile is kept in this browser and ` +
-    'sent when the link is back; this page reconnects by itself.'
+    `Disconnected: ${reason}. What you write meanwhile is kept in this browser and sent when the ` +
+    'link is back; this page reconnects by itself.'
   );
 }
 

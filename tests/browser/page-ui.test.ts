@@ -154,8 +154,8 @@ describe('the page on a fake peer', () => {
         document
           .querySelector('.history')
           ?.textContent?.includes(
-            'link closed: disconnected from the node. What you write meanwhile is kept in this browser ' +
-              'and sent when the link is back; this page reconnects by itself.',
+            'Disconnected: link closed. What you write meanwhile is kept in this browser and sent when ' +
+              'the link is back; this page reconnects by itself.',
           ) === true,
       [],
     );

@@ -58,6 +58,11 @@ describe('web peer connection', () => {
     await mesh.stopNode(0);
     await waitFor(() => connection(web!, 'lost') === 1, "the page to report 'lost'", { timeoutMs: 30_000 });
     expect(web.peer.connected).toBe(false);
+    // Said for a person (was "CLOSED: connection closed (1006)").
+    const lost = web.events.find((e) => e.type === 'connection' && e.state === 'lost');
+    expect(lost).toMatchObject({
+      reason: `the link to ${serving.node.status().nick} at 127.0.0.1:${port} closed`,
+    });
 
     // Written while the page has no link: by a node of the mesh, and by the page itself.
     const meanwhile = other.node.send({ kind: 'room', room: 'lobby' }, 'sent while you were away');

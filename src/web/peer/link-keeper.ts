@@ -118,7 +118,7 @@ export class LinkKeeper {
     if (!closed.wasUp) this.failures++;
     if (!this.lost) {
       this.lost = true;
-      this.opts.emit({ type: 'connection', state: 'lost', reason: `${closed.code}: ${closed.reason}` });
+      this.opts.emit({ type: 'connection', state: 'lost', reason: lostReason(link, closed, this.url) });
     }
     if (this.failures >= this.opts.timings.failoverAfter && this.urls.length > 1) {
       this.urlAt = (this.urlAt + 1) % this.urls.length;
@@ -141,4 +141,16 @@ export class LinkKeeper {
     this.link?.close(reason);
     this.link = null;
   }
+}
+
+/**
+ * Why the page lost its node, for a person: the socket closing under an open link is "the link to
+ * alice at 192.168.1.5:7420 closed" rather than CLOSED and a WebSocket close code; a refusal keeps
+ * its code, which says what broke.
+ */
+function lostReason(link: WsLink, closed: WsLinkClosed, url: string): string {
+  if (closed.code !== 'CLOSED') return `${closed.code}: ${closed.reason}`;
+  const nick = link.remoteHello?.nick;
+  if (!closed.wasUp || !nick) return closed.reason;
+  return `the link to ${nick} at ${hostPortOf(url)} closed`;
 }

@@ -30,5 +30,6 @@ export * from './private-room.js';
 export { safetyCode, SAFETY_CODE_LABEL, SAFETY_CODE_GROUPS } from './safety-code.js';
 export * from './markers.js';
 export * from './names.js';
+export { type PresenceBefore, presenceLine } from './presence-line.js';
 export * from './file-tree.js';
 export * from './file-messages.js';

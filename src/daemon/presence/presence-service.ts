@@ -4,7 +4,13 @@
  * every online peer's latest to a new neighbour at once, so a mesh that was apart learns the other
  * part without waiting for the next heartbeat.
  */
-import { PAYLOAD_SCHEMAS, type PresenceEvent, type PresencePayload, toHex } from '../../wire/index.js';
+import {
+  PAYLOAD_SCHEMAS,
+  type PresenceEvent,
+  type PresencePayload,
+  presenceLine,
+  toHex,
+} from '../../wire/index.js';
 import type { Timer } from '../../clock/index.js';
 import type { SignedMessage } from '../flood/index.js';
 import type { Link } from '../links/index.js';
@@ -109,8 +115,9 @@ export class PresenceService implements NodeService {
     if (known?.presenceTs != null && payload.ts <= known.presenceTs && peerTable.isOnline(known, now)) return;
     const entry = peerTable.upsert(id, { nick: payload.nick, foundBy: 'presence', signed: true });
     if (!entry) return;
+    const announced = entry.presenceTs !== null && !entry.left;
     entry.presenceTs = payload.ts;
-    const wasOnline = peerTable.isOnline(entry, now);
+    const before = { wasOnline: peerTable.isOnline(entry, now), announced, rooms: entry.rooms };
     entry.xkey = payload.xkey;
     entry.rooms = payload.rooms;
     // Copied: decoded fields point into the socket's read buffer, which this would otherwise pin.
@@ -123,17 +130,16 @@ export class PresenceService implements NodeService {
     entry.presenceAt = entry.left ? null : now;
     // The peer first: a UI drawing the presence line then knows the fingerprint to show.
     this.ctx.emit({ type: 'peer', peer: peerTable.info(entry, now) });
-    if (payload.event === 'join' || payload.event === 'leave' || payload.event === 'nick') {
+    const line = presenceLine(payload, before);
+    if (line) {
       this.ctx.emit({
         type: 'presence',
         peer: id,
         nick: payload.nick,
-        event: payload.event,
+        event: line,
         rooms: payload.rooms,
         oldNick: payload.old,
       });
-    } else if (!wasOnline) {
-      this.ctx.emit({ type: 'presence', peer: id, nick: payload.nick, event: 'join', rooms: payload.rooms });
     }
   }
 }

@@ -18,6 +18,7 @@ import {
   messageIdToString,
   openDirect,
   type Payload,
+  presenceLine,
   type RoomPlaintext,
   type SealedChatPayload,
   toHex,
@@ -292,21 +293,19 @@ export class Inbound {
     if (equalBytes(p.from, this.ctx.identity.id)) return;
     const taken = this.ctx.peers.takePresence(p, Date.now());
     if (!taken) return;
-    const { peer, wasOnline } = taken;
-    if (!peer.left && (!wasOnline || p.event === 'join')) this.ctx.peerBack(peer.id);
+    const { peer, before } = taken;
+    if (!peer.left && (!before.wasOnline || p.event === 'join')) this.ctx.peerBack(peer.id);
     this.ctx.emit({ type: 'peer', peer: this.ctx.peers.info(peer, Date.now()) });
-    if (p.event === 'join' || p.event === 'leave' || p.event === 'nick') {
+    const line = presenceLine(p, before);
+    if (line)
       this.ctx.emit({
         type: 'presence',
         peer: peer.id,
         nick: p.nick,
-        event: p.event,
+        event: line,
         rooms: p.rooms,
         oldNick: p.old,
       });
-    } else if (!wasOnline) {
-      this.ctx.emit({ type: 'presence', peer: peer.id, nick: p.nick, event: 'join', rooms: p.rooms });
-    }
   }
 
   /** The latest (ts, id) wins; a topic from more than FUTURE_SKEW_MS ahead is not taken (§10). */

@@ -10,6 +10,7 @@ import {
   fingerprint,
   fromHex,
   type NodeIdHex,
+  type PresenceBefore,
   type PresencePayload,
   toHex,
 } from '../../wire/index.js';
@@ -79,12 +80,13 @@ export class PeerList {
   }
 
   /** Takes a verified presence; false for a replay of an older one while the peer is around. */
-  takePresence(payload: PresencePayload, now: number): { peer: KnownPeer; wasOnline: boolean } | null {
+  takePresence(payload: PresencePayload, now: number): { peer: KnownPeer; before: PresenceBefore } | null {
     const id = toHex(payload.from);
     const known = this.peers.get(id);
     if (known?.presenceTs != null && payload.ts <= known.presenceTs && this.isOnline(known, now)) return null;
     const peer = this.upsert(id, payload.nick, 'presence');
     const wasOnline = this.isOnline(peer, now);
+    const before = { wasOnline, announced: peer.presenceTs !== null && !peer.left, rooms: peer.rooms };
     peer.nick = payload.nick;
     this.pins?.observe(payload.nick, id, now);
     peer.xkey = Uint8Array.from(payload.xkey);
@@ -92,7 +94,7 @@ export class PeerList {
     peer.presenceTs = payload.ts;
     peer.left = payload.event === 'leave';
     peer.lastSeen = peer.left ? null : now;
-    return { peer, wasOnline };
+    return { peer, before };
   }
 
   /** The peers online in `room` by their presence (the page is not in its own list). */

@@ -5,7 +5,8 @@
  * and are ticked delivered (read, where the other page has the conversation open) while S neither
  * receives nor stores their plaintext; a
  * reloaded page is the same person with the same history; a page whose node is killed says so and
- * catches up when the node is back; a closed page sees what was sent meanwhile when it reopens.
+ * catches up when the node is back; a closed page says it left, and sees what was sent meanwhile when
+ * it reopens.
  * Screenshots of the phone and desktop layouts go to KONNECT_SCREENSHOT_DIR (docs/screenshots when
  * generated for the README), else to a temp dir, so a test run never writes into the tree.
  */
@@ -298,6 +299,13 @@ describe('the page on a konnect mesh, in Chromium', () => {
       timeoutMs: LONG,
     });
     await ana.page.close();
+    // Closing the tab says leave: T shows "ana left" at once, not 75 s later.
+    await waitFor(
+      () =>
+        world.terminal.events.find((e) => e.type === 'presence' && e.event === 'leave' && e.nick === 'ana'),
+      'T to be told ana left when her tab closed',
+      { timeoutMs: LONG },
+    );
     world.terminal.node.send({ kind: 'room', room: 'lobby' }, 'while the page was closed');
     const again = await newTab(ana.context, world.url);
     await waitConnected(again.page);

@@ -14,6 +14,12 @@ openWebPeer({ url }).then(
     // The page's own peer, for the console and for `npm run bench` (bench/scenarios/web.ts); it is
     // the page's code that holds it anyway.
     (window as { konnect?: unknown }).konnect = peer;
+    // Closing the tab (or leaving the page) says `leave`, as a terminal that quits does: the others
+    // see "ana left" at once rather than ana online for 75 s more. A page kept in the back-forward
+    // cache (persisted) has not left. A tab replaced by another says nothing (close() knows).
+    addEventListener('pagehide', (event) => {
+      if (!event.persisted) void peer.close();
+    });
     boot(container, peer);
   },
   (err: unknown) => {

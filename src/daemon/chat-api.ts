@@ -47,6 +47,11 @@ export interface ChatMessage {
    * §20); null when not known (another's message, or sent before this node last started).
    */
   seen?: { count: number; of: number } | null;
+  /**
+   * A file offer (§21): the offered file's id. The page sets it on the offers it shows, and draws
+   * each one's card by it: two offers of the same bytes are one file but two rows.
+   */
+  file?: string;
 }
 
 export interface PeerInfo {

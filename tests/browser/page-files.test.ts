@@ -2,7 +2,8 @@
  * Files in the page (issue 19), in headless Chromium on a serving node S with a terminal node T (both
  * in-process on 127.0.0.1, no mDNS, downloads in a temp dir): a picture T offers in the room is fetched
  * by the page through S and shown inline with a Download link; a file picked with the page's file
- * button and one dropped onto the conversation both reach T with matching hashes.
+ * button and one dropped onto the conversation both reach T with matching hashes; the picture passed on
+ * by the page (the same bytes offered again) keeps a card on both offers.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,6 +111,20 @@ describe('files in the page, in Chromium', () => {
       (id: string) => document.querySelector(`.file-card[data-file="${id}"] a.file-download`) !== null,
       [atT.id],
       LONG,
+    );
+
+    // The picture passed on: the page offers the same bytes again. One file, two offers, a card on
+    // each (T's offer showed as a bare "[file] … /get" line once the page's own offer took its file).
+    await input.uploadFile(join(dir, 'dot.png'));
+    await waitInPage(
+      page,
+      'a card on both offers of dot.png',
+      (id: string) => document.querySelectorAll(`.file-card[data-file="${id}"]`).length === 2,
+      [offer.id],
+      LONG,
+    );
+    expect(await page.$$eval('.history .row', (rows) => rows.map((r) => r.textContent ?? ''))).not.toEqual(
+      expect.arrayContaining([expect.stringContaining('/get ')]),
     );
 
     // Dropped onto the conversation.

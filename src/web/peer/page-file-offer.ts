@@ -125,6 +125,7 @@ export function offerMessage(record: PageFileRecord, id: string, via: ChatMessag
     status: null,
     via,
     future: record.ts > Date.now() + FUTURE_SKEW_MS,
+    file: record.root,
   };
 }
 

@@ -10,7 +10,7 @@ import type { ChatController } from '../../tui/chat-controller.js';
 import type { ChatModel } from '../../tui/chat-model.js';
 import type { Conversation, Entry, MessageEntry } from '../../tui/conversation.js';
 import { dayKey, formatDay, formatTime } from '../../tui/format.js';
-import type { FileInfo } from '../../daemon/index.js';
+import type { ChatMessage, FileInfo } from '../../daemon/index.js';
 import { FileCard } from './file-card.js';
 import { nickClass } from './nick-colour.js';
 import { trustOf } from '../../tui/trust-marks.js';
@@ -120,7 +120,11 @@ export function History({
     if (el.scrollTop < 80 && conversation.older === 'idle') void controller.loadOlder(conversation);
   };
 
+  // By the file an offer names: the same bytes offered twice (a picture passed on) are one file, with
+  // a card on each offer. Rows kept before offers named their file find it by its latest offer.
   const offers = new Map([...model.files.values()].map((f) => [f.messageId, f]));
+  const fileOf = (m: ChatMessage) =>
+    (m.file !== undefined ? model.files.get(m.file) : undefined) ?? offers.get(m.id);
   const rows: React.ReactNode[] = [];
   let day: string | null = null;
   for (let i = first; i < entries.length; i++) {
@@ -141,7 +145,7 @@ export function History({
         revision={entry.revision}
         epoch={model.epoch}
         model={model}
-        file={entry.kind === 'message' ? offers.get(entry.message.id) : undefined}
+        file={entry.kind === 'message' ? fileOf(entry.message) : undefined}
       />,
     );
   }

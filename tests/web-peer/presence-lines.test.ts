@@ -2,6 +2,8 @@
  * "dana joined #lobby" once, not once per reload: a page opened again (a reload, a second tab) while
  * its identity is online floods presence `join` again; the nodes and the other pages take it but show
  * no second "joined" line. One that left (closed with `leave`) and comes back is shown joining again.
+ * And a page shows the node it links to joining, as it shows the others, though the link already
+ * counts that node online.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { IDBFactory } from 'fake-indexeddb';
@@ -65,5 +67,22 @@ describe('presence lines', () => {
     await waitLinked(third);
     await waitFor(() => presences(far.events, dana, 'join') === 2, 'n1 to show dana joining again');
     await waitFor(() => presences(watcher.events, dana, 'join') === 2, 'the other page to show it too');
+  });
+
+  it('a page shows its own node joining, also when that node has been up a while', async () => {
+    // Heartbeats every 50 ms: the node's latest presence, which it sends on each new link, is `here`.
+    mesh = await TestMesh.start(2, {
+      nodeOptions: (i) => (i === 0 ? { web: { root: PAGE_ROOT }, presenceIntervalMs: 50 } : {}),
+    });
+    await mesh.waitConnected();
+    const serving = mesh.nodes[0];
+    const id = serving.node.status().id;
+    await waitFor(() => peerEvents(mesh!.nodes[1].events, id) >= 3, 'n1 to take heartbeats of n0');
+    const page = await openTestPage(wsUrlOf(serving.node));
+    pages.push(page);
+    await waitLinked(page);
+    await waitFor(() => presences(page.events, id, 'join') === 1, 'the page to show its node joining');
+    await waitFor(() => peerEvents(page.events, id) >= 3, 'the page to take more heartbeats of its node');
+    expect(presences(page.events, id, 'join'), 'joined lines for the node in the page').toBe(1);
   });
 });

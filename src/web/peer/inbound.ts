@@ -293,8 +293,8 @@ export class Inbound {
     if (equalBytes(p.from, this.ctx.identity.id)) return;
     const taken = this.ctx.peers.takePresence(p, Date.now());
     if (!taken) return;
-    const { peer, before } = taken;
-    if (!peer.left && (!before.wasOnline || p.event === 'join')) this.ctx.peerBack(peer.id);
+    const { peer, wasOnline, before } = taken;
+    if (!peer.left && (!wasOnline || p.event === 'join')) this.ctx.peerBack(peer.id);
     this.ctx.emit({ type: 'peer', peer: this.ctx.peers.info(peer, Date.now()) });
     const line = presenceLine(p, before);
     if (line)

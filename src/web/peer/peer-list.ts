@@ -80,13 +80,20 @@ export class PeerList {
   }
 
   /** Takes a verified presence; false for a replay of an older one while the peer is around. */
-  takePresence(payload: PresencePayload, now: number): { peer: KnownPeer; before: PresenceBefore } | null {
+  takePresence(
+    payload: PresencePayload,
+    now: number,
+  ): { peer: KnownPeer; wasOnline: boolean; before: PresenceBefore } | null {
     const id = toHex(payload.from);
     const known = this.peers.get(id);
     if (known?.presenceTs != null && payload.ts <= known.presenceTs && this.isOnline(known, now)) return null;
     const peer = this.upsert(id, payload.nick, 'presence');
     const wasOnline = this.isOnline(peer, now);
-    const before = { wasOnline, announced: peer.presenceTs !== null && !peer.left, rooms: peer.rooms };
+    // For the chat's lines, online by its presence alone: the node the page links to counts as online
+    // by the link, and a page that linked to a node up for a while (whose latest presence is `here`)
+    // showed every other peer joining but not that one.
+    const heard = !peer.left && peer.lastSeen !== null && now - peer.lastSeen < OFFLINE_AFTER_MS;
+    const before = { wasOnline: heard, announced: peer.presenceTs !== null && !peer.left, rooms: peer.rooms };
     peer.nick = payload.nick;
     this.pins?.observe(payload.nick, id, now);
     peer.xkey = Uint8Array.from(payload.xkey);
@@ -94,7 +101,7 @@ export class PeerList {
     peer.presenceTs = payload.ts;
     peer.left = payload.event === 'leave';
     peer.lastSeen = peer.left ? null : now;
-    return { peer, before };
+    return { peer, wasOnline, before };
   }
 
   /** The peers online in `room` by their presence (the page is not in its own list). */

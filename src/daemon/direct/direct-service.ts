@@ -1,7 +1,7 @@
 /**
  * Direct messages (`direct` payloads): sealed to the recipient's X25519 key, sent on a direct link
  * when there is one and flooded as ciphertext otherwise; opened, stored and answered with a receipt
- * on arrival.
+ * on arrival. Those to a page of this node whose tab is closed wait for its next link (leaf-mailbox.ts).
  */
 import {
   type CryptoProvider,
@@ -20,10 +20,13 @@ import {
 } from '../../wire/index.js';
 import type { SignedMessage } from '../flood/index.js';
 import type { ChatMessage } from '../chat-api.js';
+import type { Link } from '../links/index.js';
 import type { NodeContext, NodeService, PayloadKind, Via } from '../services/index.js';
+import { LeafMailbox } from './leaf-mailbox.js';
 
 export class DirectService implements NodeService {
   readonly payloadKinds: readonly PayloadKind<DirectPayload>[];
+  readonly mailbox = new LeafMailbox();
 
   constructor(
     private readonly ctx: NodeContext,
@@ -57,12 +60,28 @@ export class DirectService implements NodeService {
     const payload: DirectPayload = { kind: 'direct', id, from: identity.id, ts: now, to, box };
     // A direct link carries it alone; otherwise it floods as ciphertext that only the recipient opens.
     const signed = router.originate(payload, peer.link ? { only: peer.link, hops: 1 } : {});
+    if (!peer.link) this.mailbox.offer(peerId, signed, now);
     return writer.storeOwn(payload, signed, { room: null, peer: peerId, text, action, nick: self.nick });
   }
 
+  linkUp(link: Link): void {
+    if (!link.leaf || !link.remoteIdHex) return;
+    for (const signed of this.mailbox.pageUp(link.remoteIdHex)) this.ctx.router.sendTo(link, signed);
+  }
+
+  linkDown(link: Link): void {
+    const page = link.remoteIdHex;
+    // The same page may have linked again already (a second tab, a phone back on the network).
+    if (link.leaf && page && this.ctx.links.linkTo(page)?.state !== 'up') this.mailbox.pageDown(page);
+  }
+
   private deliver(payload: DirectPayload, signed: SignedMessage, via: Via): boolean {
-    const { identity, logger, writer } = this.ctx;
-    if (toHex(payload.to) !== identity.idHex) return false;
+    const { identity, logger, writer, clock } = this.ctx;
+    const to = toHex(payload.to);
+    if (to !== identity.idHex) {
+      this.mailbox.offer(to, signed, clock.now());
+      return false;
+    }
     const from = toHex(payload.from);
     let plain;
     try {

@@ -60,13 +60,14 @@ export class DirectService implements NodeService {
     const payload: DirectPayload = { kind: 'direct', id, from: identity.id, ts: now, to, box };
     // A direct link carries it alone; otherwise it floods as ciphertext that only the recipient opens.
     const signed = router.originate(payload, peer.link ? { only: peer.link, hops: 1 } : {});
-    if (!peer.link) this.mailbox.offer(peerId, signed, now);
+    if (!peer.link && this.mailbox.isClosedPage(peerId)) this.mailbox.hold(peerId, signed, now);
     return writer.storeOwn(payload, signed, { room: null, peer: peerId, text, action, nick: self.nick });
   }
 
   linkUp(link: Link): void {
-    if (!link.leaf || !link.remoteIdHex) return;
-    for (const signed of this.mailbox.pageUp(link.remoteIdHex)) this.ctx.router.sendTo(link, signed);
+    if (!link.remoteIdHex) return;
+    for (const signed of this.mailbox.linkUp(link.remoteIdHex, link.leaf))
+      this.ctx.router.sendTo(link, signed);
   }
 
   linkDown(link: Link): void {
@@ -79,7 +80,7 @@ export class DirectService implements NodeService {
     const { identity, logger, writer, clock } = this.ctx;
     const to = toHex(payload.to);
     if (to !== identity.idHex) {
-      this.mailbox.offer(to, signed, clock.now());
+      this.keepForLater(to, toHex(payload.from), signed, clock.now());
       return false;
     }
     const from = toHex(payload.from);
@@ -116,6 +117,15 @@ export class DirectService implements NodeService {
     );
     if (fresh) this.sendReceipt(payload.from, payload.id);
     return fresh;
+  }
+
+  /** A direct message going by that no flood may bring to `to` (leaf-mailbox.ts): kept for its next link. */
+  private keepForLater(to: NodeIdHex, from: NodeIdHex, signed: SignedMessage, now: number): void {
+    if (this.mailbox.isClosedPage(to)) return this.mailbox.hold(to, signed, now);
+    // From a page of ours to a peer not linked to us: away (it may still be online, beyond a relay, or
+    // crashed and not yet timed out), or the flood reached it and a second copy is dropped there.
+    if (this.mailbox.isPage(from) && this.ctx.links.linkTo(to)?.state !== 'up')
+      this.mailbox.hold(to, signed, now);
   }
 
   private sendReceipt(to: Uint8Array, of: Uint8Array): void {

@@ -237,7 +237,7 @@ export class ChatController implements ControllerPort {
     if (conversation.historyRequested) return;
     conversation.historyRequested = true;
     try {
-      if ((await this.mergeNewest(conversation)) < this.historyPage) conversation.older = 'complete';
+      if ((await this.mergeNewest(conversation, true)) < this.historyPage) conversation.older = 'complete';
     } catch (err) {
       this.model.system(`could not load history: ${describeError(err)}`, 'error', conversation);
     }
@@ -249,14 +249,12 @@ export class ChatController implements ControllerPort {
     if ((await this.mergeNewest(conversation).catch(() => -1)) >= 0) this.model.changed('frame');
   }
 
-  /** Fetches the newest page and inserts it by time; how many messages the page held. */
-  private async mergeNewest(conversation: Conversation): Promise<number> {
+  /** Fetches the newest page and merges it (Conversation.mergeNewest); how many messages it held. */
+  private async mergeNewest(conversation: Conversation, initial = false): Promise<number> {
     const page = await this.api.history({ ...this.query(conversation.ref), limit: this.historyPage });
-    for (const message of page) {
-      const clean = sanitizeMessage(message);
-      this.model.noteSpeaker(clean);
-      conversation.insertByTime(clean, this.isMention(clean));
-    }
+    const clean = page.map(sanitizeMessage);
+    for (const m of clean) this.model.noteSpeaker(m);
+    conversation.mergeNewest(clean, initial, (m) => this.isMention(m));
     return page.length;
   }
 

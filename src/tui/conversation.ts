@@ -130,6 +130,19 @@ export class Conversation {
     return entry;
   }
 
+  /**
+   * Merges the newest page of history (oldest first) by time. `initial`: the conversation's first load,
+   * where what it holds arrived live meanwhile (a direct message that opened it): the page's part older
+   * than that goes before it. insertByTime leaves such messages to a scroll back, which a short history
+   * (marked complete by this very load) never makes: they were hidden for good.
+   */
+  mergeNewest(page: ChatMessage[], initial: boolean, mentionOf: (message: ChatMessage) => boolean): void {
+    const oldest = initial ? this.oldestMessage() : undefined;
+    const before = oldest ? page.filter((m) => m.ts < oldest.ts) : [];
+    if (before.length > 0) this.prependOlder(before, mentionOf);
+    for (const m of page.slice(before.length)) this.insertByTime(m, mentionOf(m));
+  }
+
   /** Puts a page of older history (oldest first) before everything. */
   prependOlder(messages: ChatMessage[], mentionOf: (message: ChatMessage) => boolean): number {
     const fresh = messages.filter((m) => !this.byId.has(m.id));

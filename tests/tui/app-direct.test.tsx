@@ -111,6 +111,34 @@ describe('direct mode', () => {
     expect(frame).not.toContain('reply in private');
   });
 
+  test('a direct message that opens the conversation does not hide its older history', async () => {
+    const api = defaultApi();
+    api.store(
+      api.makeMessage({
+        direct: true,
+        from: nodeIdFor('alice'),
+        peer: nodeIdFor('alice'),
+        text: 'from before',
+      }),
+    );
+    const t = (tui = await renderTui({ api }));
+    await t.waitFor('[1:#general]');
+    // It arrives while the person is in the room: the conversation opens with it alone.
+    api.deliver({
+      direct: true,
+      from: nodeIdFor('alice'),
+      peer: nodeIdFor('alice'),
+      nick: 'alice',
+      text: 'new one',
+    });
+    await t.waitFor('@alice');
+    t.submit('/dm alice');
+    const frame = await t.waitFor('<alice> new one');
+    // Was: the first load dropped what was older than the message held, and marked the history complete.
+    expect(frame).toContain('<alice> from before');
+    expect(frame.indexOf('from before')).toBeLessThan(frame.indexOf('new one'));
+  });
+
   test('the direct history with the peer is loaded', async () => {
     const api = defaultApi();
     api.store(

@@ -154,7 +154,9 @@ export class ChatController implements ControllerPort {
         this.addMessage(sanitizeMessage(event.message));
         break;
       case 'receipt':
-        this.receipts.apply(this.model, event.id, event.peer);
+        this.receipts.apply(this.model, event.id, event.peer, (m) =>
+          this.trust.markers.wasRead(event.peer, m),
+        );
         break;
       case 'peer':
         model.upsertPeer(peerWhileDetached(model, event.peer));

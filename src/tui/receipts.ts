@@ -12,10 +12,10 @@ export class Receipts {
   private readonly early = new Set<MessageIdStr>();
 
   /** Marks the message delivered where it is shown, or keeps the receipt for when it comes. */
-  apply(model: ChatModel, id: MessageIdStr, peer: string): void {
-    // A read marker may have come first (§20): 'read' stays.
+  apply(model: ChatModel, id: MessageIdStr, peer: string, wasRead: (m: ChatMessage) => boolean): void {
+    // A read marker may have come first (§20): 'read' stays, or comes now.
     const deliver = (m: ChatMessage): ChatMessage =>
-      m.status === 'read' ? m : { ...m, status: 'delivered' };
+      m.status === 'read' ? m : { ...m, status: wasRead(m) ? 'read' : 'delivered' };
     const direct = model.find(`direct:${peer}`);
     if (direct?.updateMessage(id, deliver)) return;
     for (const conversation of model.conversations) if (conversation.updateMessage(id, deliver)) return;

@@ -31,9 +31,18 @@ export class NewKeyWarnings {
 
 export class MarkerUpdates {
   private readonly earlySeen = new Map<MessageIdStr, { count: number; of: number }>();
+  /** The latest read position each peer told, for a receipt that comes after it. */
+  private readonly readUpTo = new Map<string, { ts: number; id: MessageIdStr }>();
 
-  /** Own direct messages to the peer up to (ts, id) were read there. */
+  /**
+   * Own direct messages to the peer up to (ts, id) were read there: those it confirmed it holds. One
+   * still "sent" may never have arrived (read up to a later one does not say it did): it stays sent,
+   * and turns read if its receipt comes later (wasRead).
+   */
   read(conversation: Conversation | undefined, event: Extract<ChatEvent, { type: 'read' }>): void {
+    this.readUpTo.delete(event.peer);
+    this.readUpTo.set(event.peer, { ts: event.ts, id: event.id });
+    if (this.readUpTo.size > EARLY_SEEN_LIMIT) this.readUpTo.delete(this.readUpTo.keys().next().value!);
     if (!conversation) return;
     // Newest first: stop at the first own message already read (everything before it is too).
     for (let i = conversation.entries.length - 1; i >= 0; i--) {
@@ -42,8 +51,15 @@ export class MarkerUpdates {
       const m = entry.message;
       if (m.ts > event.ts || (m.ts === event.ts && m.id > event.id)) continue;
       if (m.status === 'read') break;
+      if (m.status === 'sent') continue;
       conversation.updateMessage(m.id, (held) => ({ ...held, status: 'read' }));
     }
+  }
+
+  /** Whether the peer said it read up to this own message (its receipt may come after that). */
+  wasRead(peer: string, m: Pick<ChatMessage, 'ts' | 'id'>): boolean {
+    const at = this.readUpTo.get(peer);
+    return !!at && (m.ts < at.ts || (m.ts === at.ts && m.id <= at.id));
   }
 
   /** How many hold an own room message changed. */

@@ -170,6 +170,26 @@ describe('read and seen', () => {
     expect(frame).toContain('did you read this (read ✓✓)');
   });
 
+  test('read up to a later message leaves one never delivered "sent"; its late receipt makes it read', async () => {
+    const t = (tui = await renderTui());
+    const alice = nodeIdFor('alice');
+    t.submit('/dm alice');
+    t.submit('lost on the way');
+    await t.waitFor('<me> lost on the way (sent)');
+    t.submit('got there');
+    await t.waitFor('<me> got there (sent)');
+    const [lost, got] = (await t.api.history({ peer: alice })).slice(-2);
+    t.api.emit({ type: 'receipt', id: got.id, peer: alice });
+    await t.waitFor('got there (delivered)');
+    t.api.emit({ type: 'read', peer: alice, ts: got.ts, id: got.id });
+    const frame = await t.waitFor('<me> got there (read ✓✓)');
+    // Was: "read ✓✓" on both, though alice never had the first.
+    expect(frame).toContain('<me> lost on the way (sent)');
+    // It arrives after all (sent again): its receipt comes after the read marker, and it is read.
+    t.api.emit({ type: 'receipt', id: lost.id, peer: alice });
+    await t.waitFor('<me> lost on the way (read ✓✓)');
+  });
+
   test('an own room message shows seen by N/M, also when the count comes before the message', async () => {
     const api = new FakeChatApi({ nick: 'me', rooms: ['general'], echoOwn: false });
     const send = api.send.bind(api);

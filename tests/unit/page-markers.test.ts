@@ -118,6 +118,10 @@ describe('page markers', () => {
     await settle();
     expect(events).toEqual([{ type: 'read', peer: toHex(bob), ts: mine.ts, id: mine.id }]);
     expect(markers.message(mine).status).toBe('read');
+    // One older still without a receipt may never have arrived: read up to a later one leaves it sent.
+    expect(
+      markers.message({ ...mine, id: `${mine.id.slice(0, -1)}0`, ts: mine.ts - 1, status: 'sent' }).status,
+    ).toBe('sent');
     markers.stop();
   });
 

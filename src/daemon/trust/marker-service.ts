@@ -114,7 +114,8 @@ export class MarkerService implements NodeService {
   message(m: ChatMessage): ChatMessage {
     if (!m.own) return m;
     if (m.room !== null) return { ...m, seen: this.tracker.get(m.id) };
-    const read = m.peer ? this.reads.get(m.peer) : undefined;
+    // Read up to a later message does not say this one arrived (one lost on the way): it stays sent.
+    const read = m.peer && m.status !== 'sent' ? this.reads.get(m.peer) : undefined;
     if (read && comparePositions({ ts: m.ts, id: m.id }, read) <= 0) return { ...m, status: 'read' };
     return m;
   }

@@ -129,7 +129,8 @@ export class PageMarkers {
       const seen = this.tracker.get(m.id);
       return seen ? { ...m, seen } : m;
     }
-    const read = m.peer ? this.reads.get(m.peer) : undefined;
+    // Read up to a later message does not say this one arrived (one lost on the way): it stays sent.
+    const read = m.peer && m.status !== 'sent' ? this.reads.get(m.peer) : undefined;
     return read && comparePositions({ ts: m.ts, id: m.id }, read) <= 0 ? { ...m, status: 'read' } : m;
   }
 

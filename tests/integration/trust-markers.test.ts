@@ -166,14 +166,7 @@ describe('read markers', () => {
     await mesh.stopNode(2);
     const lost = await av.api.send({ kind: 'direct', peer: bId }, 'while you were away');
     const back = await mesh.add({ dataDir, port, maxLinks: 1 }, [c.address], 2);
-    const xkey = Buffer.from(back.node.identity.xPublic);
-    await waitFor(
-      () => xkey.equals(a.node.peerTable.get(bId)?.xkey ?? Buffer.alloc(0)),
-      'a to know b’s key',
-      LONG,
-    );
-    // The path is back when a room message of a's reaches b live (right after b's link came up, a
-    // first direct message was seen to miss b: noted in the session's closing note).
+    // b is reachable again once a room message of a's reaches it live.
     await waitFor(
       () =>
         back.received.some((m) => m.via === 'live' && m.text === 'the path is back') ||

@@ -169,7 +169,13 @@ export class KonnectNode extends EventEmitter<NodeEvents> {
     const deliver = this.kinds.deliver.bind(this.kinds);
     this.sync = opts.sync === false ? null : new SyncService(context, this.store, deliver);
     const added = parts.services.map((factory) => factory(context));
-    this.services = [this.presence, this.chat, this.direct, new ReceiptService(context), this.topicService];
+    this.services = [
+      this.presence,
+      this.chat,
+      this.direct,
+      new ReceiptService(context, (r) => this.direct.receiptPassing(r)),
+      this.topicService,
+    ];
     this.services.push(...this.trust.services, ...(this.sync ? [this.sync] : []), ...added);
     for (const service of this.services) this.kinds.add(service);
     // The one table of link message kinds (the link manager took `peers`, history sync `sync-*`).

@@ -38,6 +38,15 @@ describe('LeafMailbox', () => {
     expect(box.linkUp(id(2), false).map((s) => s.id[0])).toEqual([5]);
   });
 
+  it('forgets a message once its recipient confirmed it (its receipt went by)', () => {
+    const box = new LeafMailbox();
+    box.hold(id(1), signed(3), 0);
+    box.hold(id(1), signed(4), 0);
+    box.drop(id(1), signed(3).id);
+    box.drop(id(2), signed(4).id); // another recipient's receipt: nothing
+    expect(box.linkUp(id(1), false).map((s) => s.id[0])).toEqual([4]);
+  });
+
   it('keeps a copy, not the socket buffer a message was read from', () => {
     const box = new LeafMailbox();
     const read = signed(7);

@@ -1,6 +1,7 @@
 /**
- * A page's direct message to a node that is away: the page keeps it unticked and sends it again when
- * that node comes back (its presence), through the page's own node, and the node gets it once.
+ * A page's direct message to a node that is away, or going away as it is written: the page's node
+ * keeps it until the recipient's receipt goes by and sends it on the recipient's next link (the page's
+ * own resend dies at its node, which has seen that id), and the node gets it once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestMesh } from '../helpers/mesh.js';
@@ -28,10 +29,12 @@ describe('a page writing to a node that is away', () => {
     await waitFor(async () => (await page.peer.peers()).find((p) => p.id === farId), 'the page to know n1');
     const { dataDir } = far;
     const port = far.node.status().port;
-    await mesh.stopNode(1);
-
+    // Written as n1 goes: its link may still look up at n0 for a moment (a laptop's lid closing looks
+    // like that for seconds), and what n0 writes to it then is lost.
+    const stopping = mesh.stopNode(1);
     const sent = await page.peer.send({ kind: 'direct', peer: farId }, 'for when you are back');
     expect(sent.status).toBe('sent');
+    await stopping;
     const back = await mesh.add({ dataDir, port }, [serving.address], 1);
     const got = await waitFor(() => back.received.find((m) => m.id === sent.id), 'n1 to get it once back', {
       timeoutMs: 60_000,

@@ -1,7 +1,8 @@
 /**
  * Direct messages (`direct` payloads): sealed to the recipient's X25519 key, sent on a direct link
  * when there is one and flooded as ciphertext otherwise; opened, stored and answered with a receipt
- * on arrival. Those to a page of this node whose tab is closed wait for its next link (leaf-mailbox.ts).
+ * on arrival. Those to a page of this node whose tab is closed, and those its pages send until their
+ * receipt goes by, are kept for the recipient's next link (leaf-mailbox.ts).
  */
 import {
   type CryptoProvider,
@@ -13,6 +14,7 @@ import {
   isKonnectError,
   type NodeIdHex,
   openDirect,
+  type ReceiptPayload,
   PAYLOAD_SCHEMAS,
   sealDirect,
   toHex,
@@ -121,11 +123,12 @@ export class DirectService implements NodeService {
 
   /** A direct message going by that no flood may bring to `to` (leaf-mailbox.ts): kept for its next link. */
   private keepForLater(to: NodeIdHex, from: NodeIdHex, signed: SignedMessage, now: number): void {
-    if (this.mailbox.isClosedPage(to)) return this.mailbox.hold(to, signed, now);
-    // From a page of ours to a peer not linked to us: away (it may still be online, beyond a relay, or
-    // crashed and not yet timed out), or the flood reached it and a second copy is dropped there.
-    if (this.mailbox.isPage(from) && this.ctx.links.linkTo(to)?.state !== 'up')
-      this.mailbox.hold(to, signed, now);
+    if (this.mailbox.isClosedPage(to) || this.mailbox.isPage(from)) this.mailbox.hold(to, signed, now);
+  }
+
+  /** A receipt going by, from `payload.from` to one of our pages: what it confirms is not kept longer. */
+  receiptPassing(payload: ReceiptPayload): void {
+    if (this.mailbox.isPage(toHex(payload.to))) this.mailbox.drop(toHex(payload.from), payload.of);
   }
 
   private sendReceipt(to: Uint8Array, of: Uint8Array): void {

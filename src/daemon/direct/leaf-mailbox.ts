@@ -6,9 +6,10 @@
  * - to a page whose tab is closed: the node keeps the direct floods addressed to a page that has
  *   linked to it, while that page has no link, and sends them on its next link;
  * - from a page to a peer that is away: the page sends it again when the peer is back, but through
- *   its node, which has seen that id and drops the copy; so the node keeps what its pages send to a
- *   peer not linked to it, and sends it on that peer's next link to it (a peer that got it by flood
- *   drops the second copy).
+ *   its node, which has seen that id and drops the copy; so the node keeps what its pages send until
+ *   the recipient's receipt goes by (back to the page, through this node), and sends what it still
+ *   holds on the recipient's next link to it (a recipient that has it drops the second copy). Kept
+ *   whether or not the recipient seems linked: a link that died unnoticed takes what is written to it.
  *
  * The node cannot read them (sealed). Bounded (per recipient, recipients, age) and in memory: a node
  * restarted meanwhile loses them, and a recipient that never links to this node does not get them.
@@ -91,6 +92,15 @@ export class LeafMailbox {
         now - box[0].at > MAILBOX_MAX_AGE_MS)
     )
       held -= box.shift()!.bytes;
+  }
+
+  /** `to` confirmed it holds message `id` (its receipt went by): no need to send it again. */
+  drop(to: NodeIdHex, id: Uint8Array): void {
+    const box = this.boxes.get(to);
+    const at = box?.findIndex(
+      (h) => h.signed.id.length === id.length && h.signed.id.every((b, i) => b === id[i]),
+    );
+    if (box && at !== undefined && at >= 0) box.splice(at, 1);
   }
 
   /** Messages held for `to` (tests, figures). */

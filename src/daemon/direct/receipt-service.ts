@@ -5,14 +5,21 @@ import type { NodeContext, NodeService, PayloadKind } from '../services/index.js
 export class ReceiptService implements NodeService {
   readonly payloadKinds: readonly PayloadKind<ReceiptPayload>[];
 
-  constructor(private readonly ctx: NodeContext) {
+  /** `passing`: told of the receipts addressed to another node (the direct service's mailbox). */
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly passing: (payload: ReceiptPayload) => void = () => undefined,
+  ) {
     this.payloadKinds = [
       {
         kind: 'receipt',
         schema: PAYLOAD_SCHEMAS.receipt,
         deliver: (payload) => {
           const { identity, writer } = this.ctx;
-          if (toHex(payload.to) !== identity.idHex) return false;
+          if (toHex(payload.to) !== identity.idHex) {
+            this.passing(payload);
+            return false;
+          }
           const id = messageIdToString(payload.of);
           const peer = toHex(payload.from);
           writer.flush();

@@ -24,7 +24,8 @@ export function presenceLine(
   const { event, rooms } = payload;
   if (event === 'leave' || event === 'nick') return event;
   if (!before.wasOnline) return 'join';
-  if (event === 'here' || !before.announced) return event === 'here' ? null : 'join';
+  if (event === 'here') return null;
+  if (!before.announced) return 'join';
   const same = before.rooms.length === rooms.length && rooms.every((r) => before.rooms.includes(r));
   return same ? null : 'join';
 }
